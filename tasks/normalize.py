@@ -1,0 +1,55 @@
+"""Arabic-script text normalisation shared by every stage that hashes or matches Urdu.
+
+Two levels:
+- ``normalize_text``: what ``articles.text`` keeps: readable, diacritics kept, NFC.
+- ``normalize_for_match``: for hashing, dedup and dictionary matching: diacritics dropped too.
+Both keep the string length stable only where noted; never use them to compute offsets.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Arabic letters that Urdu writes with its own code points (why by hand: CLDR/ICU has no such fold for Urdu).
+_LETTER_FOLD = str.maketrans(
+    {
+        "\u064a": "\u06cc",  # ARABIC YEH -> FARSI/URDU YEH
+        "\u0649": "\u06cc",  # ALEF MAKSURA -> URDU YEH
+        "\u06d0": "\u06cc",  # E -> YEH
+        "\u0643": "\u06a9",  # ARABIC KAF -> KEHEH
+        "\u0647": "\u06c1",  # ARABIC HEH -> HEH GOAL
+        "\u06c0": "\u06c1\u0654",  # HEH WITH YEH ABOVE (composed) -> heh goal + hamza above
+        "\u0629": "\u06c3",  # TEH MARBUTA -> TEH MARBUTA GOAL
+        "\u0640": None,  # TATWEEL
+    }
+)
+# Zero-width and bidirectional controls: invisible, break matching and hashing.
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\u061c\ufeff\u00ad]")
+# Arabic harakat, superscript alef, Urdu diacritics (zer/zabar/pesh/tashdid/jazm, 0x0610-0x061A, 0x064B-0x065F, 0x0670, 0x06D6-0x06ED).
+_DIACRITICS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e8\u06ea-\u06ed]")
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+
+
+def normalize_text(text: str) -> str:
+    """Readable normal form: NFC, Urdu letter variants, no tatweel or invisible controls, diacritics kept."""
+    text = unicodedata.normalize("NFC", text)
+    text = _INVISIBLE.sub("", text)
+    text = text.translate(_LETTER_FOLD)
+    text = _SPACES.sub(" ", text)
+    return unicodedata.normalize("NFC", text)
+
+
+def strip_diacritics(text: str) -> str:
+    return _DIACRITICS.sub("", text)
+
+
+def normalize_for_match(text: str) -> str:
+    """Matching form: NFKC (folds presentation forms), letter variants, no diacritics, single spaces."""
+    text = unicodedata.normalize("NFKC", text)
+    text = _INVISIBLE.sub("", text)
+    # NFD splits hamza carriers (ئ ؤ ۓ ۂ) into base + hamza mark; dropping the mark folds spelling
+    # variants that differ only in hamza, which is what matching wants. Fold letters after that.
+    text = strip_diacritics(unicodedata.normalize("NFD", text))
+    text = unicodedata.normalize("NFC", text).translate(_LETTER_FOLD)
+    text = _SPACES.sub(" ", text)
+    return " ".join(text.split())

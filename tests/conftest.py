@@ -1,0 +1,36 @@
+"""Shared fixtures. Real data is read from ../shared (never copied into the repo)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("KHABAR_SHARED", REPO.parent / "shared")).resolve()
+SEEDS = SHARED / "seeds"
+COUNTER = SHARED / "data" / "counter_dev"
+STANZA_DIR = SHARED / "stanza_resources"
+
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("STANZA_RESOURCES_DIR", str(STANZA_DIR))
+
+
+@pytest.fixture(scope="session")
+def seeds_dir() -> Path:
+    assert SEEDS.is_dir(), f"seeds not found at {SEEDS}"
+    return SEEDS
+
+
+@pytest.fixture(scope="session")
+def counter_dir() -> Path:
+    assert COUNTER.is_dir(), f"COUNTER dev not found at {COUNTER}"
+    return COUNTER
+
+
+@pytest.fixture(scope="session")
+def stanza_dir() -> Path:
+    assert (STANZA_DIR / "resources.json").exists(), f"Stanza models not found at {STANZA_DIR}"
+    return STANZA_DIR
