@@ -2,7 +2,8 @@
 
 Table metadata drives the generic loader (tasks/load.py):
 - ``primary_key``: rows with the same key are the same row; a re-load never duplicates them.
-- ``on_conflict``: ``ignore`` keeps the first-seen row (articles keep their first run), ``replace`` upserts.
+- ``on_conflict``: ``ignore`` keeps the first-seen row, ``replace`` upserts (articles are upserted so a later
+  run can advance nlp_status; the flow carries their first run_id/ingested_at over).
 - ``replace_key``: derived per-article tables; a stage that re-processes an article replaces all its rows.
 Field metadata ``doc`` feeds ``python -m schemas.docs``.
 """
@@ -53,7 +54,6 @@ TABLES: dict[str, pa.Schema] = {
             _f("nlp_reason", pa.string(), "Why NLP skipped or failed, when it did."),
         ],
         primary_key=["article_id"],
-        on_conflict="ignore",
     ),
     "signatures": _table(
         "MinHash signatures of canonical articles, persisted so later runs catch copies of earlier articles.",
@@ -260,10 +260,9 @@ def to_arrow(name: str, rows: Iterable[dict[str, Any]]) -> pa.Table:
     columns = {f.name: [row.get(f.name) for row in rows] for f in sch}
     try:
         table = pa.Table.from_pydict(columns, schema=sch)
-    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+    except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError) as exc:
         raise SchemaError(f"{name}: {exc}") from exc
-    validate(name, table)
-    return table
+    return validate(name, table)
 
 
 def validate(name: str, table: pa.Table) -> pa.Table:
@@ -271,11 +270,13 @@ def validate(name: str, table: pa.Table) -> pa.Table:
     sch = TABLES[name]
     if table.schema.names != sch.names:
         raise SchemaError(f"{name}: columns {table.schema.names} != {sch.names}")
-    table = table.cast(sch)
     for field in sch:
         if not field.nullable and table.column(field.name).null_count:
             raise SchemaError(f"{name}.{field.name}: null in a non-nullable column")
-    return table
+    try:
+        return table.cast(sch)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError) as exc:
+        raise SchemaError(f"{name}: {exc}") from exc
 
 
 _DUCK_TYPES = {

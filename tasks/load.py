@@ -83,7 +83,7 @@ def export_snapshots(con: duckdb.DuckDBPyConnection, warehouse: Path, only_missi
         path = snapshot_path(warehouse, name)
         if only_missing and path.exists():
             continue
-        data = con.sql(f"SELECT * FROM {name}").fetch_arrow_table()
+        data = con.sql(f"SELECT * FROM {name}").to_arrow_table()
         write_parquet_atomic(schemas.validate(name, data), path)
 
 

@@ -1,0 +1,324 @@
+"""The khabar ETL flow: raw files -> ingest -> clean -> dedup -> nlp -> link -> events -> load.
+
+Each stage is a coarse Prefect task over the whole batch (the NLP stage fans out in chunks, see flows/nlp.py).
+Stages write their rows to the run's staging folder as Parquet; the single `load` task moves everything into
+DuckDB in one transaction. The tasks are thin: the work is done by plain functions in tasks/.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import time
+import uuid
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run
+
+import schemas
+from khabar import __version__
+from khabar.config import STAGES, Settings
+from tasks import clean, dedup, ingest, load
+from tasks.ids import sha256_text, stable_id
+from warehouse import quarantine_dir, read_snapshot, staging_dir
+
+
+@dataclass
+class RunSummary:
+    run_id: str
+    warehouse: str
+    inputs: list[str]
+    until: str
+    counts: dict[str, int] = field(default_factory=dict)
+    quarantined: list[dict] = field(default_factory=list)
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+    totals: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def loaded_anything(self) -> bool:
+        return self.counts.get("articles", 0) > 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+# ---------------------------------------------------------------- plain helpers (tested directly)
+
+def quarantine_rows(rejections: list[ingest.Rejection], *, warehouse: Path, run_id: str, stage: str) -> list[dict]:
+    """Quarantine rows for rejected inputs; the offending bytes are kept under warehouse/quarantine/."""
+    rows = []
+    for rej in rejections:
+        digest = sha256_text(rej.data.hex()) if rej.data is not None else ""
+        stored = None
+        if rej.data is not None:
+            name = Path(rej.source_path.split("#", 1)[0]).name
+            target = quarantine_dir(warehouse) / f"{digest[:16]}-{name}"
+            if not target.exists():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                tmp = target.with_name(f".{target.name}.tmp")
+                tmp.write_bytes(rej.data)
+                tmp.replace(target)
+            stored = str(target)
+        rows.append({
+            "quarantine_id": stable_id("q", rej.source_path, stage, rej.reason, digest),
+            "source_path": rej.source_path, "stage": stage, "reason": rej.reason, "detail": rej.detail,
+            "stored_path": stored, "run_id": run_id, "quarantined_at": _now(),
+        })
+    return rows
+
+
+def article_rows(docs: list[ingest.RawDocument], *, run_id: str, existing: dict[str, dict]) -> list[dict]:
+    """Clean each document into an `articles` row. Ids come from the source key and the raw content."""
+    rows = []
+    now = _now()
+    for doc in docs:
+        article_id = stable_id("a", doc.source_path, sha256_text(doc.raw_text))
+        body = doc.main_text if doc.main_text is not None else doc.raw_text
+        cleaned = clean.clean_document(body, language=doc.language or "ur", title=doc.title)
+        first = existing.get(article_id, {})
+        rows.append({
+            "article_id": article_id,
+            "source_path": doc.source_path,
+            "source_url": doc.url or cleaned.source_url,
+            "title": cleaned.title,
+            "text": cleaned.text,
+            "raw_text": doc.raw_text,
+            "language": doc.language,
+            "published_at": doc.published_at,
+            "dateline": cleaned.dateline,
+            "content_hash": dedup.content_hash(cleaned.text),
+            "run_id": first.get("run_id") or run_id,
+            "ingested_at": first.get("ingested_at") or now,
+            "record_id": doc.record_id,
+            "source_name": doc.source_name,
+            "encoding": doc.encoding,
+            "removed_lines": cleaned.removed_lines,
+            "nlp_status": "pending",
+        })
+    return rows
+
+
+def dedup_rows(articles: list[dict], existing_signatures, settings: Settings) -> list[dict]:
+    """Mark duplicates in place; return signature rows of the canonical articles."""
+    config = dedup.DedupConfig(threshold=settings.dedup_threshold, num_perm=settings.dedup_num_perm,
+                               shingle_size=settings.dedup_shingle_size)
+    decisions = dedup.deduplicate([(a["article_id"], a["text"]) for a in articles], existing_signatures, config)
+    by_id = {d.article_id: d for d in decisions}
+    signatures = []
+    for art in articles:
+        decision = by_id[art["article_id"]]
+        art["duplicate_of"] = decision.duplicate_of
+        art["duplicate_score"] = decision.score
+        if decision.duplicate_of:
+            art["nlp_status"] = "duplicate"
+        if decision.signature:
+            signatures.append(decision.signature)
+    return signatures
+
+
+def _by_article(rows: list[dict]) -> dict[str, list[dict]]:
+    grouped: dict[str, list[dict]] = {}
+    for row in rows:
+        grouped.setdefault(row["article_id"], []).append(row)
+    return grouped
+
+
+# ---------------------------------------------------------------- Prefect tasks (thin)
+
+@task(name="ingest", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5])
+def ingest_task(inputs: list[str], settings: Settings, run_id: str) -> tuple[list[ingest.RawDocument], list[dict]]:
+    docs, rejections = ingest.ingest_paths(inputs, max_bytes=settings.max_file_bytes)
+    quarantined = quarantine_rows(rejections, warehouse=settings.warehouse, run_id=run_id, stage="ingest")
+    get_run_logger().info("ingest: %d documents, %d quarantined", len(docs), len(quarantined))
+    return docs, quarantined
+
+
+@task(name="clean", cache_policy=NO_CACHE)
+def clean_task(docs: list[ingest.RawDocument], settings: Settings, run_id: str) -> list[dict]:
+    existing = read_snapshot(settings.warehouse, "articles", columns=["article_id", "run_id", "ingested_at"])
+    first_seen = {r["article_id"]: r for r in existing.to_pylist()}
+    rows = article_rows(docs, run_id=run_id, existing=first_seen)
+    removed = sum(len(r["removed_lines"]) for r in rows)
+    get_run_logger().info("clean: %d articles, %d furniture lines removed", len(rows), removed)
+    return rows
+
+
+@task(name="dedup", cache_policy=NO_CACHE)
+def dedup_task(articles: list[dict], settings: Settings) -> list[dict]:
+    signatures = dedup_rows(articles, read_snapshot(settings.warehouse, "signatures"), settings)
+    dups = sum(1 for a in articles if a["duplicate_of"])
+    get_run_logger().info("dedup: %d canonical, %d duplicates", len(articles) - dups, dups)
+    return signatures
+
+
+@task(name="link", cache_policy=NO_CACHE)
+def link_task(articles: list[dict], nlp_rows: dict[str, list[dict]]) -> tuple[list[dict], list[dict]]:
+    from tasks import link
+
+    dictionary = link.load_dictionary()
+    sentences, tokens, ner = (_by_article(nlp_rows[k]) for k in ("sentences", "tokens", "mentions"))
+    mentions: list[dict] = []
+    entities: dict[str, dict] = {row["entity_id"]: row for row in link.dictionary_entity_rows(dictionary)}
+    for art in articles:
+        aid = art["article_id"]
+        if aid not in sentences:
+            continue
+        out = link.link_article(art, sentences[aid], tokens.get(aid, []), ner.get(aid, []), dictionary)
+        mentions.extend(out.mentions)
+        for row in out.entities:
+            entities.setdefault(row["entity_id"], row)
+    linked = sum(1 for m in mentions if m.get("entity_id"))
+    get_run_logger().info("link: %d mentions (%d linked), %d entities", len(mentions), linked, len(entities))
+    return mentions, list(entities.values())
+
+
+@task(name="events", cache_policy=NO_CACHE)
+def events_task(articles: list[dict], nlp_rows: dict[str, list[dict]], mentions: list[dict],
+                entities: list[dict]) -> tuple[list[dict], list[dict]]:
+    from tasks import events, relations
+
+    sentences, tokens = _by_article(nlp_rows["sentences"]), _by_article(nlp_rows["tokens"])
+    by_article_mentions = _by_article(mentions)
+    entity_map = {e["entity_id"]: e for e in entities}
+    event_rows: list[dict] = []
+    relation_rows: list[dict] = []
+    for art in articles:
+        aid = art["article_id"]
+        if aid not in sentences:
+            continue
+        args = (art, sentences[aid], tokens.get(aid, []), by_article_mentions.get(aid, []), entity_map)
+        event_rows.extend(events.extract_events(*args))
+        relation_rows.extend(relations.extract_relations(*args))
+    quads = Counter(e["quad_class"] for e in event_rows)
+    get_run_logger().info("events: %d events %s, %d relations", len(event_rows), dict(sorted(quads.items())),
+                          len(relation_rows))
+    return event_rows, relation_rows
+
+
+@task(name="stage-tables", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5])
+def stage_task(settings: Settings, run_id: str, tables: dict[str, list[dict]],
+               scopes: dict[str, list[str]]) -> dict[str, int]:
+    for name, rows in tables.items():
+        load.stage(settings.warehouse, run_id, name, rows, scope_article_ids=scopes.get(name))
+    return {name: len(rows) for name, rows in tables.items()}
+
+
+@task(name="load", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[2, 10])
+def load_task(settings: Settings, run_id: str) -> dict[str, dict[str, int]]:
+    result = load.load_run(settings.warehouse, run_id)
+    get_run_logger().info("load: inserted %s; totals %s", result.inserted, result.totals)
+    return {"inserted": result.inserted, "totals": result.totals}
+
+
+# ---------------------------------------------------------------- the flow
+
+def _stage_index(name: str) -> int:
+    if name not in STAGES:
+        raise ValueError(f"unknown stage {name!r}; choose one of {', '.join(STAGES)}")
+    return STAGES.index(name)
+
+
+@flow(name="khabar-etl", log_prints=True)
+def etl(inputs: list[str], settings: dict[str, Any] | None = None, until: str = "load") -> dict[str, Any]:
+    """Run the pipeline over `inputs` (files or directories) into the warehouse named in `settings`."""
+    cfg = Settings.from_env(**(settings or {}))
+    last = _stage_index(until)
+    run_id = stable_id("r", uuid.uuid4().hex, time.time())
+    summary = RunSummary(run_id=run_id, warehouse=str(cfg.warehouse), inputs=[str(i) for i in inputs], until=until)
+    started = _now()
+    cfg.warehouse.mkdir(parents=True, exist_ok=True)
+    load.init_warehouse(cfg.warehouse)
+
+    tables: dict[str, list[dict]] = {}
+    scopes: dict[str, list[str]] = {}
+    model_versions: dict[str, str] = {}
+    clock = time.perf_counter()
+
+    def lap(stage: str) -> None:
+        nonlocal clock
+        summary.stage_seconds[stage] = round(time.perf_counter() - clock, 3)
+        clock = time.perf_counter()
+
+    docs, quarantined = ingest_task(inputs, cfg, run_id)
+    tables["quarantine"] = quarantined
+    lap("ingest")
+    articles: list[dict] = []
+    if last >= _stage_index("clean"):
+        articles = clean_task(docs, cfg, run_id)
+        lap("clean")
+    if last >= _stage_index("dedup"):
+        tables["signatures"] = dedup_task(articles, cfg)
+        lap("dedup")
+    canonical = [a for a in articles if not a.get("duplicate_of")]
+    if last >= _stage_index("nlp") and canonical:
+        from flows.nlp import run_nlp
+
+        nlp = run_nlp(canonical, cfg, run_id)
+        model_versions = nlp.model_versions
+        for art in articles:
+            if art["article_id"] in nlp.statuses:
+                art["nlp_status"], art["nlp_reason"] = nlp.statuses[art["article_id"]]
+            if art["article_id"] in nlp.languages:
+                art["language"] = nlp.languages[art["article_id"]]
+        parsed = list(nlp.parsed_article_ids)
+        for name in ("sentences", "tokens", "parses"):
+            tables[name] = nlp.fresh[name]
+        tables["mentions"] = nlp.fresh["mentions"]
+        scopes.update({"sentences": parsed, "tokens": parsed, "mentions": parsed})
+        tables["quarantine"] += quarantine_rows(
+            [ingest.Rejection(source_path=next(a["source_path"] for a in articles if a["article_id"] == f["article_id"]),
+                              reason=f["reason"], detail=f["detail"]) for f in nlp.failures],
+            warehouse=cfg.warehouse, run_id=run_id, stage="nlp")
+        lap("nlp")
+        with_parse = [a for a in canonical if a["article_id"] in {r["article_id"] for r in nlp.all_rows["sentences"]}]
+        processed = [a["article_id"] for a in with_parse]
+        if last >= _stage_index("link"):
+            mentions, entities = link_task(with_parse, nlp.all_rows)
+            tables["mentions"], tables["entities"] = mentions, entities
+            scopes["mentions"] = processed
+            lap("link")
+            if last >= _stage_index("events"):
+                event_rows, relation_rows = events_task(with_parse, nlp.all_rows, mentions, entities)
+                tables["events"], tables["relations"] = event_rows, relation_rows
+                scopes["events"] = scopes["relations"] = processed
+                lap("events")
+    tables["articles"] = articles
+
+    summary.counts = {
+        "documents": len(docs), "articles": len(articles), "duplicates": len(articles) - len(canonical),
+        "quarantined": len(tables["quarantine"]),
+        **{name: len(rows) for name, rows in tables.items() if name not in ("articles", "quarantine")},
+    }
+    summary.quarantined = [{k: q[k] for k in ("source_path", "stage", "reason", "detail")} for q in tables["quarantine"]]
+    tables["runs"] = [{
+        "run_id": run_id, "flow_run_id": str(flow_run.get_id() or ""), "started_at": started,
+        "finished_at": _now(), "inputs": summary.inputs, "counts": json.dumps(summary.counts, sort_keys=True),
+        "code_version": __version__, "model_versions": json.dumps(model_versions, sort_keys=True),
+        "until_stage": until,
+    }]
+    stage_task(cfg, run_id, tables, scopes)
+    result = load_task(cfg, run_id)
+    lap("load")
+    summary.totals = result["totals"]
+    return summary.to_dict()
+
+
+def cleanup_stale_staging(warehouse: Path, max_age_seconds: float = 24 * 3600) -> list[Path]:
+    """Staging left by runs that crashed before loading; a re-run recomputes it, so it is safe to drop."""
+    root = Path(warehouse) / "staging"
+    removed = []
+    if root.exists():
+        for path in root.iterdir():
+            if time.time() - path.stat().st_mtime > max_age_seconds:
+                shutil.rmtree(path, ignore_errors=True)
+                removed.append(path)
+    return removed

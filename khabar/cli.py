@@ -1,0 +1,180 @@
+"""The `khabar` command line: run the flow, query the warehouse, manage models, actors and evaluation."""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from khabar import __version__, cli_actors, cli_eval, cli_models, cli_serve
+from khabar.config import STAGES
+
+app = typer.Typer(
+    name="khabar",
+    help="Raw news text -> GDELT-style event warehouse (articles, mentions, entities, events, relations).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console(stderr=True)
+out = Console()
+
+WAREHOUSE_OPT = typer.Option(Path("warehouse"), "--warehouse", "-w", help="Warehouse directory.",
+                             envvar="KHABAR_WAREHOUSE")
+
+
+def _quiet_prefect() -> None:
+    # Ephemeral API defaults that keep a laptop or CI run self-contained; users' own settings win.
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
+
+
+def version_callback(value: bool) -> None:
+    if value:
+        out.print(f"khabar {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(version: bool = typer.Option(False, "--version", callback=version_callback, is_eager=True,
+                                              help="Print the version and exit.")) -> None:
+    """khabar: ingest -> clean -> dedup -> nlp -> link -> events -> load, as a Prefect flow."""
+
+
+def print_summary(summary: dict, *, as_json: bool) -> None:
+    if as_json:
+        out.print_json(json.dumps(summary, default=str))
+        return
+    counts = summary["counts"]
+    table = Table(title=f"khabar run {summary['run_id']} -> {summary['warehouse']}")
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    for key in ("documents", "articles", "duplicates", "quarantined", "sentences", "tokens", "mentions",
+                "entities", "events", "relations"):
+        if key in counts:
+            table.add_row(key, str(counts[key]))
+    out.print(table)
+    for q in summary.get("quarantined", []):
+        out.print(f"[yellow]quarantined[/] {q['source_path']}: {q['reason']} ({q['detail']})")
+    loaded = counts.get("articles", 0) - counts.get("duplicates", 0)
+    out.print(f"loaded {loaded}, duplicates {counts.get('duplicates', 0)}, quarantined {counts.get('quarantined', 0)}")
+
+
+@app.command()
+def run(
+    inputs: list[Path] = typer.Argument(..., help="Files or directories (.txt, .jsonl, .json, .html), recursive."),
+    warehouse: Path = WAREHOUSE_OPT,
+    until: str = typer.Option("load", help=f"Stop after this stage (then load): {', '.join(STAGES)}."),
+    workers: Optional[int] = typer.Option(None, help="NLP worker processes (default: CPU count).",
+                                          envvar="KHABAR_WORKERS"),
+    models_dir: Optional[Path] = typer.Option(None, "--models-dir", help="Stanza resources directory "
+                                              "(default: $KHABAR_MODELS_DIR, $STANZA_RESOURCES_DIR, stanza's own)."),
+    dask_address: Optional[str] = typer.Option(None, "--dask-address", help="Run NLP on this Dask scheduler."),
+    max_file_bytes: Optional[int] = typer.Option(None, help="Larger files are quarantined as oversized."),
+    dedup_threshold: Optional[float] = typer.Option(None, help="MinHash Jaccard threshold for near-duplicates."),
+    shingle_size: Optional[int] = typer.Option(None, help="Word shingle size for MinHash."),
+    language: Optional[str] = typer.Option(None, help="Language of every input (default: record's or detected)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors."),
+    as_json: bool = typer.Option(False, "--json", help="Print a machine-readable summary."),
+) -> None:
+    """Run the ETL flow over INPUTS into the warehouse (ephemeral Prefect API unless PREFECT_API_URL is set)."""
+    from tasks.ingest import InputNotFoundError, discover_files
+
+    if until not in STAGES:
+        console.print(f"[red]error:[/] unknown stage {until!r}; choose one of {', '.join(STAGES)}")
+        raise typer.Exit(2)
+    try:
+        discover_files(inputs)
+    except InputNotFoundError as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2)
+    _quiet_prefect()
+    from flows.pipeline import etl
+
+    settings = {
+        "warehouse": str(warehouse), "workers": workers, "models_dir": str(models_dir) if models_dir else None,
+        "dask_address": dask_address, "max_file_bytes": max_file_bytes, "dedup_threshold": dedup_threshold,
+        "dedup_shingle_size": shingle_size, "default_language": language,
+    }
+    settings = {k: v for k, v in settings.items() if v is not None}
+    try:
+        summary = etl([str(p.resolve()) for p in inputs], settings=settings, until=until)
+    except Exception as exc:  # the flow's own logs carry the traceback; the CLI says what failed
+        console.print(f"[red]error:[/] run failed: {type(exc).__name__}: {exc}")
+        raise typer.Exit(1)
+    if not quiet:
+        print_summary(summary, as_json=as_json)
+    if not summary["counts"].get("articles"):
+        console.print("[red]nothing could be loaded[/]")
+        raise typer.Exit(1)
+
+
+@app.command()
+def query(
+    sql: str = typer.Argument(..., help="SQL to run (read-only)."),
+    warehouse: Path = WAREHOUSE_OPT,
+    fmt: str = typer.Option("table", "--format", "-f", help="table | csv | json"),
+    max_rows: int = typer.Option(200, help="Rows to print in table format."),
+) -> None:
+    """Run SQL read-only against the warehouse's khabar.duckdb."""
+    import duckdb
+
+    from warehouse import WarehouseNotFound, connect_readonly
+
+    try:
+        con = connect_readonly(warehouse)
+    except WarehouseNotFound as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2)
+    try:
+        rel = con.sql(sql)
+        if rel is None:
+            console.print("statement returned nothing")
+            return
+        if fmt == "json":
+            cols = rel.columns
+            rows = [dict(zip(cols, r)) for r in rel.fetchall()]
+            out.print_json(json.dumps(rows, default=str, ensure_ascii=False))
+        elif fmt == "csv":
+            import csv
+
+            writer = csv.writer(sys.stdout)
+            writer.writerow(rel.columns)
+            writer.writerows(rel.fetchall())
+        else:
+            table = Table(*rel.columns)
+            rows = rel.fetchmany(max_rows)
+            for row in rows:
+                table.add_row(*("" if v is None else str(v) for v in row))
+            out.print(table)
+    except duckdb.Error as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(1)
+    finally:
+        con.close()
+
+
+@app.command()
+def tables() -> None:
+    """Print the warehouse table reference (generated from schemas/)."""
+    from schemas.docs import markdown
+
+    out.print(markdown(), markup=False, highlight=False)
+
+
+for module in (cli_models, cli_actors, cli_eval, cli_serve):
+    module.register(app)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()
