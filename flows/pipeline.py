@@ -20,7 +20,8 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
-import schemas
+from flows import progress
+from flows.report import publish_run_artifacts
 from khabar import __version__
 from khabar.config import STAGES, Settings
 from tasks import clean, dedup, ingest, load
@@ -73,6 +74,21 @@ def quarantine_rows(rejections: list[ingest.Rejection], *, warehouse: Path, run_
             "source_path": rej.source_path, "stage": stage, "reason": rej.reason, "detail": rej.detail,
             "stored_path": stored, "run_id": run_id, "quarantined_at": _now(),
         })
+    return rows
+
+
+def source_file_rows(inputs: list[str], *, run_id: str) -> list[dict]:
+    """One row per input file with its content hash (the inbox uses it to skip files already processed)."""
+    import hashlib
+
+    rows = []
+    for path in ingest.discover_files(inputs):
+        digest = hashlib.sha256()
+        with open(path, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+        rows.append({"file_hash": digest.hexdigest(), "source_path": str(path), "size_bytes": path.stat().st_size,
+                     "run_id": run_id, "seen_at": _now()})
     return rows
 
 
@@ -243,21 +259,23 @@ def etl(inputs: list[str], settings: dict[str, Any] | None = None, until: str = 
     model_versions: dict[str, str] = {}
     clock = time.perf_counter()
 
-    def lap(stage: str) -> None:
+    def lap(stage: str, **info: int) -> None:
         nonlocal clock
         summary.stage_seconds[stage] = round(time.perf_counter() - clock, 3)
         clock = time.perf_counter()
+        progress.report(stage, {"seconds": summary.stage_seconds[stage], **info})
 
     docs, quarantined = ingest_task(inputs, cfg, run_id)
     tables["quarantine"] = quarantined
-    lap("ingest")
+    tables["source_files"] = source_file_rows(inputs, run_id=run_id)
+    lap("ingest", documents=len(docs), quarantined=len(quarantined))
     articles: list[dict] = []
     if last >= _stage_index("clean"):
         articles = clean_task(docs, cfg, run_id)
-        lap("clean")
+        lap("clean", articles=len(articles))
     if last >= _stage_index("dedup"):
         tables["signatures"] = dedup_task(articles, cfg)
-        lap("dedup")
+        lap("dedup", duplicates=sum(1 for a in articles if a.get("duplicate_of")))
     canonical = [a for a in articles if not a.get("duplicate_of")]
     if last >= _stage_index("nlp") and canonical:
         from flows.nlp import run_nlp
@@ -278,25 +296,25 @@ def etl(inputs: list[str], settings: dict[str, Any] | None = None, until: str = 
             [ingest.Rejection(source_path=next(a["source_path"] for a in articles if a["article_id"] == f["article_id"]),
                               reason=f["reason"], detail=f["detail"]) for f in nlp.failures],
             warehouse=cfg.warehouse, run_id=run_id, stage="nlp")
-        lap("nlp")
+        lap("nlp", parsed=len(parsed), failures=len(nlp.failures))
         with_parse = [a for a in canonical if a["article_id"] in {r["article_id"] for r in nlp.all_rows["sentences"]}]
         processed = [a["article_id"] for a in with_parse]
         if last >= _stage_index("link"):
             mentions, entities = link_task(with_parse, nlp.all_rows)
             tables["mentions"], tables["entities"] = mentions, entities
             scopes["mentions"] = processed
-            lap("link")
+            lap("link", mentions=len(mentions), entities=len(entities))
             if last >= _stage_index("events"):
                 event_rows, relation_rows = events_task(with_parse, nlp.all_rows, mentions, entities)
                 tables["events"], tables["relations"] = event_rows, relation_rows
                 scopes["events"] = scopes["relations"] = processed
-                lap("events")
+                lap("events", events=len(event_rows), relations=len(relation_rows))
     tables["articles"] = articles
 
     summary.counts = {
         "documents": len(docs), "articles": len(articles), "duplicates": len(articles) - len(canonical),
         "quarantined": len(tables["quarantine"]),
-        **{name: len(rows) for name, rows in tables.items() if name not in ("articles", "quarantine")},
+        **{name: len(rows) for name, rows in tables.items() if name not in ("articles", "quarantine", "source_files")},
     }
     summary.quarantined = [{k: q[k] for k in ("source_path", "stage", "reason", "detail")} for q in tables["quarantine"]]
     tables["runs"] = [{
@@ -307,8 +325,9 @@ def etl(inputs: list[str], settings: dict[str, Any] | None = None, until: str = 
     }]
     stage_task(cfg, run_id, tables, scopes)
     result = load_task(cfg, run_id)
-    lap("load")
+    lap("load", **result["inserted"])
     summary.totals = result["totals"]
+    publish_run_artifacts(summary.to_dict(), tables)
     return summary.to_dict()
 
 

@@ -205,6 +205,18 @@ TABLES: dict[str, pa.Schema] = {
         ],
         primary_key=["quarantine_id"],
     ),
+    "source_files": _table(
+        "Every input file a run read (loaded or quarantined), by content hash: the inbox skips files seen before.",
+        [
+            _f("file_hash", pa.string(), "sha256 of the file's bytes.", False),
+            _f("source_path", pa.string(), "Path when first seen.", False),
+            _f("size_bytes", pa.int64(), "Size."),
+            _f("run_id", pa.string(), "Run that first read it.", False),
+            _f("seen_at", TS, "When first read.", False),
+        ],
+        primary_key=["file_hash"],
+        on_conflict="ignore",
+    ),
     "runs": _table(
         "One row per flow run.",
         [
