@@ -1,0 +1,406 @@
+"""Ingest: find input files, detect their encoding, split record files, and reject bad input with a reason.
+
+Nothing is silently dropped: every file or record either becomes a ``RawDocument`` or a ``Rejection``
+(reasons: ``REASONS``). ``RawDocument.raw_text`` is the decoded text as it was in the file; cleaning
+happens later (tasks.clean).
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+import charset_normalizer
+import trafilatura
+from lxml import etree
+from lxml import html as lxml_html
+
+log = logging.getLogger(__name__)
+
+SUPPORTED_SUFFIXES = (".txt", ".jsonl", ".json", ".html", ".htm")
+REASONS = ("empty", "binary", "undecodable", "mojibake", "oversized", "bad_json", "missing_text",
+           "unsupported_format", "unreadable")
+
+# Single-byte code pages tried when bytes are not UTF-8: Arabic script (Windows, ISO) and Western Latin.
+# Constrained on purpose: unconstrained detection calls short Arabic text cp874 or iso8859_5.
+LEGACY_CANDIDATES = ("cp1256", "iso8859_6", "cp1252")
+# A decoding is accepted only if at most this share of its visible characters is implausible.
+MAX_IMPLAUSIBLE = 0.02
+# Decoded text is mojibake when this share of its visible characters are UTF-8-as-cp1252 pairs.
+MOJIBAKE_MIN_SHARE = 0.1
+# Share of C0 control bytes (other than tab/newline/CR/FF) that marks a file as binary.
+MAX_CONTROL_SHARE = 0.01
+# Magic numbers, only to make the `binary` detail specific.
+_MAGIC = {
+    b"%PDF": "PDF document", b"\x89PNG": "PNG image", b"\xff\xd8\xff": "JPEG image", b"GIF8": "GIF image",
+    b"PK\x03\x04": "ZIP archive (or docx/xlsx)", b"\x1f\x8b": "gzip archive", b"\x7fELF": "ELF executable",
+    b"\xd0\xcf\x11\xe0": "MS Office (OLE) document",
+}
+_BOMS = (  # longest first: the UTF-32 LE BOM starts with the UTF-16 LE one
+    (b"\xff\xfe\x00\x00", "utf_32"), (b"\x00\x00\xfe\xff", "utf_32"),
+    (b"\xef\xbb\xbf", "utf_8_sig"), (b"\xff\xfe", "utf_16"), (b"\xfe\xff", "utf_16"),
+)
+
+
+class InputNotFoundError(FileNotFoundError):
+    """An input path given on the command line does not exist."""
+
+    def __init__(self, path: str | Path):
+        self.path = str(path)
+        super().__init__(f"input path not found: {self.path} (resolved: {Path(path).expanduser().resolve()})")
+
+
+@dataclass(frozen=True)
+class RawDocument:
+    source_path: str  # absolute resolved path; for JSON/JSONL records f"{path}#{record id or 1-based index}"
+    raw_text: str  # decoded text exactly as in the file (for HTML: the decoded HTML source)
+    encoding: str  # detected, e.g. 'utf_8', 'utf_8_sig', 'utf_16', 'cp1256', 'iso8859_6'
+    record_id: str | None = None
+    title: str | None = None
+    url: str | None = None
+    published_at: datetime | None = None  # tz-aware UTC
+    source_name: str | None = None
+    language: str | None = None
+    main_text: str | None = None  # for HTML: main text extracted with trafilatura; None otherwise
+
+
+@dataclass(frozen=True)
+class Rejection:
+    source_path: str
+    reason: str  # one of REASONS
+    detail: str  # specific, human readable
+    data: bytes | None = None  # offending bytes to keep in quarantine (None if too big/unreadable)
+
+
+class _Reject(Exception):
+    def __init__(self, reason: str, detail: str):
+        assert reason in REASONS, reason
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
+
+
+# ---------------------------------------------------------------- discovery
+
+def _walk(paths: Sequence[str | Path]) -> list[Path]:
+    """Every non-hidden file under the given paths (any suffix), resolved, de-duplicated, sorted."""
+    found: set[Path] = set()
+    for given in paths:
+        p = Path(given).expanduser()
+        if not p.exists():
+            raise InputNotFoundError(given)
+        p = p.resolve()
+        if p.is_dir():
+            for root, dirs, files in os.walk(p):  # followlinks=False: no symlink cycles
+                dirs[:] = [d for d in dirs if not d.startswith(".")]
+                found.update(Path(root, f) for f in files if not f.startswith("."))
+        else:
+            found.add(p)
+    return sorted(found, key=lambda q: q.as_posix())
+
+
+def _supported(p: Path) -> bool:
+    return p.suffix.lower() in SUPPORTED_SUFFIXES
+
+
+def discover_files(paths: Sequence[str | Path]) -> list[Path]:
+    """Input files with a supported suffix, recursing into directories, in sorted path order."""
+    return [p for p in _walk(paths) if _supported(p)]
+
+
+# ---------------------------------------------------------------- decoding
+
+def _control_bytes(data: bytes) -> int:
+    return sum(1 for b in data if b < 0x20 and b not in (0x09, 0x0A, 0x0C, 0x0D))
+
+
+def _check_binary(data: bytes) -> None:
+    for magic, what in _MAGIC.items():
+        if data.startswith(magic):
+            raise _Reject("binary", f"looks like a {what} (starts with {magic!r}), not text")
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        raise _Reject("binary", f"contains {data.count(0)} NUL byte(s), first at offset {nul}, and no UTF-16/32 BOM")
+    ctrl = _control_bytes(data)
+    if ctrl and ctrl / len(data) > MAX_CONTROL_SHARE:
+        raise _Reject("binary", f"{ctrl} of {len(data)} bytes are control characters ({ctrl / len(data):.1%})")
+
+
+def _is_arabic(c: str) -> bool:
+    o = ord(c)
+    return 0x0600 <= o <= 0x06FF or 0x0750 <= o <= 0x077F or 0xFB50 <= o <= 0xFDFF or 0xFE70 <= o <= 0xFEFF
+
+
+def _is_latin(c: str) -> bool:
+    return c.isalpha() and (c.isascii() or 0x00C0 <= ord(c) <= 0x024F)
+
+
+def implausible_share(text: str) -> float:
+    """Share of visible characters that real Arabic-script/Latin text would not contain.
+
+    Counts controls, unassigned/private code points, letters of other scripts, and every letter of a run
+    of letters that mixes Arabic and Latin (what a wrong code page produces). 0.0 for clean text.
+    """
+    visible = sum(1 for c in text if not c.isspace())
+    bad = sum(1 for c in text if unicodedata.category(c) in ("Cc", "Cn", "Co", "Cs") and not c.isspace())
+    for run in _LETTER_RUN.findall(text):
+        has_ar = any(_is_arabic(c) for c in run)
+        has_la = any(_is_latin(c) for c in run)
+        if has_ar and has_la:
+            bad += len(run)
+        else:
+            bad += sum(1 for c in run if not (_is_arabic(c) or _is_latin(c)))
+    return bad / visible if visible else 0.0
+
+
+_LETTER_RUN = re.compile(r"[^\W\d_]+")
+
+
+# Lead bytes of Arabic-script UTF-8 (0xD8-0xDB) read as cp1252/latin-1, followed by a continuation byte.
+_MOJIBAKE_PAIR = re.compile("[\u00d8-\u00db][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192"
+                            "\u02c6\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]")
+
+
+def _cp1252_sloppy_bytes(text: str) -> bytes:
+    # By hand (ftfy is not a dependency): Windows maps cp1252's 5 undefined bytes to U+0081 etc., so do we.
+    out = bytearray()
+    for c in text:
+        try:
+            out += c.encode("cp1252")
+        except UnicodeEncodeError:
+            if ord(c) > 0xFF:
+                raise
+            out.append(ord(c))
+    return bytes(out)
+
+
+def _repair_mojibake(text: str) -> str | None:
+    """UTF-8 that was read as cp1252 and saved again: undo with one round trip, or None if that fails."""
+    try:
+        fixed = _cp1252_sloppy_bytes(text).decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return None
+    if _MOJIBAKE_PAIR.search(fixed) or implausible_share(fixed) > MAX_IMPLAUSIBLE:
+        return None
+    return fixed
+
+
+def _mojibake_share(text: str) -> float:
+    visible = sum(1 for c in text if not c.isspace())
+    return 2 * len(_MOJIBAKE_PAIR.findall(text)) / visible if visible else 0.0
+
+
+def decode_bytes(data: bytes) -> tuple[str, str]:
+    """Decode file bytes to text, returning (text, encoding). Raises _Reject with a specific reason."""
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(codec), codec
+            except UnicodeDecodeError as e:
+                raise _Reject("undecodable", f"has a {codec} byte-order mark but is not valid {codec}: {e.reason} "
+                                             f"at byte {e.start}") from None
+    _check_binary(data)
+    try:
+        text, encoding = data.decode("utf-8"), "utf_8"
+    except UnicodeDecodeError as e:
+        utf8_error = f"not valid UTF-8 ({e.reason} at byte {e.start}: 0x{data[e.start]:02x})"
+        text, encoding = _decode_legacy(data, utf8_error)
+    share = _mojibake_share(text)
+    if share >= MOJIBAKE_MIN_SHARE:
+        fixed = _repair_mojibake(text)
+        sample = _MOJIBAKE_PAIR.search(text)
+        if fixed is None:
+            raise _Reject("mojibake", f"{share:.0%} of the text is UTF-8 read as cp1252 (e.g. "
+                                      f"{text[sample.start():sample.start() + 12]!r}) and the cp1252 round trip "
+                                      "does not give valid UTF-8 Arabic-script text")
+        return fixed, f"{encoding}+mojibake_cp1252_repaired"
+    return text, encoding
+
+
+def _decode_legacy(data: bytes, utf8_error: str) -> tuple[str, str]:
+    # charset-normalizer ranks the constrained candidates; we still verify the winner is plausible text.
+    matches = charset_normalizer.from_bytes(data, cp_isolation=list(LEGACY_CANDIDATES))
+    tried: list[str] = []
+    for m in matches:
+        text = str(m)
+        share = implausible_share(text)
+        if share <= MAX_IMPLAUSIBLE:
+            return text, m.encoding
+        tried.append(f"{m.encoding}: {share:.0%} implausible characters")
+    raise _Reject("undecodable", f"{utf8_error}, and no plausible decoding as {', '.join(LEGACY_CANDIDATES)}"
+                                 + (f" ({'; '.join(tried)})" if tried else ""))
+
+
+# ---------------------------------------------------------------- records
+
+def parse_published(value: Any) -> datetime | None:
+    """ISO date or datetime (str) to tz-aware UTC; naive values are taken as UTC. None if absent/unparseable."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        dt = value
+    elif isinstance(value, date):
+        dt = datetime(value.year, value.month, value.day)
+    elif isinstance(value, str):
+        s = value.strip()
+        try:
+            dt = datetime.fromisoformat(s[:-1] + "+00:00" if s.endswith(("Z", "z")) else s)
+        except ValueError:
+            log.warning("unparseable published date %r ignored", value)
+            return None
+    else:
+        log.warning("published date of type %s ignored", type(value).__name__)
+        return None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=timezone.utc)
+    return dt.astimezone(timezone.utc)
+
+
+def _opt_str(rec: dict[str, Any], *keys: str) -> str | None:
+    for k in keys:
+        v = rec.get(k)
+        if v is not None and str(v).strip():
+            return str(v).strip()
+    return None
+
+
+def _record_doc(path: Path, rec: Any, position: int, what: str, encoding: str) -> RawDocument:
+    """One JSON record to a document; raises _Reject with the record's source path as context."""
+    if not isinstance(rec, dict):
+        raise _Reject("bad_json", f"{what} is a JSON {type(rec).__name__}, expected an object with a 'text' field")
+    rid = _opt_str(rec, "id")
+    text = rec.get("text")
+    if not isinstance(text, str) or not text.strip():
+        got = "missing" if "text" not in rec else (
+            "empty" if isinstance(text, str) else f"a {type(text).__name__}, not a string")
+        raise _Reject("missing_text", f"{what}: field 'text' is {got}")
+    return RawDocument(
+        source_path=f"{path}#{rid or position}",
+        raw_text=text,
+        encoding=encoding,
+        record_id=rid,
+        title=_opt_str(rec, "title"),
+        url=_opt_str(rec, "url"),
+        published_at=parse_published(rec.get("published_at", rec.get("date"))),
+        source_name=_opt_str(rec, "source"),
+        language=_opt_str(rec, "language"),
+    )
+
+
+def _records(path: Path, data: bytes, text: str, encoding: str) -> Iterator[RawDocument | Rejection]:
+    if path.suffix.lower() == ".jsonl":
+        for n, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            key = f"{path}#{n}"
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError as e:
+                yield Rejection(key, "bad_json", f"line {n}: {e.msg} at column {e.colno}", line.encode("utf-8"))
+                continue
+            try:
+                yield _record_doc(path, rec, n, f"line {n}", encoding)
+            except _Reject as r:
+                yield Rejection(_key(path, rec, n), r.reason, r.detail, line.encode("utf-8"))
+        return
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError as e:
+        yield Rejection(str(path), "bad_json", f"{e.msg} at line {e.lineno} column {e.colno}", data)
+        return
+    items = obj if isinstance(obj, list) else [obj]
+    for i, rec in enumerate(items, start=1):
+        what = f"item {i}" if isinstance(obj, list) else "the top-level value"
+        try:
+            yield _record_doc(path, rec, i, what, encoding)
+        except _Reject as r:
+            yield Rejection(_key(path, rec, i), r.reason, r.detail,
+                            json.dumps(rec, ensure_ascii=False).encode("utf-8"))
+
+
+def _key(path: Path, rec: Any, position: int) -> str:
+    rid = _opt_str(rec, "id") if isinstance(rec, dict) else None
+    return f"{path}#{rid or position}"
+
+
+# ---------------------------------------------------------------- HTML
+
+_DATE_META = ("article:published_time", "og:published_time", "datePublished", "date", "pubdate",
+              "publish-date", "dc.date.issued", "DC.date.issued")
+
+
+def _html_doc(path: Path, text: str, encoding: str) -> RawDocument:
+    main = trafilatura.extract(text, include_comments=False, include_tables=False, with_metadata=False)
+    if not main or not main.strip():
+        raise _Reject("missing_text", "trafilatura found no main text in this HTML page")
+    try:
+        tree = lxml_html.document_fromstring(text)
+    except (ValueError, etree.ParserError):  # e.g. an <?xml encoding=…?> prolog on a str
+        tree = None
+
+    def first(xpath: str) -> str | None:
+        vals = tree.xpath(xpath) if tree is not None else []
+        return next((str(v).strip() for v in vals if str(v).strip()), None)
+
+    meta = trafilatura.extract_metadata(text)
+    title = (meta.title if meta else None) or first("//title/text()")
+    url = first("//link[@rel='canonical']/@href") or first("//meta[@property='og:url']/@content")
+    published = None
+    for key in _DATE_META:  # only dates the page states; trafilatura's date guess also reads body text
+        value = first(f"//meta[@property='{key}' or @name='{key}' or @itemprop='{key}']/@content")
+        if value and (published := parse_published(value)):
+            break
+    if published is None:
+        published = parse_published(first("//time/@datetime"))
+    lang = first("/html/@lang")
+    return RawDocument(source_path=str(path), raw_text=text, encoding=encoding, title=title, url=url,
+                       published_at=published, language=lang.split("-")[0].lower() if lang else None,
+                       main_text=main)
+
+
+# ---------------------------------------------------------------- entry point
+
+def _ingest_file(path: Path, max_bytes: int) -> list[RawDocument | Rejection]:
+    key = str(path)
+    if not _supported(path):
+        return [Rejection(key, "unsupported_format", f"unsupported file type {path.suffix or '(no suffix)'!r}; "
+                                                     f"supported: {' '.join(SUPPORTED_SUFFIXES)}", None)]
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            return [Rejection(key, "oversized", f"{size} bytes exceeds max_bytes={max_bytes}", None)]
+        data = path.read_bytes()
+    except OSError as e:
+        return [Rejection(key, "unreadable", f"cannot read file: {e.strerror or e}", None)]
+    if len(data) > max_bytes:  # grew between stat and read
+        return [Rejection(key, "oversized", f"{len(data)} bytes exceeds max_bytes={max_bytes}", None)]
+    if not data:
+        return [Rejection(key, "empty", "file is 0 bytes", data)]
+    try:
+        text, encoding = decode_bytes(data)
+        if not text.strip():
+            raise _Reject("empty", f"file has only whitespace ({len(data)} bytes, {encoding})")
+        suffix = path.suffix.lower()
+        if suffix in (".json", ".jsonl"):
+            return list(_records(path, data, text, encoding))
+        if suffix in (".html", ".htm"):
+            return [_html_doc(path, text, encoding)]
+        return [RawDocument(source_path=key, raw_text=text, encoding=encoding)]
+    except _Reject as r:
+        return [Rejection(key, r.reason, r.detail, data)]
+
+
+def ingest_paths(paths: Sequence[str | Path], *, max_bytes: int) -> tuple[list[RawDocument], list[Rejection]]:
+    """Read every input under ``paths`` (deterministic order) into documents and rejections."""
+    docs: list[RawDocument] = []
+    rejects: list[Rejection] = []
+    for path in _walk(paths):
+        for item in _ingest_file(path, max_bytes):
+            (docs if isinstance(item, RawDocument) else rejects).append(item)
+    return docs, rejects
