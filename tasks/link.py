@@ -1,0 +1,535 @@
+"""Entity linking: NER spans + dictionary matches -> mentions linked to actors (or provisional entities).
+
+How a name is found and linked (docs/entities.md has the long version):
+1. Tokens are matched on their matching form (normalize_for_match: no diacritics, unified letters), so
+   اُن = ان. Exact alias matches come from one Aho-Corasick automaton over the token sequence (keys are
+   space-delimited, so matches are token-aligned).
+2. Spelling variants come from a fuzzy match over name PARTS: every part of an alias must match a token (or
+   two adjacent tokens written apart, ولادی میر) with confusable-aware similarity (letter classes from
+   khabar/lang/ur/confusables.yaml). Short parts (two letters) must match exactly after folding, which is what
+   keeps کم جونگ ایل (Kim Jong Il) away from کم جونگ ان although the whole strings are close.
+3. Short forms (پوتن, کم جونگ) resolve to an entity with a full mention in the article (coreference), or
+   alone when context supports them: a role word before the name (صدر, وزیر خارجہ) that the actor held on
+   the article date, and a country/demonym (روسی صدر, شمالی کوریا کے رہنما) matching the actor's country.
+   A short form followed by more of a name (کم جونگ ڈے) is a different person and is not linked to Kim Jong Un.
+4. NER spans overlapping a dictionary match merge into it (found_by ner+dictionary); the rest become
+   provisional entities keyed by their normalised form (same name -> same id in every article), as do names
+   right after a role word (وزیر دفاع X Y) that match nothing.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Sequence
+import unicodedata
+
+import ahocorasick
+import numpy as np
+from rapidfuzz import fuzz, process
+
+from tasks.actors import (  # re-exported: the flow imports the linking API from here
+    ActorDictionary, EntityLookup, dictionary_entity_rows, entity_lookup, entity_row, load_dictionary,
+)
+from tasks.ids import stable_id
+from tasks.normalize import normalize_for_match
+
+__all__ = ["LinkOutput", "link_article", "load_dictionary", "dictionary_entity_rows", "entity_lookup",
+           "EntityLookup", "provisional_id", "part_similarity"]
+
+PART_MIN = 0.8          # per-part similarity a fuzzy name part needs
+MIN_EDIT_LEN = 4        # parts shorter than this must be equal after folding: no room for an edit
+SINGLE_MIN = 0.9        # a one-part name needs a confusable-level match (پوٹن, امریکا), not just a close ratio
+MULTI_MEAN = 0.85       # mean part similarity a several-part name needs
+CONTEXT_WINDOW = 6      # tokens before a name searched for role words and countries
+TYPE_LABEL = {"PERSON": "PERSON", "ORGANIZATION": "ORGANIZATION", "COUNTRY": "LOCATION", "CITY": "LOCATION",
+              "LOCATION": "LOCATION"}
+PROVISIONAL_LABELS = {"PERSON", "ORGANIZATION", "LOCATION"}
+
+
+@dataclass
+class LinkOutput:
+    mentions: list[dict]
+    entities: list[dict]
+
+
+def provisional_id(name: str) -> str:
+    """Id of a provisional entity: derived from the normalised name, so every article agrees on it."""
+    return stable_id("prov:", normalize_for_match(name).casefold())
+
+
+# ------------------------------------------------------------------------------------------ name parts
+
+class _Folder:
+    """Confusable-aware comparison of name parts, driven by khabar/lang/ur/confusables.yaml."""
+
+    def __init__(self, spec: dict[str, Any]):
+        table: dict[str, str] = {}
+        for cls in spec.get("classes") or []:
+            canon = table.get(cls[0], cls[0])
+            for ch in cls:
+                table.setdefault(ch, canon)
+        self.table = str.maketrans(table)
+        self.final = dict(spec.get("final") or {})
+        self.optional = set(spec.get("optional") or [])
+
+    def fold(self, part: str) -> str:
+        if part and part[-1] in self.final:
+            part = part[:-1] + self.final[part[-1]]
+        return part.translate(self.table)
+
+    def skeleton(self, folded: str) -> str:
+        # interior vowel letters and hamza seats only: first and last letters carry the name's identity
+        if len(folded) <= 2:
+            return folded
+        return folded[0] + "".join(c for c in folded[1:-1] if c not in self.optional) + folded[-1]
+
+    def similarity(self, a: str, b: str) -> float:
+        if a == b:
+            return 1.0
+        fa, fb = self.fold(a), self.fold(b)
+        if fa == fb:
+            return 0.95
+        if min(len(fa), len(fb)) < MIN_EDIT_LEN:
+            return 0.0  # short parts have no room for an edit: فوجی is not فجی (Fiji), ایل is not ان
+        score = fuzz.ratio(fa, fb) / 100.0
+        sa, sb = self.skeleton(fa), self.skeleton(fb)
+        if sa == sb and len(sa) >= 2:
+            score = max(score, 0.9)
+        return score
+
+
+def part_similarity(a: str, b: str, dictionary: ActorDictionary | None = None) -> float:
+    """Similarity of two name parts in matching form (1.0 identical, 0.95 same up to confusables, …)."""
+    return _index(dictionary or load_dictionary()).folder.similarity(_key(a), _key(b))
+
+
+def _key(text: str) -> str:
+    return normalize_for_match(text).casefold()
+
+
+# ------------------------------------------------------------------------------------------------ index
+
+@dataclass(frozen=True)
+class _Pattern:
+    pid: int
+    kind: str              # alias | short | demonym | demonym_ctx | role
+    parts: tuple[str, ...]
+    entity_id: str | None
+    role: str | None = None
+    common: bool = False   # every part is an everyday word (کم): links only as coreference
+
+
+class _Index:
+    def __init__(self, d: ActorDictionary):
+        self.folder = _Folder(d.confusables)
+        ctx = d.context
+        self.function_words = {_key(w) for w in ctx.get("function_words") or []}
+        self.head_markers = {_key(w) for w in ctx.get("head_markers") or []}
+        self.common_words = {_key(w) for w in ctx.get("common_words") or []}
+        self.role_modifiers = {_key(w) for w in ctx.get("role_modifiers") or []}
+        self.patterns: list[_Pattern] = []
+        seen: set[tuple] = set()
+
+        def add(kind: str, name: str, entity_id: str | None, role: str | None = None) -> None:
+            parts = tuple(_key(name).split())
+            if not parts or (kind, parts, entity_id, role) in seen:
+                return
+            seen.add((kind, parts, entity_id, role))
+            common = all(p in self.common_words for p in parts)
+            self.patterns.append(_Pattern(len(self.patterns), kind, parts, entity_id, role, common))
+
+        for actor in d.actors.values():
+            for names in actor.aliases.values():
+                for n in names:
+                    add("alias", n, actor.entity_id)
+            for names in actor.short.values():
+                for n in names:
+                    add("short", n, actor.entity_id)
+        for word, eid in d.demonyms.items():
+            add("demonym", word, eid)
+        for word, eid in d.demonyms_need_context.items():
+            add("demonym_ctx", word, eid)
+        for key, rdef in d.roles.items():
+            for words in rdef.words.values():
+                for w in words:
+                    add("role", w, None, key)
+        self.automaton = ahocorasick.Automaton()
+        by_key: dict[str, list[int]] = {}
+        for p in self.patterns:
+            by_key.setdefault(" " + " ".join(p.parts) + " ", []).append(p.pid)
+        for k, pids in by_key.items():
+            self.automaton.add_word(k, (len(k), pids))
+        self.automaton.make_automaton()
+        # Fuzzy candidates start from the first part; roles and demonyms are closed word lists, matched exactly.
+        self.first_parts: dict[str, list[int]] = {}
+        for p in self.patterns:
+            if p.kind in ("alias", "short"):
+                self.first_parts.setdefault(self.folder.fold(p.parts[0]), []).append(p.pid)
+        self.first_keys = list(self.first_parts)
+
+
+_INDEXES: dict[int, tuple[ActorDictionary, _Index]] = {}
+
+
+def _index(d: ActorDictionary) -> _Index:
+    hit = _INDEXES.get(id(d))
+    if hit is None or hit[0] is not d:
+        hit = (d, _Index(d))
+        _INDEXES[id(d)] = hit
+    return hit[1]
+
+
+# ----------------------------------------------------------------------------------------------- tokens
+
+@dataclass
+class _Tok:
+    i: int
+    sent: int
+    start: int
+    end: int
+    key: str
+    upos: str | None
+
+
+def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """Trim punctuation the tokenizer left attached (’امکانات‘, ۔کم, ماسکو:)."""
+    while start < end and unicodedata.category(text[start])[0] in "PS":
+        start += 1
+    while end > start and unicodedata.category(text[end - 1])[0] in "PS":
+        end -= 1
+    return start, end
+
+
+def _tokens(text: str, tokens: list[dict]) -> list[_Tok]:
+    out = []
+    for t in sorted(tokens, key=lambda r: (r["sentence_index"], r["token_index"])):
+        if t.get("start_char") is None:
+            continue
+        s, e = _strip_span(text, t["start_char"], t["end_char"])
+        key = _key(text[s:e]) if e > s else ""
+        out.append(_Tok(len(out), t["sentence_index"], s, e, key, t.get("upos") if e > s else "PUNCT"))
+    return out
+
+
+# ------------------------------------------------------------------------------------------- candidates
+
+@dataclass
+class _Cand:
+    start: int             # token index
+    end: int               # exclusive
+    pattern: _Pattern
+    score: float
+    exact: bool
+
+
+def _candidates(toks: list[_Tok], idx: _Index) -> list[_Cand]:
+    cands: list[_Cand] = []
+    # sentences are matched separately: a name never crosses a sentence boundary
+    sentences: dict[int, list[_Tok]] = {}
+    for t in toks:
+        sentences.setdefault(t.sent, []).append(t)
+    for sent_toks in sentences.values():
+        words = [t for t in sent_toks if t.key]
+        if not words:
+            continue
+        joined, starts = " ", {}
+        for t in words:
+            starts[len(joined)] = t
+            joined += t.key + " "
+        ends = {pos + len(t.key): t for pos, t in starts.items()}
+        for end_pos, (length, pids) in idx.automaton.iter(joined):
+            first = starts.get(end_pos - length + 2)
+            last = ends.get(end_pos)
+            if first is None or last is None:
+                continue
+            for pid in pids:
+                cands.append(_Cand(first.i, last.i + 1, idx.patterns[pid], 1.0, True))
+        # fuzzy: every token against every alias first part, vectorised
+        folded = [idx.folder.fold(t.key) for t in words]
+        scores = process.cdist(folded, idx.first_keys, scorer=fuzz.ratio, score_cutoff=PART_MIN * 100 - 15,
+                               workers=1)
+        for wi, ki in zip(*np.nonzero(scores)):
+            for pid in idx.first_parts[idx.first_keys[ki]]:
+                got = _align(idx.patterns[pid], words, wi, idx.folder, idx.function_words)
+                if got is not None:
+                    end_w, score = got
+                    cands.append(_Cand(words[wi].i, words[end_w - 1].i + 1, idx.patterns[pid], score,
+                                       score >= 1.0))
+    return cands
+
+
+def _align(p: _Pattern, words: list[_Tok], wi: int, folder: _Folder,
+           function_words: frozenset[str] | set[str] = frozenset()) -> tuple[int, float] | None:
+    """Align the pattern's parts, in order, with tokens from words[wi]; a part may span two tokens."""
+    sims, j = [], wi
+    for part in p.parts:
+        if j >= len(words):
+            return None
+        best, step = folder.similarity(part, words[j].key), 1
+        if j + 1 < len(words) and words[j + 1].start - words[j].end <= 1 and \
+                words[j].key not in function_words and words[j + 1].key not in function_words:
+            joined = folder.similarity(part, words[j].key + words[j + 1].key)
+            if joined > best and joined >= PART_MIN:
+                best, step = joined, 2
+        if best < PART_MIN:
+            return None
+        sims.append(best)
+        j += step
+    mean = sum(sims) / len(sims)
+    if mean < (SINGLE_MIN if len(sims) == 1 else MULTI_MEAN):
+        return None
+    return j, mean
+
+
+# ------------------------------------------------------------------------------------------------ context
+
+def _article_date(article: dict) -> date | None:
+    when = article.get("published_at")
+    if isinstance(when, datetime):
+        return when.date()
+    if isinstance(when, date):
+        return when
+    return None
+
+
+@dataclass
+class _Context:
+    role: str | None = None
+    country: str | None = None   # ISO alpha-3
+
+
+def _context_before(start: int, toks: list[_Tok], roles_at: dict[int, _Cand], places_at: dict[int, str],
+                    idx: _Index) -> _Context:
+    """Role word right before the name (modifiers allowed), and the country named before that role."""
+    ctx = _Context()
+    j = start - 1
+    sent = toks[start].sent
+    while j >= 0 and toks[j].sent == sent and toks[j].key in idx.role_modifiers:
+        j -= 1
+    role = roles_at.get(j)
+    if role is None:
+        return ctx
+    ctx.role = role.pattern.role
+    j = role.start - 1
+    lowest = max(0, start - CONTEXT_WINDOW - 1)
+    while j >= lowest and toks[j].sent == sent:
+        if j in places_at:
+            ctx.country = places_at[j]
+            break
+        if toks[j].key not in idx.role_modifiers and toks[j].key not in idx.head_markers:
+            break
+        j -= 1
+    return ctx
+
+
+def _entity_score(eid: str, ctx: _Context, d: ActorDictionary, when: date | None, full_seen: set[str]) -> float:
+    actor = d.actors[eid]
+    score = 0.0
+    if eid in full_seen:
+        score += 1.0
+    if not actor.alive_on(when):
+        score -= 1.0
+    elif when is not None and actor.roles and not any(r.active(when) for r in actor.roles) \
+            and all(r.start and r.start > when for r in actor.roles):
+        score -= 0.3  # not yet in public life
+    if ctx.role:
+        rdef = d.roles.get(ctx.role)
+        wanted = set(rdef.matches) if rdef and rdef.generic else {ctx.role}
+        if any(r.role in wanted and (when is None or r.active(when)) for r in actor.roles):
+            score += 0.3
+        elif any(r.role in wanted for r in actor.roles):
+            score += 0.1
+    if ctx.country:
+        score += 0.3 if ctx.country == actor.country else -0.5
+    return score
+
+
+# -------------------------------------------------------------------------------------------------- main
+
+def link_article(article: dict, sentences: list[dict], tokens: list[dict], ner_mentions: list[dict],
+                 dictionary: ActorDictionary) -> LinkOutput:
+    """Final mentions of one article (NER + dictionary, merged) and the entity rows they reference."""
+    idx = _index(dictionary)
+    text: str = article["text"]
+    aid = article["article_id"]
+    when = _article_date(article)
+    toks = _tokens(text, tokens)
+    cands = _candidates(toks, idx)
+
+    # NER spans by token, to know where a name continues
+    ner_tok: dict[int, int] = {}
+    for n, m in enumerate(ner_mentions):
+        for t in toks:
+            if t.start < m["end_char"] and m["start_char"] < t.end:
+                ner_tok[t.i] = n
+
+    roles_at = {c.end - 1: c for c in cands if c.pattern.kind == "role"}
+    places_at: dict[int, str] = {}
+    for c in cands:
+        if c.pattern.kind == "demonym" or (c.pattern.kind == "alias" and c.exact and
+                                           dictionary.actors[c.pattern.entity_id].type in ("COUNTRY", "CITY")):
+            actor = dictionary.actors[c.pattern.entity_id]
+            places_at[c.end - 1] = actor.country
+    full_seen_at: dict[str, int] = {}
+    for c in cands:
+        if c.pattern.kind == "alias" and dictionary.actors[c.pattern.entity_id].type == "PERSON" and \
+                len(c.pattern.parts) > 1 and c.score >= 0.9:
+            full_seen_at[c.pattern.entity_id] = min(full_seen_at.get(c.pattern.entity_id, 1 << 30), c.start)
+    full_seen = set(full_seen_at)
+
+    def continues(c: _Cand) -> bool:
+        """Is more of a name right after the match (کم جونگ | ڈے)? Then the match is someone else's name."""
+        nxt = c.end
+        if nxt >= len(toks) or toks[nxt].sent != toks[c.start].sent or not toks[nxt].key:
+            return False
+        if toks[nxt].key in idx.function_words:
+            return False
+        same_ner = c.end - 1 in ner_tok and ner_tok.get(nxt) == ner_tok[c.end - 1]
+        return toks[nxt].upos == "PROPN" or same_ner
+
+    # score each (span, entity) candidate
+    scored: list[tuple[_Cand, float, str]] = []  # candidate, total score, link method
+    for c in cands:
+        k = c.pattern.kind
+        if k == "role":
+            continue
+        if k == "demonym_ctx" and c.end not in {r.start for r in roles_at.values()}:
+            continue
+        eid = c.pattern.entity_id
+        actor = dictionary.actors[eid]
+        if actor.type == "PERSON" and c.pattern.common and not c.exact:
+            continue
+        method = "dictionary" if c.exact else "fuzzy"
+        ctx = _context_before(c.start, toks, roles_at, places_at, idx) if actor.type == "PERSON" else _Context()
+        total = c.score + (_entity_score(eid, ctx, dictionary, when, full_seen) if actor.type == "PERSON" else 0)
+        if k == "short":
+            if continues(c):
+                continue
+            earlier = full_seen_at.get(eid, 1 << 30) < c.start
+            if c.pattern.common:
+                # an everyday word (کم): only a bare family name heading a noun phrase after a full mention
+                nxt = toks[c.end].key if c.end < len(toks) and toks[c.end].sent == toks[c.start].sent else ""
+                if not earlier or nxt not in idx.head_markers:
+                    continue
+            if earlier:
+                method = "coreference"
+            elif eid not in full_seen and not (ctx.role or ctx.country):
+                total -= 0.25  # a bare short form with nothing to support it
+            total -= 0.05      # a full-name reading of the same span wins ties
+        scored.append((c, total, method))
+
+    # pick the best entity per span, drop spans whose best is ambiguous or too weak
+    by_span: dict[tuple[int, int], list[tuple[_Cand, float, str]]] = {}
+    for item in scored:
+        by_span.setdefault((item[0].start, item[0].end), []).append(item)
+    chosen: list[tuple[_Cand, float, str]] = []
+    for span, items in by_span.items():
+        best_per_entity: dict[str, tuple[_Cand, float, str]] = {}
+        for it in items:
+            eid = it[0].pattern.entity_id
+            if eid not in best_per_entity or it[1] > best_per_entity[eid][1]:
+                best_per_entity[eid] = it
+        ranked = sorted(best_per_entity.values(), key=lambda it: -it[1])
+        top = ranked[0]
+        if top[1] < 0.7:
+            continue
+        if len(ranked) > 1 and top[1] - ranked[1][1] < 0.1:
+            continue  # two actors fit equally well: leave it to NER / provisional rather than guess
+        chosen.append(top)
+    # non-overlapping spans: longer first, then better score
+    chosen.sort(key=lambda it: (-(it[0].end - it[0].start), -it[1], it[0].start))
+    taken: set[int] = set()
+    final: list[tuple[_Cand, float, str]] = []
+    for it in chosen:
+        rng = set(range(it[0].start, it[0].end))
+        if rng & taken:
+            continue
+        taken |= rng
+        final.append(it)
+
+    mentions: list[dict] = []
+    entities: dict[str, dict] = {}
+    absorbed: set[int] = set()
+    for c, total, method in sorted(final, key=lambda it: it[0].start):
+        s, e = toks[c.start].start, toks[c.end - 1].end
+        ner_ids = {ner_tok[i] for i in range(c.start, c.end) if i in ner_tok}
+        absorbed |= ner_ids
+        ner = ner_mentions[min(ner_ids)] if ner_ids else None
+        actor = dictionary.actors[c.pattern.entity_id]
+        label = "NORP" if c.pattern.kind.startswith("demonym") else TYPE_LABEL.get(actor.type, actor.type)
+        conf = {"dictionary": 0.95, "fuzzy": 0.85, "coreference": 0.85}[method] * min(1.0, c.score)
+        if c.pattern.kind == "short" and method != "coreference":
+            conf *= 0.9
+        mentions.append(_mention(aid, toks[c.start].sent, s, e, text, label, actor.entity_id, round(conf, 3),
+                                 ner.get("model_label") if ner else None,
+                                 "ner+dictionary" if ner else "dictionary", method))
+        entities.setdefault(actor.entity_id, entity_row(dictionary, actor))
+
+    # names after a role word that matched nothing: وزیر دفاع X Y نے
+    role_spans: list[tuple[int, int]] = []
+    for r in roles_at.values():
+        j = r.end
+        while j < len(toks) and toks[j].sent == toks[r.start].sent and toks[j].key and \
+                toks[j].key not in idx.function_words and j not in taken and j - r.end < 4:
+            j += 1
+        if j > r.end and any(toks[i].upos == "PROPN" for i in range(r.end, j)) and \
+                (j >= len(toks) or not toks[j].key or toks[j].key in idx.function_words) and \
+                not any(toks[i].key in idx.role_modifiers or i in roles_at for i in range(r.end, j)):
+            role_spans.append((r.end, j))
+            taken |= set(range(r.end, j))
+
+    for s_i, e_i in role_spans:
+        s, e = toks[s_i].start, toks[e_i - 1].end
+        ner_ids = {ner_tok[i] for i in range(s_i, e_i) if i in ner_tok}
+        absorbed |= ner_ids
+        ner = ner_mentions[min(ner_ids)] if ner_ids else None
+        surface = text[s:e]
+        pid = provisional_id(surface)
+        mentions.append(_mention(aid, toks[s_i].sent, s, e, text, "PERSON", pid, 0.6,
+                                 ner.get("model_label") if ner else None,
+                                 "ner+dictionary" if ner else "dictionary", "provisional"))
+        entities.setdefault(pid, _provisional_row(pid, surface, "PERSON"))
+
+    for n, m in enumerate(ner_mentions):
+        if n in absorbed:
+            continue
+        surface = text[m["start_char"]:m["end_char"]]
+        label = m.get("ner_label")
+        conf = m.get("confidence")
+        keys = [_key(w) for w in surface.split()]
+        namelike = [k for k in keys if k and k not in idx.function_words and k not in idx.common_words]
+        if label in PROVISIONAL_LABELS and namelike:
+            pid = provisional_id(surface)
+            mentions.append(_mention(aid, m.get("sentence_index"), m["start_char"], m["end_char"], text, label,
+                                     pid, round(0.5 * (conf if conf is not None else 1.0), 3),
+                                     m.get("model_label"), "ner", "provisional"))
+            entities.setdefault(pid, _provisional_row(pid, surface, label))
+        else:
+            mentions.append(_mention(aid, m.get("sentence_index"), m["start_char"], m["end_char"], text, label,
+                                     None, conf, m.get("model_label"), "ner", "none"))
+    mentions.sort(key=lambda r: (r["start_char"], r["end_char"]))
+    return LinkOutput(mentions=mentions, entities=list(entities.values()))
+
+
+def _mention(aid: str, sent: int | None, s: int, e: int, text: str, label: str | None, eid: str | None,
+             conf: float | None, model_label: str | None, found_by: str, method: str) -> dict:
+    return {"mention_id": stable_id("m", aid, s, e), "article_id": aid, "sentence_index": sent,
+            "start_char": s, "end_char": e, "text": text[s:e], "ner_label": label, "entity_id": eid,
+            "confidence": conf, "model_label": model_label, "found_by": found_by, "link_method": method}
+
+
+def _provisional_row(pid: str, surface: str, label: str | None) -> dict:
+    return {"entity_id": pid, "canonical_name": surface, "entity_type": label, "wikidata_id": None,
+            "country_code": None, "actor_code": None, "aliases": [surface], "is_provisional": True}
+
+
+def link_articles(items: Sequence[tuple[dict, list[dict], list[dict], list[dict]]],
+                  dictionary: ActorDictionary) -> LinkOutput:
+    """Link several articles; provisional entities with the same name come out once."""
+    mentions, entities = [], {}
+    for article, sents, toks, ner in items:
+        out = link_article(article, sents, toks, ner, dictionary)
+        mentions.extend(out.mentions)
+        for row in out.entities:
+            entities.setdefault(row["entity_id"], row)
+    return LinkOutput(mentions, list(entities.values()))
