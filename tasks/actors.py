@@ -526,6 +526,11 @@ def import_wikidata(lines: Iterable[str], dictionary: ActorDictionary | None = N
         if roles:
             entry["roles"] = sorted(roles, key=lambda r: r["from"] or "")
         validate_entry(entry, f"wikidata:{qid}")
+        if dictionary is not None and qid in dictionary.actors:
+            known = set(dictionary.actors[qid].all_aliases())
+            new = [n for names in aliases.values() for n in names if n not in known]
+            skipped.append(f"{qid}: already in the dictionary" + (f" (new aliases: {', '.join(new)})" if new else ""))
+            continue
         entries.append(entry)
     return entries, skipped
 
