@@ -1,16 +1,128 @@
-"""Run artifacts for the Prefect UI: what came in, what was dropped and why, what was extracted."""
+"""Run artifacts for the Prefect UI: what came in, what was dropped and why, what was extracted, time per stage.
+
+`build_report(summary, tables)` is a plain function (tested directly); `publish_run_artifacts` only hands its
+sections to Prefect. `tables` maps a table name to the row dicts staged by this run.
+"""
 from __future__ import annotations
 
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from collections import Counter
+from typing import Any
+
+QUAD_CLASSES = {1: "verbal cooperation", 2: "material cooperation", 3: "verbal conflict", 4: "material conflict"}
+TOP_ACTORS = 10
+MAX_ROWS = 200  # artifact tables stay readable in the UI
+
+ARTIFACT_KEYS = ("khabar-run-summary", "khabar-run-counts", "khabar-stage-times", "khabar-quarantine",
+                 "khabar-events-by-quadclass", "khabar-top-actors")
 
 
-def publish_run_artifacts(summary: dict, tables: dict[str, list[dict]]) -> None:
-    counts = summary["counts"]
-    create_table_artifact(
-        key="khabar-run-counts",
-        table=[{"what": k, "count": v} for k, v in counts.items()],
-        description=f"khabar run {summary['run_id']}: counts per stage",
-    )
-    lines = [f"# khabar run `{summary['run_id']}`", "", f"warehouse: `{summary['warehouse']}`", ""]
-    lines += ["| stage | seconds |", "|---|---|"] + [f"| {k} | {v} |" for k, v in summary["stage_seconds"].items()]
-    create_markdown_artifact(key="khabar-run-summary", markdown="\n".join(lines))
+def _md_cell(value: Any) -> str:
+    return str("" if value is None else value).replace("|", "\\|").replace("\n", " ")
+
+
+def _md_table(rows: list[dict], columns: list[str]) -> list[str]:
+    if not rows:
+        return ["(none)"]
+    out = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    out += ["| " + " | ".join(_md_cell(r.get(c)) for c in columns) + " |" for r in rows]
+    return out
+
+
+def top_actors(tables: dict[str, list[dict]], limit: int = TOP_ACTORS) -> list[dict]:
+    """Entities most often in events as actor 1 or 2; with no events, most often mentioned (linked mentions)."""
+    names = {e["entity_id"]: e for e in tables.get("entities", [])}
+    counted: Counter[str] = Counter()
+    basis = "events"
+    for ev in tables.get("events", []):
+        for key in ("actor1_entity_id", "actor2_entity_id"):
+            if ev.get(key):
+                counted[ev[key]] += 1
+    if not counted:
+        basis = "mentions"
+        counted.update(m["entity_id"] for m in tables.get("mentions", []) if m.get("entity_id"))
+    rows = []
+    for entity_id, n in sorted(counted.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]:
+        ent = names.get(entity_id, {})
+        rows.append({"entity_id": entity_id, "name": ent.get("canonical_name") or entity_id,
+                     "type": ent.get("entity_type"), "actor_code": ent.get("actor_code"), basis: n})
+    return rows
+
+
+def events_by_quadclass(tables: dict[str, list[dict]]) -> list[dict]:
+    counts = Counter(e.get("quad_class") for e in tables.get("events", []))
+    rows = [{"quad_class": q, "meaning": name, "events": counts.get(q, 0)} for q, name in QUAD_CLASSES.items()]
+    other = sum(n for q, n in counts.items() if q not in QUAD_CLASSES)
+    if other:
+        rows.append({"quad_class": None, "meaning": "unclassified", "events": other})
+    return rows
+
+
+def build_report(summary: dict, tables: dict[str, list[dict]]) -> dict[str, Any]:
+    """Every section of the run report as plain rows, plus the whole report as Markdown."""
+    counts = summary.get("counts", {})
+    articles = tables.get("articles", [])
+    mentions = tables.get("mentions", [])
+    duplicates = [{"article_id": a["article_id"], "source_path": a["source_path"],
+                   "duplicate_of": a.get("duplicate_of"), "score": a.get("duplicate_score")}
+                  for a in articles if a.get("duplicate_of")]
+    quarantined = [{"source_path": q["source_path"], "stage": q["stage"], "reason": q["reason"],
+                    "detail": q.get("detail")} for q in tables.get("quarantine", [])]
+    reasons = Counter(q["reason"] for q in quarantined)
+    stage_times = [{"stage": s, "seconds": round(float(v), 3)} for s, v in summary.get("stage_seconds", {}).items()]
+    overview = [
+        {"what": "files read", "count": len(tables.get("source_files", []))},
+        {"what": "documents in", "count": counts.get("documents", len(articles))},
+        {"what": "articles", "count": len(articles)},
+        {"what": "duplicates", "count": len(duplicates)},
+        {"what": "quarantined", "count": len(quarantined)},
+        {"what": "mentions", "count": len(mentions)},
+        {"what": "mentions linked", "count": sum(1 for m in mentions if m.get("entity_id"))},
+        {"what": "entities", "count": len(tables.get("entities", []))},
+        {"what": "events", "count": len(tables.get("events", []))},
+        {"what": "relations", "count": len(tables.get("relations", []))},
+    ]
+    quads = events_by_quadclass(tables)
+    actors = top_actors(tables)
+    actor_cols = ["name", "entity_id", "type", "actor_code", "events" if actors and "events" in actors[0] else "mentions"]
+    total = round(sum(r["seconds"] for r in stage_times), 3)
+
+    md = [f"# khabar run `{summary.get('run_id')}`", "",
+          f"- warehouse: `{summary.get('warehouse')}`",
+          f"- stopped after: `{summary.get('until', 'load')}`",
+          f"- inputs: {len(summary.get('inputs', []))} path(s)", ""]
+    md += ["## In and out", ""] + _md_table(overview, ["what", "count"]) + [""]
+    md += [f"## Duplicates ({len(duplicates)})", ""] + _md_table(duplicates[:MAX_ROWS],
+                                                                 ["source_path", "duplicate_of", "score"]) + [""]
+    md += [f"## Quarantined ({len(quarantined)})", ""]
+    if reasons:
+        md += ["by reason: " + ", ".join(f"`{r}` {n}" for r, n in sorted(reasons.items())), ""]
+    md += _md_table(quarantined[:MAX_ROWS], ["source_path", "stage", "reason", "detail"]) + [""]
+    md += ["## Events by QuadClass", ""] + _md_table(quads, ["quad_class", "meaning", "events"]) + [""]
+    md += ["## Top actors", ""] + _md_table(actors, actor_cols) + [""]
+    md += [f"## Time per stage (total {total} s)", ""] + _md_table(stage_times, ["stage", "seconds"]) + [""]
+    return {"overview": overview, "duplicates": duplicates, "quarantined": quarantined,
+            "quarantine_reasons": dict(reasons), "events_by_quadclass": quads, "top_actors": actors,
+            "stage_times": stage_times, "markdown": "\n".join(md)}
+
+
+def publish_run_artifacts(summary: dict, tables: dict[str, list[dict]]) -> dict[str, Any]:
+    """Create the run's artifacts (shown on the flow run's Artifacts tab) and return the report."""
+    from prefect.artifacts import create_markdown_artifact, create_table_artifact
+
+    report = build_report(summary, tables)
+    run = summary.get("run_id")
+    create_markdown_artifact(key="khabar-run-summary", markdown=report["markdown"],
+                             description=f"khabar run {run}: report")
+    create_table_artifact(key="khabar-run-counts", table=[{"what": k, "count": v} for k, v in
+                                                          summary.get("counts", {}).items()],
+                          description=f"khabar run {run}: counts per stage")
+    create_table_artifact(key="khabar-stage-times", table=report["stage_times"],
+                          description=f"khabar run {run}: seconds per stage")
+    create_table_artifact(key="khabar-quarantine", table=report["quarantined"][:MAX_ROWS] or
+                          [{"source_path": "", "stage": "", "reason": "(nothing quarantined)", "detail": ""}],
+                          description=f"khabar run {run}: quarantined inputs with reasons")
+    create_table_artifact(key="khabar-events-by-quadclass", table=report["events_by_quadclass"],
+                          description=f"khabar run {run}: events per CAMEO QuadClass")
+    create_table_artifact(key="khabar-top-actors", table=report["top_actors"] or [{"name": "(no linked actors)"}],
+                          description=f"khabar run {run}: most frequent actors")
+    return report

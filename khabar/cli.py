@@ -95,7 +95,12 @@ def run(
         console.print(f"[red]error:[/] {exc}")
         raise typer.Exit(2)
     _quiet_prefect()
+    if quiet:  # Prefect's own INFO lines too; warnings and errors still reach stderr
+        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    from contextlib import nullcontext
+
     from flows.pipeline import etl
+    from flows.progress import ProgressDisplay, planned_stages
 
     settings = {
         "warehouse": str(warehouse), "workers": workers, "models_dir": str(models_dir) if models_dir else None,
@@ -103,8 +108,11 @@ def run(
         "dedup_shingle_size": shingle_size, "default_language": language,
     }
     settings = {k: v for k, v in settings.items() if v is not None}
+    # Progress bar with per-stage counts and an ETA on stderr; none for --quiet or --json (scripts).
+    display = nullcontext() if (quiet or as_json) else ProgressDisplay(planned_stages(until), console)
     try:
-        summary = etl([str(p.resolve()) for p in inputs], settings=settings, until=until)
+        with display:
+            summary = etl([str(p.resolve()) for p in inputs], settings=settings, until=until)
     except Exception as exc:  # the flow's own logs carry the traceback; the CLI says what failed
         console.print(f"[red]error:[/] run failed: {type(exc).__name__}: {exc}")
         raise typer.Exit(1)

@@ -1,0 +1,147 @@
+"""Scheduled runs: an `inbox` flow that processes the files of an inbox directory not seen before.
+
+A file counts as seen when its sha256 is in the warehouse's `source_files` table (the flow records every input
+file it read, loaded or quarantined, in the same transaction as its rows). So:
+- new files are picked up by the next run; a file whose content was already loaded (under any name) is skipped;
+- a run that crashes before its load records nothing, and the next run picks the same files up again;
+- nothing in the inbox is ever deleted, moved or modified.
+
+`serve_inbox` serves the flow with a cron schedule (`khabar serve`); the selection is a plain function.
+"""
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, get_run_logger
+
+from warehouse import read_snapshot
+
+DEFAULT_CRON = "*/15 * * * *"
+DEFAULT_MIN_AGE_SECONDS = 10.0
+DEPLOYMENT_NAME = "khabar-inbox"
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def seen_hashes(warehouse: Path) -> set[str]:
+    """Content hashes of every file an earlier run loaded (from the `source_files` snapshot; empty if none).
+
+    The snapshot is rewritten right after each load commits; if a crash lands between the commit and the
+    snapshot, the files look new once more and are re-processed, which the idempotent load makes harmless.
+    """
+    return set(read_snapshot(Path(warehouse), "source_files", columns=["file_hash"]).column("file_hash").to_pylist())
+
+
+@dataclass
+class InboxSelection:
+    new: list[Path] = field(default_factory=list)          # to process, in path order
+    seen: list[Path] = field(default_factory=list)         # content already in source_files
+    repeated: list[Path] = field(default_factory=list)     # same content as an earlier file in this inbox
+    unsettled: list[Path] = field(default_factory=list)    # modified less than min_age_seconds ago
+    unsupported: list[Path] = field(default_factory=list)  # not a supported input type (left alone)
+
+
+def scan_inbox(inbox: Path, warehouse: Path, *, min_age_seconds: float = 0.0,
+               now: float | None = None) -> InboxSelection:
+    """Sort the inbox's files into new / seen / repeated / unsettled / unsupported (nothing is touched)."""
+    from tasks.ingest import _walk, discover_files
+
+    inbox = Path(inbox)
+    if not inbox.is_dir():
+        raise NotADirectoryError(f"inbox {inbox} is not a directory")
+    now = time.time() if now is None else now
+    known = seen_hashes(warehouse)
+    supported = set(discover_files([inbox]))
+    selection = InboxSelection()
+    batch: set[str] = set()
+    for path in _walk([inbox]):
+        if path not in supported:
+            selection.unsupported.append(path)
+            continue
+        try:
+            if now - path.stat().st_mtime < min_age_seconds:
+                selection.unsettled.append(path)  # probably still being written; next run takes it
+                continue
+            digest = file_sha256(path)
+        except FileNotFoundError:  # removed while we looked
+            continue
+        if digest in known:
+            selection.seen.append(path)
+        elif digest in batch:
+            selection.repeated.append(path)
+        else:
+            batch.add(digest)
+            selection.new.append(path)
+    return selection
+
+
+def select_new_files(inbox: Path, warehouse: Path, *, min_age_seconds: float = 0.0) -> list[Path]:
+    """Files in `inbox` (recursive, supported types) whose content hash no earlier run recorded."""
+    return scan_inbox(inbox, warehouse, min_age_seconds=min_age_seconds).new
+
+
+@flow(name="khabar-inbox", log_prints=True)
+def inbox(inbox_dir: str, warehouse: str, settings: dict[str, Any] | None = None, until: str = "load",
+          min_age_seconds: float = DEFAULT_MIN_AGE_SECONDS) -> dict[str, Any]:
+    """Run the ETL flow (as a subflow) over the inbox files not processed before."""
+    from flows.pipeline import etl
+
+    logger = get_run_logger()
+    sel = scan_inbox(Path(inbox_dir), Path(warehouse), min_age_seconds=min_age_seconds)
+    logger.info("inbox %s: %d new, %d already processed, %d repeated in inbox, %d still being written, "
+                "%d unsupported", inbox_dir, len(sel.new), len(sel.seen), len(sel.repeated), len(sel.unsettled),
+                len(sel.unsupported))
+    for path in sel.unsupported:
+        logger.warning("inbox: ignoring %s (unsupported file type; left in place)", path)
+    for path in sel.repeated:
+        logger.info("inbox: skipping %s (same content as another new file in this batch)", path)
+    result: dict[str, Any] = {"new_files": [str(p) for p in sel.new], "seen": len(sel.seen),
+                              "repeated": len(sel.repeated), "unsettled": len(sel.unsettled),
+                              "unsupported": len(sel.unsupported), "summary": None}
+    if not sel.new:
+        logger.info("inbox: nothing new")
+        return result
+    run_settings = {**(settings or {}), "warehouse": str(warehouse)}
+    result["summary"] = etl([str(p) for p in sel.new], settings=run_settings, until=until)
+    return result
+
+
+def inbox_parameters(inbox_dir: Path, warehouse: Path, *, settings: dict[str, Any] | None = None,
+                     until: str = "load", min_age_seconds: float = DEFAULT_MIN_AGE_SECONDS) -> dict[str, Any]:
+    """Deployment parameters (absolute paths: the served process may run elsewhere than the caller)."""
+    return {"inbox_dir": str(Path(inbox_dir).resolve()), "warehouse": str(Path(warehouse).resolve()),
+            "settings": settings or {}, "until": until, "min_age_seconds": float(min_age_seconds)}
+
+
+def serve_inbox(inbox_dir: Path, warehouse: Path, *, cron: str = DEFAULT_CRON, settings: dict[str, Any] | None = None,
+                until: str = "load", min_age_seconds: float = DEFAULT_MIN_AGE_SECONDS,
+                name: str = DEPLOYMENT_NAME) -> None:
+    """Serve the inbox flow on a cron schedule until interrupted (needs a Prefect API: PREFECT_API_URL).
+
+    At most one inbox run at a time (runner limit 1 and deployment concurrency 1): a run that outlasts the
+    cron interval delays the next one instead of racing it for the same files.
+    """
+    from prefect.schedules import Cron
+
+    Cron(cron)  # reject a bad expression before registering anything
+    inbox.serve(
+        name=name,
+        cron=cron,
+        parameters=inbox_parameters(inbox_dir, warehouse, settings=settings, until=until,
+                                    min_age_seconds=min_age_seconds),
+        description=f"khabar: process new files of {Path(inbox_dir).resolve()} into {Path(warehouse).resolve()}",
+        tags=["khabar"],
+        limit=1,
+        global_limit=1,
+        pause_on_shutdown=False,
+    )
