@@ -1,6 +1,6 @@
 """Measure tasks.dedup on COUNTER (dev half): recall on WD pairs, PD flag rate, ND false positives.
 
-Usage: python bench/dedup_counter.py [SHARED_DIR or counter_dev DIR] [--quick]
+Usage: python bench/dedup_counter.py [SHARED_DIR or counter_dev DIR] [--quick: defaults only]
 Defaults to ../shared relative to the repo root. Prints a markdown table; timings are informative only.
 """
 from __future__ import annotations
@@ -15,9 +15,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 import schemas  # noqa: E402
-from tasks.dedup import DedupConfig, deduplicate  # noqa: E402
+from tasks.dedup import DEFAULT_CONFIG, DedupConfig, deduplicate  # noqa: E402
 
-THRESHOLDS = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+THRESHOLDS = (0.2, 0.3, 0.35, 0.4, 0.5, 0.6, 0.7, 0.8)
 SHINGLE_SIZES = (1, 2, 3, 4, 5)
 NUM_PERM = 128
 
@@ -79,13 +79,13 @@ def main(argv: list[str]) -> None:
     args = [a for a in argv if not a.startswith("--")]
     articles, pairs = load(counter_dir(args[0] if args else None))
     counts = {lab: sum(p["label"] == lab for p in pairs) for lab in ("WD", "PD", "ND")}
-    grid = [(0.5, 3)] if "--quick" in argv else [(t, k) for k in SHINGLE_SIZES for t in THRESHOLDS]
+    grid = [(DEFAULT_CONFIG.threshold, DEFAULT_CONFIG.shingle_size)] if "--quick" in argv else [(t, k) for k in SHINGLE_SIZES for t in THRESHOLDS]
     print(f"{len(articles)} docs; pairs WD={counts['WD']} PD={counts['PD']} ND={counts['ND']}; num_perm={NUM_PERM}\n")
     print("| shingle | threshold | WD recall | PD flagged | ND FP | unlisted links (exact) | duplicates | seconds |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|")
     for threshold, size in grid:
         s = score(articles, pairs, DedupConfig(threshold, NUM_PERM, size))
-        print(f"| {size} | {threshold:.1f} | {s.wd_recall:.3f} | {s.pd_flagged:.3f} | {s.nd_fp:.3f} "
+        print(f"| {size} | {threshold:.2f} | {s.wd_recall:.3f} | {s.pd_flagged:.3f} | {s.nd_fp:.3f} "
               f"| {s.unlisted} ({s.unlisted_exact}) | {s.duplicates} | {s.seconds:.2f} |")
 
 
