@@ -1,0 +1,157 @@
+"""Linking: name-part fuzzy matching, context, coreference, provisional entities, and the three seeds."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+import schemas
+from tasks.link import link_article, load_dictionary, part_similarity, provisional_id
+from tests.linkhelp import parse_article
+
+PUTIN, KJU, KJI, KJD = "Q7747", "Q56226", "Q10990", "khabar:kim_jong_dae"
+ZELENSKY = "Q3874799"
+
+
+@pytest.fixture(scope="module")
+def nlp(stanza_dir):
+    import stanza
+    return stanza.Pipeline("ur", dir=str(stanza_dir), download_method=None, logging_level="WARN")
+
+
+@pytest.fixture(scope="module")
+def d():
+    return load_dictionary()
+
+
+def link(nlp, d, text, when=None, aid="a1"):
+    art, sents, toks, ner = parse_article(nlp, aid, text, when)
+    out = link_article(art, sents, toks, ner, d)
+    schemas.to_arrow("mentions", out.mentions)
+    schemas.to_arrow("entities", out.entities)
+    spans = sorted((m["start_char"], m["end_char"]) for m in out.mentions)
+    assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:])), "overlapping mentions (double counting)"
+    return out
+
+
+def at(out, text, needle, nth=0):
+    """The mention covering the nth occurrence of needle (located by string search, not by offsets we know)."""
+    pos = -1
+    for _ in range(nth + 1):
+        pos = text.index(needle, pos + 1)
+    hits = [m for m in out.mentions if m["start_char"] <= pos and pos + len(needle) <= m["end_char"]]
+    return hits[0] if hits else None
+
+
+def ids_of(out, text, needle):
+    return {(at(out, text, needle, i) or {}).get("entity_id") for i in range(text.count(needle))}
+
+
+@pytest.mark.parametrize("a,b", [("پوتن", "پوٹن"), ("امریکہ", "امریکا"), ("یوکرین", "یوکرائن"), ("جونگ", "یونگ"),
+                                 ("اُن", "ان")])
+def test_transliteration_variants_are_close(d, a, b):
+    assert part_similarity(a, b, d) >= 0.9
+
+
+@pytest.mark.parametrize("a,b", [("ایل", "ان"), ("ڈے", "ان"), ("فوجی", "فجی"), ("زیلنسکی", "پوتن")])
+def test_different_parts_are_far(d, a, b):
+    assert part_similarity(a, b, d) < 0.8
+
+
+def test_short_form_resolves_to_earlier_full_name_and_kam_is_not_kim(nlp, d):
+    text = "شمالی کوریا کے رہنما کم جونگ ان نے ماسکو کا دورہ کیا۔ بعد میں کم جونگ نے کہا کہ روس دوست ہے۔ کم از کم دس معاہدے ہوئے۔ بہت کم لوگ جانتے ہیں۔"
+    out = link(nlp, d, text, datetime(2023, 9, 14))
+    assert at(out, text, "کم جونگ ان")["entity_id"] == KJU
+    short = at(out, text, "کم جونگ", 1)
+    assert short["entity_id"] == KJU and short["link_method"] == "coreference"
+    for needle in ("کم از کم", "بہت کم"):
+        pos = text.index(needle)
+        assert not [m for m in out.mentions if m["entity_id"] and m["start_char"] <= pos + len(needle)
+                    and m["end_char"] > pos], needle
+    assert at(out, text, "ماسکو")["entity_id"] == "Q649"
+
+
+def test_other_people_sharing_tokens_are_not_merged(nlp, d):
+    text = "سابق رکن پارلیمنٹ کم جونگ چول نے کہا کہ کم جونگ ان ایک خطرہ ہیں۔ کم جونگ ڈے نے بھی بات کی۔ کم جونگ ایل کا انتقال ہو چکا ہے۔"
+    out = link(nlp, d, text, datetime(2024, 1, 1))
+    assert at(out, text, "کم جونگ ان")["entity_id"] == KJU
+    assert at(out, text, "کم جونگ ڈے")["entity_id"] == KJD
+    assert at(out, text, "کم جونگ ایل")["entity_id"] == KJI
+    chol = at(out, text, "کم جونگ چول")
+    assert chol is None or chol["entity_id"] not in (KJU, KJI, KJD)
+    if chol is not None:
+        assert chol["entity_id"] == provisional_id("کم جونگ چول") and chol["link_method"] == "provisional"
+
+
+@pytest.mark.parametrize("when,expected", [(datetime(2023, 9, 14), KJU), (datetime(2005, 6, 1), KJI)])
+def test_short_form_alone_uses_article_date(nlp, d, when, expected):
+    text = "شمالی کوریا کے رہنما کم جونگ نے میزائل تجربے کا معائنہ کیا۔"
+    out = link(nlp, d, text, when)
+    assert at(out, text, "کم جونگ")["entity_id"] == expected
+
+
+def test_variants_context_and_zelensky_is_not_putin(nlp, d):
+    text = "روسی صدر پوٹن اور یوکرائنی صدر ولادیمیر زیلنسکی نے امریکا اور یوکرائن کے بارے میں بات کی۔"
+    out = link(nlp, d, text, datetime(2024, 3, 1))
+    putin = at(out, text, "پوٹن")
+    assert putin["entity_id"] == PUTIN and putin["link_method"] in ("fuzzy", "dictionary")
+    assert at(out, text, "ولادیمیر زیلنسکی")["entity_id"] == ZELENSKY
+    assert at(out, text, "امریکا")["entity_id"] == "Q30"
+    assert at(out, text, "یوکرائن")["entity_id"] == "Q212"
+    assert at(out, text, "روسی")["entity_id"] == "Q159" and at(out, text, "روسی")["ner_label"] == "NORP"
+    for m in out.mentions:
+        assert m["mention_id"].startswith("m") and m["link_method"] in {"dictionary", "fuzzy", "coreference",
+                                                                         "provisional", "none"}
+
+
+def test_unknown_name_after_role_word_is_provisional_and_shared_across_articles(nlp, d):
+    text = "روسی وزیر دفاع ایگور سرگیف نے ماسکو میں کہا۔"
+    a = link(nlp, d, text, aid="x1")
+    b = link(nlp, d, "کل " + text, aid="x2")
+    ma, mb = at(a, text, "ایگور سرگیف"), at(b, "کل " + text, "ایگور سرگیف")
+    assert ma["link_method"] == "provisional" and ma["entity_id"] == mb["entity_id"]
+    assert ma["mention_id"] != mb["mention_id"]
+    row = next(e for e in a.entities if e["entity_id"] == ma["entity_id"])
+    assert row["is_provisional"] and row["entity_id"].startswith("prov:")
+
+
+def test_adding_an_actor_is_a_data_change(nlp, tmp_path):
+    extra = tmp_path / "extra.yaml"
+    extra.write_text("- entity_id: khabar:igor_sergeyev\n  name: Igor Sergeyev\n  type: PERSON\n  country: RUS\n"
+                     "  roles: [{role: defence_minister, country: RUS, from: 1997-05-22, to: 2001-03-28}]\n"
+                     "  aliases: {en: [Igor Sergeyev], ur: [ایگور سرگیف]}\n", encoding="utf-8")
+    text = "روسی وزیر دفاع ایگور سرگیف نے ماسکو میں کہا۔"
+    out = link(nlp, load_dictionary([extra]), text, datetime(1999, 1, 1))
+    assert at(out, text, "ایگور سرگیف")["entity_id"] == "khabar:igor_sergeyev"
+
+
+SEED_EXPECTATIONS = {
+    "000": {"کم جونگ اُن": KJU, "ولادی میر پوتن": PUTIN, "کم جونگ ڈے": KJD, "یوکو کامیکاوا": "khabar:yoko_kamikawa",
+            "سپوتنک": "khabar:sputnik", "اے ایف پی": "Q40464", "کورین سینٹرل نیوز ایجنسی": "khabar:kcna",
+            "کے سی این اے": "khabar:kcna", "اقوام متحدہ": "Q1065", "سلامتی کونسل": "Q37470", "سیئول": "Q8684",
+            "ماسکو": "Q649", "پیانگ یانگ": "Q18808", "جاپان": "Q17", "چین": "Q148", "جنوبی کوریا": "Q884"},
+    "001": {"ولادیمیر پوٹن": PUTIN, "ولادیمیر زیلنسکی": ZELENSKY, "رائٹرز": "Q130879", "سیول": "Q8684",
+            "واشنگٹن": "Q61", "کیف": "Q1899", "امریکہ": "Q30", "امریکی": "Q30", "جنوبی کوریا": "Q884",
+            "کم جونگ ان": KJU, "کے سی این اے": "khabar:kcna"},
+    "002": {"آندرے بیلوسوف": "khabar:andrey_belousov", "کم یونگ اُن": KJU, "نیٹو": "Q7184", "امریکا": "Q30",
+            "اقوام متحدہ": "Q1065", "ماسکو": "Q649", "پیانگ یانگ": "Q18808"},
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("prefix", sorted(SEED_EXPECTATIONS))
+def test_seeds_link_to_the_right_entities(nlp, d, seeds_dir, prefix):
+    path = next(seeds_dir.glob(f"{prefix}_*.txt"))
+    text = path.read_text(encoding="utf-8")
+    out = link(nlp, d, text, None, aid=path.stem)
+    for needle, expected in SEED_EXPECTATIONS[prefix].items():
+        assert needle in text
+        assert ids_of(out, text, needle) == {expected}, needle
+    by_id: dict[str, set[str]] = {}
+    for m in out.mentions:
+        by_id.setdefault(m["entity_id"], set()).add(m["text"])
+    assert not any("ڈے" in t for t in by_id.get(KJU, ())), "Kim Jong-dae merged into Kim Jong Un"
+    assert not any("زیلنسکی" in t for t in by_id.get(PUTIN, ())), "Zelensky merged into Putin"
+    for m in out.mentions:
+        if m["entity_id"] == KJU:
+            assert m["text"].replace("ِ", "").startswith("کم"), m
