@@ -157,7 +157,7 @@ def query(
             writer.writerows(rel.fetchall())
         else:
             table = Table(*rel.columns)
-            rows = rel.fetchmany(max_rows)
+            rows = rel.limit(max_rows).fetchall()  # relations have no fetchmany in DuckDB 2.0
             for row in rows:
                 table.add_row(*("" if v is None else str(v) for v in row))
             out.print(table)

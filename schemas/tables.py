@@ -65,7 +65,6 @@ TABLES: dict[str, pa.Schema] = {
             _f("minhash", pa.list_(pa.uint64()), "MinHash hash values.", False),
         ],
         primary_key=["article_id"],
-        on_conflict="ignore",
     ),
     "sentences": _table(
         "Sentences from Stanza; offsets index into articles.text.",
