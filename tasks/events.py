@@ -1,0 +1,873 @@
+"""CAMEO event coding from parsed Urdu sentences and linked entity mentions.
+
+How a sentence becomes events (details and decisions in docs/events.md):
+1. Triggers. Urdu states most events with a light-verb construction (nominal + کرنا/دینا/لینا/ہونا/بنانا …:
+   ملاقات کی, دعوت دی, تنقید کا نشانہ بنایا). We find every verb form of a light verb and match the words right
+   before it against the lexicon (khabar/lang/ur/event_lexicon.tsv), keyed on the NOMINAL, comparing the token's
+   text or lemma after normalisation. The longest pattern wins; "ملاقات اور بات چیت کی" yields both nominals.
+   The dependency parse adds confidence when the nominal hangs on the verb (compound/obj), but a wrong attachment
+   never loses a trigger: the small parser gets only ~54% of nsubj/obj right.
+2. Actors. Actor1 is the nearest mention marked as agent (نے, کی جانب سے) before the trigger in its clause;
+   Actor2 the nearest mention carrying one of the trigger's case markers (کو, سے, کے ساتھ, کے خلاف, پر), else a
+   genitive (X کی حمایت). Markers are read next to the mention, not from the parse. A title before the marker
+   ("جاپان کے وزیر خارجہ نے") stands for the country's government. Coordinated mentions ("امریکہ، جنوبی کوریا اور
+   یوکرین نے") give one event each.
+3. Reported speech. "X کے مطابق" and "X نے بتایا کہ …" make X the source of the events they report
+   (source_entity_id), never Actor1.
+4. Negation and modality come from the verb group (نہیں کی, کرے گا, کر سکتا) and from "نہ تو X اور نہ ہی Y نے".
+   Negated events are KEPT with is_negated = true so the evidence is inspectable; the warehouse views
+   (event_summary, dyads) leave them out, and so must any count of what happened.
+5. Dates: tasks.dates, nearest expression in the clause, then the sentence, then the article reference date.
+"""
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable
+
+import yaml
+
+from khabar.config import LANG_DIR
+from tasks import dates as dates_mod
+from tasks.cameo import CameoCode, load_cameo, lookup
+from tasks.ids import stable_id
+from tasks.normalize import normalize_for_match
+
+LEXICON_COLUMNS = ("pattern", "light_verbs", "cameo_code", "actor2_case", "symmetric", "needs_actor2", "example")
+_QUOTES = "’‘“”\"'«»()[]{}"
+_PUNCT_WORDS = {"۔", "،", ",", ".", ":", ";", "؛", "؟", "?", "!", "-", "—"}
+
+
+def norm(word: str | None) -> str:
+    """Matching form of one word: quotes stripped (the tokenizer glues them to words), normalize_for_match."""
+    if not word:
+        return ""
+    stripped = word.strip(_QUOTES)
+    return normalize_for_match(stripped) if stripped else normalize_for_match(word)
+
+
+def _words(s: str) -> tuple[str, ...]:
+    return tuple(norm(w) for w in s.split() if norm(w))
+
+
+# ---------------------------------------------------------------------------------------------- lexicon
+
+
+@dataclass(frozen=True)
+class LexEntry:
+    pattern: tuple[str, ...]
+    light_verbs: tuple[tuple[str, ...], ...]  # each: (words between nominal and verb …, verb lemma); () = simple verb
+    code: str
+    actor2_case: tuple[tuple[str, ...], ...]
+    symmetric: bool
+    needs_actor2: bool
+    example: str
+
+
+@dataclass(frozen=True)
+class Title:
+    words: tuple[str, ...]
+    predicate: str
+    role: str
+
+
+@dataclass(frozen=True, eq=False)
+class Lexicon:
+    entries: tuple[LexEntry, ...]
+    form_lemmas: dict[str, frozenset[str]]  # surface form -> lemmas it can inflect
+    particles: frozenset[str]
+    verb_tail: frozenset[str]
+    passive: frozenset[str]
+    negation: frozenset[str]
+    neither_nor: tuple[tuple[str, ...], ...]
+    modality: dict[str, frozenset[str]]
+    intent_heads: frozenset[str]
+    alleged_heads: frozenset[str]
+    purpose_heads: frozenset[str]
+    nominal_heads: frozenset[str]
+    genitive_non_actor: frozenset[str]
+    according_to: tuple[tuple[str, ...], ...]
+    reporting_verbs: frozenset[str]
+    reporting_nominals: frozenset[str]
+    complementizers: frozenset[str]
+    agent_markers: tuple[tuple[str, ...], ...]
+    patient_markers: tuple[tuple[str, ...], ...]
+    genitive: frozenset[str]
+    coordinators: frozenset[str]
+    clause_breaks: frozenset[str]
+    titles: tuple[Title, ...]
+    title_modifiers: dict[str, frozenset[str]]
+    demonyms: dict[tuple[str, ...], str]
+    relation_patterns: tuple[dict, ...]
+    by_verb: dict[str, tuple[LexEntry, ...]] = field(default_factory=dict)
+
+    def lemmas_of(self, word: "Word") -> set[str]:
+        out = set(self.form_lemmas.get(word.norm, ()))
+        out |= set(self.form_lemmas.get(word.lemma, ()))
+        if word.lemma in self.by_verb:
+            out.add(word.lemma)
+        return out
+
+
+class LexiconError(ValueError):
+    pass
+
+
+def load_lexicon(lang: str = "ur", lang_dir: Path | None = None) -> Lexicon:
+    """Event lexicon + discourse cues + role titles for ``lang``, validated (raises LexiconError)."""
+    return _load_lexicon((lang_dir or LANG_DIR) / lang)
+
+
+@lru_cache(maxsize=4)
+def _load_lexicon(folder: Path) -> Lexicon:
+    disc = yaml.safe_load((folder / "discourse.yaml").read_text(encoding="utf-8"))
+    rel = yaml.safe_load((folder / "relation_patterns.yaml").read_text(encoding="utf-8"))
+    cameo = load_cameo()
+    entries = list(read_lexicon_rows(folder / "event_lexicon.tsv", cameo))
+    patient = tuple(_words(m) for m in disc["patient_markers"])
+    form_lemmas: dict[str, set[str]] = {}
+    for lemma, forms in disc["verb_forms"].items():
+        for f in [lemma, *forms]:
+            form_lemmas.setdefault(norm(f), set()).add(norm(lemma))
+    entries = [LexEntry(e.pattern, e.light_verbs, e.code,
+                        tuple(m for group in e.actor2_case for m in (patient if group == ("default",) else (group,))),
+                        e.symmetric, e.needs_actor2, e.example) for e in entries]
+    by_verb: dict[str, list[LexEntry]] = {}
+    for e in entries:
+        verbs = [lv[-1] for lv in e.light_verbs] if e.light_verbs else [e.pattern[-1]]
+        for v in verbs:
+            if v not in form_lemmas:
+                raise LexiconError(f"verb {v!r} of pattern {' '.join(e.pattern)!r} has no verb_forms entry")
+            by_verb.setdefault(v, []).append(e)
+    mod = disc["modality"]
+    lex = Lexicon(
+        entries=tuple(entries),
+        form_lemmas={k: frozenset(v) for k, v in form_lemmas.items()},
+        particles=frozenset(map(norm, disc["particles"])),
+        verb_tail=frozenset(map(norm, disc["verb_tail"])),
+        passive=frozenset(map(norm, disc["passive"])),
+        negation=frozenset(map(norm, disc["negation"])),
+        neither_nor=tuple(_words(p) for p in disc["neither_nor"]),
+        modality={"future": frozenset(map(norm, mod["future"])), "possible": frozenset(map(norm, mod["possible"]))},
+        intent_heads=frozenset(map(norm, mod["intent_heads"])),
+        alleged_heads=frozenset(map(norm, mod["alleged_heads"])),
+        purpose_heads=frozenset(map(norm, mod["purpose_heads"])),
+        nominal_heads=frozenset(e.pattern[0] for e in entries if e.light_verbs),
+        genitive_non_actor=frozenset(map(norm, disc["genitive_non_actor"])),
+        according_to=tuple(_words(p) for p in disc["reported_speech"]["according_to"]),
+        reporting_verbs=frozenset(map(norm, disc["reported_speech"]["reporting_verbs"])),
+        reporting_nominals=frozenset(map(norm, disc["reported_speech"]["reporting_nominals"])),
+        complementizers=frozenset(map(norm, disc["reported_speech"]["complementizers"])),
+        agent_markers=tuple(_words(m) for m in disc["agent_markers"]),
+        patient_markers=patient,
+        genitive=frozenset(map(norm, disc["genitive_markers"])),
+        coordinators=frozenset(norm(c) or c for c in disc["coordinators"]),
+        clause_breaks=frozenset(norm(c) or c for c in disc["clause_breaks"]),
+        titles=tuple(sorted((Title(_words(" ".join(t["words"])), t["predicate"], t["role"]) for t in rel["titles"]),
+                            key=lambda t: -len(t.words))),
+        title_modifiers={k: frozenset(map(norm, v)) for k, v in rel["title_modifiers"].items()},
+        demonyms={_words(k): v for k, v in rel["demonyms"].items()},
+        relation_patterns=tuple(rel["patterns"]),
+        by_verb={k: tuple(sorted(v, key=lambda e: -len(e.pattern))) for k, v in by_verb.items()},
+    )
+    for v in lex.reporting_verbs:
+        if v not in lex.form_lemmas:
+            raise LexiconError(f"reporting verb {v!r} has no verb_forms entry")
+    return lex
+
+
+def read_lexicon_rows(path: Path, cameo: dict[str, CameoCode] | None = None) -> Iterable[LexEntry]:
+    """Parse and validate event_lexicon.tsv (comment lines start with #)."""
+    cameo = cameo or load_cameo()
+    with open(path, encoding="utf-8", newline="") as fh:
+        lines = [ln for ln in fh if ln.strip() and not ln.startswith("#")]
+    reader = csv.DictReader(lines, delimiter="\t")
+    if tuple(reader.fieldnames or ()) != LEXICON_COLUMNS:
+        raise LexiconError(f"{path}: columns must be {LEXICON_COLUMNS}, got {reader.fieldnames}")
+    seen: set[tuple] = set()
+    for n, row in enumerate(reader, start=2):
+        where = f"{path.name} row {n}"
+        if any(row.get(c) in (None, "") for c in LEXICON_COLUMNS):
+            raise LexiconError(f"{where}: empty column")
+        pattern = _words(row["pattern"])
+        code = row["cameo_code"].strip()
+        try:
+            lookup(code, cameo)
+        except KeyError as exc:
+            raise LexiconError(f"{where}: {exc}") from None
+        lvs = () if row["light_verbs"].strip() == "-" else tuple(_words(v) for v in row["light_verbs"].split("|"))
+        for flag in ("symmetric", "needs_actor2"):
+            if row[flag] not in ("yes", "no"):
+                raise LexiconError(f"{where}: {flag} must be yes or no")
+        key = (pattern, lvs)
+        if key in seen:
+            raise LexiconError(f"{where}: duplicate pattern {row['pattern']!r}")
+        seen.add(key)
+        # a light-verb row's nominal must appear in its example (simple verbs appear inflected)
+        if lvs and pattern[0] not in normalize_for_match(row["example"]):
+            raise LexiconError(f"{where}: example does not contain the pattern")
+        yield LexEntry(pattern, lvs, code, tuple(_words(m) for m in row["actor2_case"].split("|")),
+                       row["symmetric"] == "yes", row["needs_actor2"] == "yes", row["example"].strip())
+
+
+# ---------------------------------------------------------------------------------------------- sentence view
+
+
+@dataclass
+class Word:
+    i: int  # position in the sentence's word list (0-based)
+    text: str
+    norm: str
+    lemma: str
+    upos: str
+    deprel: str
+    head: int  # UD head id (token_index), 0 = root
+    token_index: int
+    start: int
+    end: int
+    mention: int | None = None  # index into the sentence's linked mentions
+
+
+@dataclass
+class Actor:
+    entity_id: str
+    actor_code: str | None
+    country_code: str | None
+    method: str  # agent_marker | title | nominative | case:<marker> | genitive | coordination
+
+
+UNKNOWN_AGENT = Actor("", None, None, "unlinked")  # an agent is marked but not linked: blocks fallbacks
+
+
+def sentence_words(tokens: list[dict], lex: Lexicon) -> list[Word]:
+    """Tokens of one sentence as Words; fused nominal+verb tokens (اظہارکیا) are split at the verb form."""
+    out: list[Word] = []
+    nominals = {e.pattern[-1] for e in lex.entries}
+    for t in sorted(tokens, key=lambda r: r["token_index"]):
+        text, start = t["text"], t.get("start_char")
+        if not text.strip(_QUOTES):
+            continue  # a bare quotation mark: carries nothing and would split "بات چیت ‘ کی"
+        start = 0 if start is None else int(start)
+        end = int(t["end_char"]) if t.get("end_char") is not None else start + len(text)
+        n = norm(text)
+        split = None
+        if n not in lex.form_lemmas and n not in nominals:
+            for k in range(2, len(text) - 1):
+                if norm(text[:k]) in nominals and norm(text[k:]) in lex.form_lemmas:
+                    split = k
+                    break
+        common = dict(upos=t.get("upos") or "", deprel=t.get("deprel") or "", head=int(t.get("head") or 0),
+                      token_index=int(t["token_index"]))
+        if split:
+            out.append(Word(len(out), text[:split], norm(text[:split]), norm(text[:split]), start=start,
+                            end=start + split, **{**common, "upos": "NOUN", "deprel": "compound"}))
+            out.append(Word(len(out), text[split:], norm(text[split:]), norm(text[split:]), start=start + split,
+                            end=end, **{**common, "upos": "VERB"}))
+        else:
+            out.append(Word(len(out), text, n, norm(t.get("lemma")) or n, start=start, end=end, **common))
+    return out
+
+
+def _attach_mentions(words: list[Word], mentions: list[dict]) -> None:
+    for mi, m in enumerate(mentions):
+        for w in words:
+            if w.start < m["end_char"] and m["start_char"] < w.end:
+                w.mention = mi
+
+
+def _seq_at(words: list[Word], i: int, seq: tuple[str, ...]) -> bool:
+    """words[i:] starts with seq (by text, lemma ignored: markers are closed-class words)."""
+    return i + len(seq) <= len(words) and all(words[i + k].norm == s for k, s in enumerate(seq))
+
+
+def _word_matches(w: Word, s: str) -> bool:
+    return w.norm == s or w.lemma == s
+
+
+# ---------------------------------------------------------------------------------------------- triggers
+
+
+@dataclass
+class Trigger:
+    entry: LexEntry
+    first: int  # index of first pattern word
+    verb: int  # index of the verb word
+    last: int  # last word of the verb group
+    negated: bool = False
+    modality: str = "asserted"
+    passive: bool = False
+    inner_mentions: list[int] = field(default_factory=list)  # mentions between nominal and verb (destinations)
+    parse_ok: bool = False
+    embedded: bool = False
+    coordinated: bool = False  # shares its verb with a later nominal ("ملاقات اور بات چیت کی")
+
+
+def _is_genitive_use(words: list[Word], i: int, lex: Lexicon) -> bool:
+    """کا/کی/کے is usually a genitive; it is the light verb کی/کے only when the verb group or clause ends after it."""
+    w = words[i]
+    if w.norm not in lex.genitive:
+        return False
+    nxt = words[i + 1] if i + 1 < len(words) else None
+    if nxt is None or nxt.norm in _PUNCT_WORDS or nxt.norm in lex.verb_tail or nxt.norm in lex.passive:
+        return False
+    if any(nxt.norm in v for v in lex.modality.values()) or nxt.norm in lex.clause_breaks:
+        return False
+    if nxt.norm in lex.coordinators and nxt.norm not in ("،", ","):
+        return False
+    return not (nxt.upos in ("AUX", "PUNCT", "SCONJ"))
+
+
+def find_triggers(words: list[Word], lex: Lexicon) -> list[Trigger]:
+    found: list[Trigger] = []
+    used: set[int] = set()
+    for i, w in enumerate(words):
+        lemmas = lex.lemmas_of(w)
+        if not lemmas or _is_genitive_use(words, i, lex):
+            continue
+        cands: list[Trigger] = []
+        for lemma in lemmas:
+            for entry in lex.by_verb.get(lemma, ()):
+                t = _match_before(words, i, entry, lex, lemma)
+                if t:
+                    cands.append(t)
+        if not cands:
+            continue
+        cands.sort(key=lambda t: (-(t.verb - t.first), -len(t.entry.pattern)))
+        best = cands[0]
+        if any(k in used for k in range(best.first, best.verb + 1)):
+            continue
+        group = [best]
+        # "ملاقات اور بات چیت کی": a coordinated nominal before the matched one shares the verb.
+        j = best.first - 1
+        while j > 0 and words[j].norm in ("اور", "و"):
+            more = [t for lemma in lemmas for e in lex.by_verb.get(lemma, ())
+                    if (t := _match_before(words, i, e, lex, lemma, end=j - 1))]
+            if not more:
+                break
+            more.sort(key=lambda t: -len(t.entry.pattern))
+            more[0].coordinated = True
+            group.append(more[0])
+            j = more[0].first - 1
+        for t in group:
+            _verb_group(words, t, lex)
+            used.update(range(t.first, t.verb + 1))
+            found.append(t)
+    return sorted(found, key=lambda t: t.first)
+
+
+def _match_before(words: list[Word], verb: int, entry: LexEntry, lex: Lexicon, lemma: str,
+                  end: int | None = None) -> Trigger | None:
+    """Match entry's words ending right before the verb (or at ``end``), skipping particles, negation and a
+    mention with its case marker ("فوجی روس بھیجے": the destination may sit between nominal and verb)."""
+    if entry.light_verbs:
+        tails = [lv[:-1] for lv in entry.light_verbs if lv[-1] == lemma]
+        if not tails:
+            return None
+        seqs = [entry.pattern + tail for tail in tails]
+    else:
+        if entry.pattern[-1] != lemma:
+            return None
+        seqs = [entry.pattern[:-1]]
+    for seq in seqs:
+        j = verb - 1 if end is None else end
+        negated, inner = False, []
+        k = len(seq) - 1
+        ok = True
+        while k >= 0:
+            if j < 0:
+                ok = False
+                break
+            w = words[j]
+            if _word_matches(w, seq[k]):
+                k -= 1
+                j -= 1
+                continue
+            if k == len(seq) - 1 and end is None:  # only between the nominal group and the verb
+                if w.norm in lex.particles:
+                    j -= 1
+                    continue
+                if w.norm in lex.negation:
+                    negated = True
+                    j -= 1
+                    continue
+                if w.mention is not None or (w.norm in ("کو", "میں") and j > 0 and words[j - 1].mention is not None):
+                    if w.mention is not None:
+                        inner.append(w.mention)
+                    j -= 1
+                    continue
+            ok = False
+            break
+        if ok:
+            first = j + 1
+            if seq == () and verb - first > 0:
+                first = verb  # simple verb: nothing before it belongs to the trigger
+            t = Trigger(entry, first if seq else verb, verb, verb, negated=negated, inner_mentions=inner)
+            nominal = words[t.first]
+            t.parse_ok = nominal.head == words[verb].token_index or words[verb].head == nominal.token_index
+            return t
+    return None
+
+
+def _verb_group(words: list[Word], t: Trigger, lex: Lexicon) -> None:
+    """Extend the trigger over its auxiliaries and read negation, passive and modality from them."""
+    j = t.verb + 1
+    while j < len(words):
+        n = words[j].norm
+        if n in lex.negation:
+            t.negated = True
+        elif n in lex.passive:
+            t.passive = True
+        elif n in lex.modality["possible"]:
+            t.modality = "possible"
+        elif n in lex.modality["future"]:
+            if t.modality == "asserted":
+                t.modality = "future"
+        elif not (n in lex.verb_tail or n in lex.particles or (
+                lex.lemmas_of(words[j]) & {"کرنا", "لینا", "دینا"} and not _is_genitive_use(words, j, lex))):
+            break
+        t.last = j
+        j += 1
+    if t.first > 0 and words[t.first - 1].norm in lex.negation:
+        t.negated = True
+    # "… کرنے کا عہد کیا": an infinitive governed by a promise noun is an intent, not an act.
+    k = t.last + 1
+    while k < len(words) and words[k].norm in lex.particles:
+        k += 1
+    if k + 1 < len(words) and words[k].norm in lex.genitive and words[t.last].norm.endswith(("نے", "نا")):
+        k2 = k + 1
+        while k2 < len(words) and words[k2].norm in lex.particles:
+            k2 += 1
+        head = words[k2] if k2 < len(words) else None
+        if head is not None and (head.norm in lex.intent_heads or head.lemma in lex.intent_heads):
+            t.modality = "intent"
+        elif head is not None and (head.norm in lex.alleged_heads or head.lemma in lex.alleged_heads):
+            t.modality = "possible"
+        elif head is not None and (head.norm in lex.purpose_heads or head.norm in lex.nominal_heads
+                                   or head.lemma in lex.nominal_heads):
+            # "دورہ کرنے کی دعوت", "… کرنے کے لیے": the act is the content of an invitation/demand or a purpose
+            t.embedded = True
+
+
+# ---------------------------------------------------------------------------------------------- actors
+
+
+def _clause_start(words: list[Word], before: int, lex: Lexicon, hard_floor: int = 0) -> int:
+    j = before - 1
+    while j >= hard_floor:
+        n = words[j].norm or words[j].text
+        if n in ("،", ","):
+            # a comma between two mentions is part of a coordination, not a clause break
+            if not (j > 0 and words[j - 1].mention is not None and j + 1 < len(words)
+                    and words[j + 1].mention is not None):
+                return j + 1
+        elif n in lex.clause_breaks or words[j].text in lex.clause_breaks:
+            return j + 1
+        j -= 1
+    return hard_floor
+
+
+def _mention_start(words: list[Word], j: int) -> int:
+    m = words[j].mention
+    while j > 0 and words[j - 1].mention == m:
+        j -= 1
+    return j
+
+
+def _coordinated(words: list[Word], last_word: int, lex: Lexicon, floor: int) -> list[int]:
+    """Word indexes of the last words of mentions coordinated with the one ending at last_word (in order)."""
+    ends = [last_word]
+    j = _mention_start(words, last_word) - 1
+    while j - 1 >= floor and (words[j].norm or words[j].text) in lex.coordinators and words[j - 1].mention is not None:
+        ends.append(j - 1)
+        j = _mention_start(words, j - 1) - 1
+        # "نہ تو X اور نہ ہی Y": skip the negation words inside the list
+        while j >= floor and words[j].norm in lex.negation | lex.particles:
+            j -= 1
+    return list(reversed(ends))
+
+
+def _title_before(words: list[Word], end: int, lex: Lexicon) -> tuple[Title, int] | None:
+    """A title ending at word ``end``: (title, index of its first word)."""
+    for t in lex.titles:
+        s = end - len(t.words) + 1
+        if s >= 0 and all(_word_matches(words[s + k], t.words[k]) for k in range(len(t.words))):
+            return t, s
+    return None
+
+
+def _resolve_phrase_end(words: list[Word], end: int, floor: int, lex: Lexicon, mentions: list[dict],
+                        entities: dict[str, dict], method: str) -> list[Actor]:
+    """Actors of the noun phrase ending at word ``end`` (just before its case marker)."""
+    while end >= floor and words[end].norm in lex.particles:
+        end -= 1
+    if end < floor:
+        return []
+    if words[end].mention is not None:
+        return [a for e in _coordinated(words, end, lex, floor)
+                if (a := _actor_from_mention(mentions[words[e].mention], entities, method, None))]
+    tt = _title_before(words, end, lex)
+    if tt is None:
+        return []
+    title, s = tt
+    former = False
+    while s - 1 >= floor and any(words[s - 1].norm in v for v in lex.title_modifiers.values()):
+        former |= words[s - 1].norm in lex.title_modifiers.get("former", ())
+        s -= 1
+    role = None if former else title.role
+    # "جاپان کے وزیر خارجہ" / "روس اور شمالی کوریا کے رہنماؤں"
+    if s - 2 >= floor and words[s - 1].norm in lex.genitive and words[s - 2].mention is not None:
+        return [a for e in _coordinated(words, s - 2, lex, floor)
+                if (a := _actor_from_mention(mentions[words[e].mention], entities, "title", role))]
+    # "روسی وزیر دفاع"
+    for dem, iso in lex.demonyms.items():
+        d0 = s - len(dem)
+        if d0 >= floor and all(words[d0 + k].norm == dem[k] for k in range(len(dem))):
+            ent = _country_entity(iso, entities)
+            if ent:
+                return [_actor_from_entity(ent, "title", role)]
+    return []
+
+
+def _country_entity(iso: str, entities: dict[str, dict]) -> dict | None:
+    for e in entities.values():
+        if e.get("country_code") == iso and (e.get("entity_type") or "").upper() == "COUNTRY":
+            return e
+    return None
+
+
+def _actor_from_entity(ent: dict, method: str, role: str | None) -> Actor:
+    code = ent.get("actor_code")
+    if role and (ent.get("entity_type") or "").upper() in ("COUNTRY", "LOCATION", "GPE") and ent.get("country_code"):
+        code = f"{ent['country_code']}{role}"
+    return Actor(ent["entity_id"], code, ent.get("country_code"), method)
+
+
+def _actor_from_mention(m: dict, entities: dict[str, dict], method: str, role: str | None) -> Actor | None:
+    eid = m.get("entity_id")
+    if not eid:
+        return None
+    ent = entities.get(eid) or {"entity_id": eid}
+    return _actor_from_entity({**ent, "entity_id": eid}, method, role)
+
+
+def _find_agent(words, t: Trigger, floor: int, lex, mentions, entities, source_ids) -> list[Actor]:
+    j = t.first - 1
+    while j >= floor:
+        for marker in lex.agent_markers:
+            if _seq_at(words, j, marker) and j + len(marker) <= t.first:
+                if words[j - 1].upos == "PRON" if j > 0 else False:
+                    return []  # "انہوں نے": a pronoun we do not resolve; never jump past it to an older agent
+                actors = _resolve_phrase_end(words, j - 1, floor, lex, mentions, entities, "agent_marker")
+                actors = [a for a in actors if a.entity_id not in source_ids]
+                if actors:
+                    return actors
+                if marker == ("نے",):
+                    return [UNKNOWN_AGENT]  # "مغربی ممالک نے": an agent we cannot link; never guess another
+        j -= 1
+    # "X کا الزام ہے کہ …": with ہونا the possessor of the nominal is the one who holds it
+    if t.entry.light_verbs and words[t.verb].norm in {f for f, ls in lex.form_lemmas.items() if "ہونا" in ls}:
+        g = t.first - 1
+        if g - 1 >= floor and words[g].norm in lex.genitive:
+            return _resolve_phrase_end(words, g - 1, floor, lex, mentions, entities, "possessor")
+    return []
+
+
+def _find_patient(words, t: Trigger, floor: int, lex, mentions, entities, exclude: set[str],
+                  source_ids: set[str]) -> list[Actor]:
+    """Nearest phrase before the trigger carrying one of the entry's case markers; genitive as a last resort."""
+    for mi in t.inner_mentions:  # "فوجی روس بھیجے": a mention between nominal and verb is the destination
+        a = _actor_from_mention(mentions[mi], entities, "destination", None)
+        if a and a.entity_id not in exclude:
+            return [a]
+    best: tuple[int, int, list[Actor]] | None = None
+    markers = t.entry.actor2_case
+    for j in range(t.first - 1, floor, -1):
+        for rank, marker in enumerate(markers):
+            if _seq_at(words, j, marker):
+                actors = _resolve_phrase_end(words, j - 1, floor, lex, mentions, entities,
+                                             "case:" + " ".join(marker))
+                actors = [a for a in actors if a.entity_id not in exclude | source_ids]
+                if actors and (best is None or rank < best[0]):
+                    best = (rank, j, actors)
+    if best:
+        return best[2]
+    # genitive possessor of the nominal: "X کی حمایت", "X کی بھرپور حمایت", "X کے دورے کی دعوت",
+    # "X کی جنگ کی حمایت" — at most one modifier, and one intermediate noun phrase of at most two words.
+    return _genitive_possessor(words, t.first, floor, lex, mentions, entities, exclude | source_ids, hops=2)
+
+
+def _genitive_possessor(words, first, floor, lex, mentions, entities, exclude, hops) -> list[Actor]:
+    for gap in (1, 2):
+        g = first - gap
+        if g - 1 < floor or words[g].norm not in lex.genitive:
+            continue
+        if words[g - 1].mention is not None:
+            if words[g + 1].norm in lex.genitive_non_actor or _title_after(words, g + 1, lex):
+                return []
+            a = _actor_from_mention(mentions[words[g - 1].mention], entities, "genitive", None)
+            return [a] if a and a.entity_id not in exclude else []
+        if hops > 1 and words[g - 1].upos in ("NOUN", "PROPN", "VERB"):
+            for span in (1, 2):
+                inner = _genitive_possessor(words, g - span, floor, lex, mentions, entities, exclude, hops - 1)
+                if inner:
+                    return inner
+        return []
+    return []
+
+
+def _title_after(words: list[Word], i: int, lex: Lexicon) -> bool:
+    while i < len(words) and any(words[i].norm in v for v in lex.title_modifiers.values()):
+        i += 1
+    return any(i + len(t.words) <= len(words) and all(_word_matches(words[i + k], t.words[k])
+                                                      for k in range(len(t.words))) for t in lex.titles)
+
+
+def _find_nominative(words, t: Trigger, floor: int, lex, mentions, entities, source_ids) -> list[Actor]:
+    """No agent marker: the first unmarked mention in the clause (Urdu is SOV, subjects come first)."""
+    # a mention followed by a case marker, a genitive or a locative is not the subject
+    markers = lex.patient_markers + tuple((g,) for g in lex.genitive) + lex.according_to + (("میں",),)
+    j = floor
+    while j < t.first:
+        if words[j].mention is not None:
+            s = j
+            while j + 1 < t.first and words[j + 1].mention == words[s].mention:
+                j += 1
+            nxt = j + 1
+            if not any(_seq_at(words, nxt, m) for m in markers) and not _title_after(words, nxt, lex):
+                a = _actor_from_mention(mentions[words[s].mention], entities, "nominative", None)
+                if a and a.entity_id not in source_ids:
+                    return [a]
+        j += 1
+    return []
+
+
+# ---------------------------------------------------------------------------------------------- sources
+
+
+def _sources(words: list[Word], lex: Lexicon, mentions, entities) -> list[tuple[int, str]]:
+    """(word index from which it applies, source entity id) for "X کے مطابق" and "X نے بتایا کہ"."""
+    out = []
+    for j in range(len(words)):
+        for marker in lex.according_to:
+            if _seq_at(words, j, marker) and j > 0:
+                actors = _resolve_phrase_end(words, j - 1, 0, lex, mentions, entities, "source")
+                for a in actors[:1]:
+                    # "X کے مطابق" usually opens its clause; it covers what follows, up to the sentence end
+                    out.append((max(0, j - 6), a.entity_id))
+    return out
+
+
+def _reporting(words: list[Word], i: int, lex: Lexicon) -> int | None:
+    """If word i is a reporting verb (کہا, بتایا, اطلاع دی) followed by کہ/:, the index where the report starts."""
+    w = words[i]
+    lemmas = lex.lemmas_of(w)
+    is_rep = bool(lemmas & lex.reporting_verbs) or (
+        i > 0 and words[i - 1].norm in lex.reporting_nominals and bool(lemmas & {"دینا"}))
+    if not is_rep:
+        return None
+    j = i + 1
+    while j < len(words) and (words[j].norm in lex.verb_tail or words[j].norm in lex.particles):
+        j += 1
+    if j < len(words) and (words[j].norm in lex.complementizers or words[j].text.strip() in (":", "：")):
+        return j + 1
+    if j < len(words) and words[j].mention is not None or (j < len(words) and words[j].upos != "PUNCT"):
+        return j  # "کہا ہے شمالی کوریا …": the complementizer is often dropped
+    return None
+
+
+# ---------------------------------------------------------------------------------------------- main
+
+
+def extract_events(article: dict, sentences: list[dict], tokens: list[dict], mentions: list[dict],
+                   entities: dict[str, dict], *, lexicon: Lexicon | None = None,
+                   cameo: dict[str, CameoCode] | None = None) -> list[dict]:
+    """Events rows (schemas.tables 'events') for one article. Mentions without entity_id are ignored."""
+    lex = lexicon or load_lexicon()
+    cameo = cameo or load_cameo()
+    words_dw = dates_mod.load_date_words()
+    text = article.get("text") or ""
+    ref = dates_mod.reference(text, article.get("published_at"), words_dw)
+    by_sent: dict[int, list[dict]] = {}
+    for t in tokens:
+        by_sent.setdefault(int(t["sentence_index"]), []).append(t)
+    ments_by_sent: dict[int, list[dict]] = {}
+    for m in mentions:
+        if m.get("entity_id"):
+            ments_by_sent.setdefault(int(m["sentence_index"]) if m.get("sentence_index") is not None else -1,
+                                     []).append(m)
+    rows: list[dict] = []
+    for sent in sorted(sentences, key=lambda s: s["sentence_index"]):
+        si = int(sent["sentence_index"])
+        words = sentence_words(by_sent.get(si, []), lex)
+        if not words:
+            continue
+        sm = sorted(ments_by_sent.get(si, []) + [m for m in ments_by_sent.get(-1, [])
+                                                 if sent["start_char"] <= m["start_char"] < sent["end_char"]],
+                    key=lambda m: m["start_char"])
+        _attach_mentions(words, sm)
+        rows.extend(_sentence_events(article, sent, words, sm, entities, lex, cameo, ref, words_dw))
+    return rows
+
+
+def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, words_dw) -> list[dict]:
+    si = int(sent["sentence_index"])
+    sources = _sources(words, lex, mentions, entities)
+    source_ids = {s for _, s in sources}
+    neither_at = [j for j in range(len(words)) for p in lex.neither_nor if _seq_at(words, j, p)]
+    # reporting verbs: "X نے بتایا کہ …" -> X is the source of events after the complementizer
+    report_spans: list[tuple[int, int, list[Actor]]] = []
+    for i in range(len(words)):
+        start = _reporting(words, i, lex)
+        if start is None:
+            continue
+        floor = _clause_start(words, i, lex)
+        fake = Trigger(LexEntry((), (), "010", lex.patient_markers, False, False, ""), i, i, i)
+        if i > 0 and words[i - 1].norm in lex.reporting_nominals:
+            fake.first = i - 1
+        speakers = _find_agent(words, fake, floor, lex, mentions, entities, set())
+        report_spans.append((i, start, speakers))
+    triggers = find_triggers(words, lex)
+    dates = dates_mod.find_dates(sent["text"], words_dw)
+    sent_off = int(sent["start_char"])
+    out: list[dict] = []
+    for t in triggers:
+        if t.embedded:
+            continue
+        floor = _clause_start(words, t.first, lex)
+        src = next((s for at, s in reversed(sources) if at <= t.first), None)
+        date_floor = 0
+        for (rv, start, speakers) in report_spans:
+            if t.first >= start:
+                date_floor = start  # a date before "کہا" dates the report, not the event
+                if speakers and speakers[0] is not UNKNOWN_AGENT:
+                    src = speakers[0].entity_id
+                floor = max(floor, start)
+        a1 = _find_agent(words, t, floor, lex, mentions, entities, source_ids)
+        if a1 == [UNKNOWN_AGENT]:
+            a1 = []
+        elif not a1 and not t.passive:
+            a1 = _find_nominative(words, t, floor, lex, mentions, entities, source_ids)
+        exclude = {a.entity_id for a in a1}
+        a2 = _find_patient(words, t, floor, lex, mentions, entities, exclude, source_ids)
+        if t.entry.needs_actor2 and not a2:
+            continue
+        if not a1 and not a2:
+            continue
+        pairs: list[tuple[Actor | None, Actor | None]]
+        if not a2 and t.entry.symmetric and len(a1) >= 2:
+            pairs = [(x, y) for x in a1 for y in a1 if x.entity_id != y.entity_id]
+        else:
+            pairs = [(x, y) for x in (a1 or [None]) for y in (a2 or [None])
+                     if not (x and y and x.entity_id == y.entity_id)]
+        negated = t.negated or any(floor <= j < t.first for j in neither_at)
+        start_c = words[t.first].start
+        end_c = words[t.first + len(t.entry.pattern) - 1].end if t.coordinated else words[t.verb].end
+        when = _event_date(dates, sent_off, start_c - sent_off, words[floor].start - sent_off, ref,
+                           words[date_floor].start - sent_off if date_floor else None)
+        code = lookup(t.entry.code, cameo)
+        conf = 0.5 + (0.15 if a1 and a1[0].method in ("agent_marker", "title") else 0) \
+            + (0.15 if a2 and a2[0].method.startswith("case:") else 0) + (0.1 if t.parse_ok else 0)
+        for x, y in pairs:
+            ev_date = when.date if when else None
+            key = stable_id("ek", x and x.entity_id, y and y.entity_id, code.code,
+                            ev_date.isoformat() if ev_date else None)
+            out.append({
+                "event_id": stable_id("ev", article["article_id"], si, start_c, end_c, x and x.entity_id,
+                                      y and y.entity_id, code.code),
+                "article_id": article["article_id"], "sentence_index": si,
+                "event_date": ev_date, "date_precision": when.precision if when else None,
+                "actor1_entity_id": x and x.entity_id, "actor1_code": x and x.actor_code,
+                "actor1_country_code": x and x.country_code,
+                "actor2_entity_id": y and y.entity_id, "actor2_code": y and y.actor_code,
+                "actor2_country_code": y and y.country_code,
+                "event_code": code.code, "event_root_code": code.root, "quad_class": code.quad_class,
+                "goldstein_scale": code.goldstein, "plover_type": code.plover_type,
+                "trigger_text": (article.get("text") or "")[start_c:end_c] or " ".join(
+                    w.text for w in words[t.first:t.verb + 1]),
+                "start_char": start_c, "end_char": end_c, "is_negated": bool(negated),
+                "modality": t.modality, "source_entity_id": src, "event_key": key,
+                "confidence": round(min(conf, 0.95) * (0.8 if x is None else 1.0), 3),
+            })
+    seen: set[tuple] = set()
+    deduped = []
+    for row in out:  # "ملاقات اور بات چیت کی": one event per actor pair and code in a sentence
+        k = (row["actor1_entity_id"], row["actor2_entity_id"], row["event_code"], row["is_negated"])
+        if k not in seen:
+            seen.add(k)
+            deduped.append(row)
+    out = deduped
+    # "X نے کہا کہ …" with nothing codable in the report: X made a statement (010), unless X is a news outlet.
+    for (rv, start, speakers) in report_spans:
+        if any(t.first >= start and not t.embedded for t in triggers) or not speakers:
+            continue
+        x = speakers[0]
+        if x is UNKNOWN_AGENT:
+            continue
+        if x.actor_code and x.actor_code.endswith("MED"):
+            continue
+        floor = _clause_start(words, rv, lex)
+        fake = Trigger(LexEntry((), (), "010", lex.patient_markers, False, False, ""), rv, rv, rv)
+        a2 = _find_patient(words, fake, floor, lex, mentions, entities, {x.entity_id}, source_ids)
+        y = a2[0] if a2 else None
+        code = lookup("010", cameo)
+        start_c, end_c = words[rv].start, words[rv].end
+        when = _event_date(dates, sent_off, start_c - sent_off, words[floor].start - sent_off, ref)
+        ev_date = when.date if when else None
+        out.append({
+            "event_id": stable_id("ev", article["article_id"], si, start_c, end_c, x.entity_id,
+                                  y and y.entity_id, code.code),
+            "article_id": article["article_id"], "sentence_index": si, "event_date": ev_date,
+            "date_precision": when.precision if when else None,
+            "actor1_entity_id": x.entity_id, "actor1_code": x.actor_code, "actor1_country_code": x.country_code,
+            "actor2_entity_id": y and y.entity_id, "actor2_code": y and y.actor_code,
+            "actor2_country_code": y and y.country_code, "event_code": code.code, "event_root_code": code.root,
+            "quad_class": code.quad_class, "goldstein_scale": code.goldstein, "plover_type": code.plover_type,
+            "trigger_text": words[rv].text, "start_char": start_c, "end_char": end_c, "is_negated": False,
+            "modality": "asserted", "source_entity_id": next((s for _, s in sources), None),
+            "event_key": stable_id("ek", x.entity_id, y and y.entity_id, code.code,
+                                   ev_date.isoformat() if ev_date else None),
+            "confidence": 0.5,
+        })
+    return out
+
+
+def _event_date(dates: list, sent_off: int, trig_rel: int, clause_rel: int, ref: "dates_mod.Reference | None",
+                report_rel: int | None = None):
+    """Nearest date expression in the trigger's clause, else before it in the sentence, else after it, else the
+    article reference date (precision 'article'). Dates before ``report_rel`` date a report verb, not the event."""
+    resolved = [(d, dates_mod.resolve_date(d, ref.date if ref else None, after=bool(ref and ref.from_text)))
+                for d in dates if report_rel is None or d.start >= report_rel]
+    resolved = [(d, r) for d, r in resolved if r is not None]
+    in_clause = [(d, r) for d, r in resolved if clause_rel <= d.start < trig_rel]
+    before = [(d, r) for d, r in resolved if d.start < trig_rel]
+    after = [(d, r) for d, r in resolved if d.start >= trig_rel]
+    for group in (in_clause, before):
+        if group:
+            return group[-1][1]
+    if after:
+        return after[0][1]
+    return dates_mod.ResolvedDate(ref.date, "article") if ref else None
+
+
+# ---------------------------------------------------------------------------------------------- helpers
+
+
+def rows_from_stanza(doc: Any, article_id: str, offset: int = 0) -> tuple[list[dict], list[dict]]:
+    """sentences and tokens rows (schemas 'sentences'/'tokens') from a stanza Document; offsets + ``offset``."""
+    sentences, tokens = [], []
+    for si, s in enumerate(doc.sentences):
+        sentences.append({"article_id": article_id, "sentence_index": si,
+                          "start_char": s.tokens[0].start_char + offset, "end_char": s.tokens[-1].end_char + offset,
+                          "text": s.text})
+        for tok in s.tokens:
+            for w in tok.words:
+                tokens.append({"article_id": article_id, "sentence_index": si, "token_index": int(w.id),
+                               "text": w.text, "lemma": w.lemma, "upos": w.upos, "xpos": w.xpos, "feats": w.feats,
+                               "head": int(w.head or 0), "deprel": w.deprel,
+                               "start_char": tok.start_char + offset, "end_char": tok.end_char + offset,
+                               "ner": tok.ner})
+    return sentences, tokens
