@@ -1,0 +1,304 @@
+"""NLP stage, Prefect part: decide per article, reuse the parse cache, parse the rest in parallel chunks.
+
+``run_nlp`` is called by the pipeline flow (inside its @flow) or on its own. Parsing runs as the Prefect
+task ``nlp-parse``, one task per chunk of articles:
+- workers == 1: in this process (no pool; the pipeline stays loaded for later calls);
+- workers  > 1: Prefect's ProcessPoolTaskRunner (spawned processes, cloudpickle), one Stanza pipeline per
+  worker process loaded by the pool initializer, torch threads = max(1, cores // workers);
+- settings.dask_address: prefect_dask's DaskTaskRunner on that scheduler (torch threads 1 per task:
+  Dask scales by worker processes; each worker process caches its own pipeline).
+All the language work lives in tasks/nlp.py.
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator
+
+import pyarrow.compute as pc
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from khabar.config import Settings, default_workers
+from tasks.ids import stable_id
+from tasks.nlp import (
+    ModelNotFoundError,
+    NlpOutput,
+    _canonical_lang,
+    _missing_message,
+    detect_language,
+    has_models,
+    init_worker,
+    map_ner_label,
+    model_version,
+    parse_articles,
+    read_resources,
+    resolve_models_dir,
+)
+from warehouse import read_snapshot
+
+log = logging.getLogger("khabar.nlp")
+
+_PAYLOAD_KEYS = ("article_id", "text", "language", "content_hash")
+
+
+@task(name="nlp-parse", cache_policy=NO_CACHE, persist_result=False)
+def nlp_parse(articles: list[dict], models_dir: str, torch_threads: int | None = None) -> NlpOutput:
+    """Parse one chunk of articles (thin wrapper; the worker process keeps its pipeline between chunks)."""
+    return parse_articles(articles, models_dir=Path(models_dir), torch_threads=torch_threads)
+
+
+@dataclass
+class NlpResult:
+    fresh: NlpOutput = field(default_factory=NlpOutput)  # rows of newly parsed articles: stage these
+    parsed_ids: list[str] = field(default_factory=list)  # newly parsed articles
+    cached_ids: list[str] = field(default_factory=list)  # articles served from the parse cache
+    sentences: list[dict] = field(default_factory=list)  # fresh + cached, for link/events
+    tokens: list[dict] = field(default_factory=list)
+    mentions: list[dict] = field(default_factory=list)
+    statuses: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # article_id -> (nlp_status, nlp_reason)
+    failures: list[dict] = field(default_factory=list)  # {article_id, reason, detail}
+    quarantine: list[dict] = field(default_factory=list)  # quarantine rows for failed articles
+    model_versions: dict[str, str] = field(default_factory=dict)  # lang -> model version
+
+    @property
+    def stage_rows(self) -> dict[str, list[dict]]:
+        return {"sentences": self.fresh.sentences, "tokens": self.fresh.tokens, "mentions": self.fresh.mentions,
+                "parses": self.fresh.parses, "quarantine": self.quarantine}
+
+    def stage(self, warehouse: Path, run_id: str, part: str = "nlp") -> None:
+        """Stage the fresh rows; per-article tables replace the old rows of the newly parsed articles."""
+        from tasks.load import stage
+
+        for table, rows in self.stage_rows.items():
+            scope = self.parsed_ids if table in ("sentences", "tokens", "mentions") else None
+            if rows or scope:
+                stage(warehouse, run_id, table, rows, part=part, scope_article_ids=scope)
+
+
+# ------------------------------------------------------------------------------------------------ cache
+
+def _read_rows(warehouse: Path, table: str, article_ids: list[str]) -> list[dict]:
+    if not article_ids:
+        return []
+    data = read_snapshot(warehouse, table)
+    if data.num_rows == 0:
+        return []
+    data = data.filter(pc.is_in(data.column("article_id"), value_set=_pa_strings(article_ids)))
+    return data.to_pylist()
+
+
+def _pa_strings(values: list[str]):
+    import pyarrow as pa
+
+    return pa.array(sorted(set(values)), pa.string())
+
+
+def _cached_rows(warehouse: Path, hits: dict[str, tuple[dict, str]]) -> tuple[NlpOutput, set[str]]:
+    """Rows of cache hits (article_id -> (article, source article_id)), re-keyed to the current article.
+
+    A hit whose stored sentences do not match this article's text (same content hash, different text,
+    e.g. diacritics) is not used: the article is parsed again. Returns the rows and the ids served.
+    """
+    sources = sorted({src for _, src in hits.values()})
+    by_src: dict[str, dict[str, list[dict]]] = {}
+    for table in ("sentences", "tokens", "mentions"):
+        for row in _read_rows(warehouse, table, sources):
+            by_src.setdefault(row["article_id"], {}).setdefault(table, []).append(row)
+    out, served = NlpOutput(), set()
+    for article_id, (article, src) in hits.items():
+        rows = by_src.get(src, {})
+        text = article["text"]
+        sentences = sorted(rows.get("sentences", []), key=lambda r: r["sentence_index"])
+        if not sentences or any(text[s["start_char"]:s["end_char"]] != s["text"] for s in sentences):
+            continue
+        for s in sentences:
+            out.sentences.append({**s, "article_id": article_id})
+        for t in sorted(rows.get("tokens", []), key=lambda r: (r["sentence_index"], r["token_index"])):
+            out.tokens.append({**t, "article_id": article_id})
+        for m in rows.get("mentions", []):
+            if m.get("model_label") is None or m.get("found_by") not in ("ner", "ner+dictionary"):
+                continue  # only the NER part belongs to the parse; linking redoes the rest
+            out.mentions.append({
+                **m,
+                "mention_id": stable_id("m", article_id, m["start_char"], m["end_char"]),
+                "article_id": article_id,
+                "ner_label": map_ner_label(m["model_label"]),
+                "entity_id": None, "confidence": None, "found_by": "ner", "link_method": None,
+            })
+        served.add(article_id)
+    return out, served
+
+
+# --------------------------------------------------------------------------------------------- running
+
+@contextlib.contextmanager
+def _shared_api() -> Iterator[None]:
+    """Make worker processes report to this process's Prefect API.
+
+    With no PREFECT_API_URL, Prefect runs an ephemeral API server; a spawned worker would start its own
+    (seconds each, and its task runs would land in a throwaway server). Point them at ours instead.
+    """
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    if PREFECT_API_URL.value():
+        yield
+        return
+    try:
+        from prefect.server.api.server import SubprocessASGIServer
+
+        server = SubprocessASGIServer()
+        server.start()
+        url = server.api_url
+    except Exception as exc:  # pragma: no cover - depends on Prefect internals
+        log.warning("could not share the ephemeral Prefect API with workers (%s); each starts its own", exc)
+        yield
+        return
+    with temporary_settings(updates={PREFECT_API_URL: url}):
+        yield
+
+
+def _chunks(items: list[dict], size: int) -> list[list[dict]]:
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+def _run_chunks(chunks: list[list[dict]], settings: Settings, models_dir: Path,
+                langs: tuple[str, ...]) -> list[tuple[list[dict], NlpOutput | BaseException]]:
+    """Run nlp-parse on every chunk; a chunk whose task fails comes back as its exception."""
+    results: list[tuple[list[dict], NlpOutput | BaseException]] = []
+    workers = max(1, int(settings.workers))
+    if settings.dask_address:
+        from prefect_dask import DaskTaskRunner
+
+        with _shared_api(), DaskTaskRunner(address=settings.dask_address) as runner:
+            futures = [runner.submit(nlp_parse, {"articles": c, "models_dir": str(models_dir), "torch_threads": 1})
+                       for c in chunks]
+            for c, f in zip(chunks, futures):
+                results.append((c, _result(f)))
+        return results
+    if workers == 1 or len(chunks) == 1:
+        threads = default_workers()  # one process: all its cores
+        for c in chunks:
+            try:
+                results.append((c, nlp_parse(c, str(models_dir), threads)))
+            except Exception as exc:
+                results.append((c, exc))
+        return results
+    from prefect.task_runners import ProcessPoolTaskRunner
+
+    workers = min(workers, len(chunks))
+    threads = max(1, default_workers() // workers)
+    runner = ProcessPoolTaskRunner(max_workers=workers, initializer=init_worker,
+                                   initargs=(str(models_dir), langs, threads))
+    with _shared_api(), runner:
+        futures = [runner.submit(nlp_parse, {"articles": c, "models_dir": str(models_dir), "torch_threads": threads})
+                   for c in chunks]
+        for c, f in zip(chunks, futures):
+            results.append((c, _result(f)))
+    return results
+
+
+def _result(future: Any) -> NlpOutput | BaseException:
+    try:
+        return future.result()
+    except BaseException as exc:  # a crashed worker, a failed task: the chunk's articles fail, the rest go on
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        return exc
+
+
+def run_nlp(articles: list[dict], settings: Settings, run_id: str) -> NlpResult:
+    """NLP for a batch of articles (dicts with article_id, text, language, content_hash; source_path optional).
+
+    Raises ModelNotFoundError when the models directory has no resources.json at all (nothing could be
+    parsed); a language without models only skips its articles (status 'skipped_language').
+    """
+    models_dir = resolve_models_dir(settings.models_dir)
+    resources = read_resources(models_dir)
+    if not resources:
+        raise ModelNotFoundError(_missing_message("ur", models_dir, "no resources.json"))
+    result = NlpResult()
+    by_id = {a["article_id"]: a for a in articles}
+
+    todo: list[dict] = []
+    usable: dict[str, bool] = {}
+    for article in articles:
+        aid, text = article["article_id"], article.get("text")
+        lang = article.get("language") or settings.default_language
+        if not lang and isinstance(text, str):
+            lang = detect_language(text)
+        if not lang:
+            result.statuses[aid] = ("skipped_language", "language not stated and could not be detected")
+            continue
+        lang = _canonical_lang(resources, str(lang).lower())
+        if lang not in usable:
+            usable[lang] = has_models(lang, models_dir)
+            if usable[lang]:
+                result.model_versions[lang] = model_version(lang, models_dir)
+        if not usable[lang]:
+            result.statuses[aid] = ("skipped_language", _missing_message(lang, models_dir, "no model for it"))
+            continue
+        if isinstance(text, str) and not text.strip():
+            result.statuses[aid] = ("failed", "empty_text: nothing to parse")
+            result.failures.append({"article_id": aid, "reason": "empty_text", "detail": "text is empty"})
+            continue
+        todo.append({**{k: article.get(k) for k in _PAYLOAD_KEYS}, "language": lang})
+
+    # Parse cache: (content_hash, model_version) already parsed -> read the rows back.
+    cached = NlpOutput()
+    if todo:
+        parses = read_snapshot(settings.warehouse, "parses", columns=["content_hash", "model_version", "article_id"])
+        known = {(h, v): a for h, v, a in zip(*(parses.column(c).to_pylist()
+                                                for c in ("content_hash", "model_version", "article_id")))}
+        hits = {}
+        for a in todo:
+            src = known.get((a["content_hash"], result.model_versions[a["language"]]))
+            if src is not None:
+                hits[a["article_id"]] = (a, src)
+        if hits:
+            cached, served = _cached_rows(settings.warehouse, hits)
+            result.cached_ids = sorted(served)
+            todo = [a for a in todo if a["article_id"] not in served]
+            for aid in served:
+                result.statuses[aid] = ("parsed", None)
+
+    if todo:
+        workers = 1 if settings.dask_address is None and int(settings.workers) <= 1 else max(1, int(settings.workers))
+        size = max(1, min(int(settings.nlp_batch_size), math.ceil(len(todo) / workers)))
+        chunks = _chunks(todo, size)
+        langs = tuple(sorted({a["language"] for a in todo}))
+        for chunk, out in _run_chunks(chunks, settings, models_dir, langs):
+            if isinstance(out, BaseException):
+                if isinstance(out, ModelNotFoundError):
+                    raise out
+                detail = f"chunk failed: {type(out).__name__}: {out}"[:500]
+                out = NlpOutput(failures=[{"article_id": a["article_id"], "reason": "nlp_error", "detail": detail}
+                                          for a in chunk])
+            result.fresh.extend(out)
+
+    result.parsed_ids = result.fresh.parsed_ids
+    for aid in result.parsed_ids:
+        result.statuses[aid] = ("parsed", None)
+    now = datetime.now(timezone.utc)
+    for f in result.failures + result.fresh.failures:
+        if f not in result.failures:
+            result.failures.append(f)
+    for f in result.failures:
+        aid = f["article_id"]
+        result.statuses[aid] = ("failed", f"{f['reason']}: {f['detail']}"[:500])
+        source = (by_id.get(aid) or {}).get("source_path") or f"article:{aid}"
+        result.quarantine.append({
+            "quarantine_id": stable_id("q", source, "nlp", f["reason"]),
+            "source_path": source, "stage": "nlp", "reason": f["reason"], "detail": f["detail"],
+            "stored_path": None, "run_id": run_id, "quarantined_at": now,
+        })
+    result.sentences = cached.sentences + result.fresh.sentences
+    result.tokens = cached.tokens + result.fresh.tokens
+    result.mentions = cached.mentions + result.fresh.mentions
+    log.info("nlp: %d parsed, %d from cache, %d failed, %d skipped", len(result.parsed_ids), len(result.cached_ids),
+             len(result.failures), sum(1 for s, _ in result.statuses.values() if s == "skipped_language"))
+    return result
