@@ -480,13 +480,20 @@ def _mention_start(words: list[Word], j: int) -> int:
 def _coordinated(words: list[Word], last_word: int, lex: Lexicon, floor: int) -> list[int]:
     """Word indexes of the last words of mentions coordinated with the one ending at last_word (in order)."""
     ends = [last_word]
+    skip = lex.negation | lex.particles  # "نہ تو X اور نہ ہی Y": negation words sit inside the list
     j = _mention_start(words, last_word) - 1
-    while j - 1 >= floor and (words[j].norm or words[j].text) in lex.coordinators and words[j - 1].mention is not None:
-        ends.append(j - 1)
-        j = _mention_start(words, j - 1) - 1
-        # "نہ تو X اور نہ ہی Y": skip the negation words inside the list
-        while j >= floor and words[j].norm in lex.negation | lex.particles:
+    while True:
+        while j >= floor and words[j].norm in skip:
             j -= 1
+        if not (j - 1 >= floor and (words[j].norm or words[j].text) in lex.coordinators):
+            break
+        k = j - 1
+        while k >= floor and words[k].norm in skip:
+            k -= 1
+        if k < floor or words[k].mention is None:
+            break
+        ends.append(k)
+        j = _mention_start(words, k) - 1
     return list(reversed(ends))
 
 

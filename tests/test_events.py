@@ -1,0 +1,267 @@
+"""Event coding on Urdu sentences written for these tests, parsed by the real (small) Stanza models.
+
+Mentions come from a tiny hand gazetteer so each test controls exactly which names are linked; one test at the
+end links with the real dictionary (tasks.link) instead.
+"""
+from __future__ import annotations
+
+import csv
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from tasks.cameo import lookup, load_cameo
+from tasks.events import LexiconError, extract_events, load_lexicon, read_lexicon_rows, rows_from_stanza
+
+pytestmark = pytest.mark.slow
+
+E = {  # entity rows as the linker emits them
+    "IRN": ("Iran", "COUNTRY", "IRN", "IRN"), "IRQ": ("Iraq", "COUNTRY", "IRQ", "IRQ"),
+    "PAK": ("Pakistan", "COUNTRY", "PAK", "PAK"), "IND": ("India", "COUNTRY", "IND", "IND"),
+    "USA": ("United States", "COUNTRY", "USA", "USA"), "GBR": ("United Kingdom", "COUNTRY", "GBR", "GBR"),
+    "FRA": ("France", "COUNTRY", "FRA", "FRA"), "SYR": ("Syria", "COUNTRY", "SYR", "SYR"),
+    "CHN": ("China", "COUNTRY", "CHN", "CHN"), "JPN": ("Japan", "COUNTRY", "JPN", "JPN"),
+    "UKR": ("Ukraine", "COUNTRY", "UKR", "UKR"), "DEU": ("Germany", "COUNTRY", "DEU", "DEU"),
+    "QAT": ("Qatar", "COUNTRY", "QAT", "QAT"), "AFG": ("Afghanistan", "COUNTRY", "AFG", "AFG"),
+    "ISR": ("Israel", "COUNTRY", "ISR", "ISR"), "RUS": ("Russia", "COUNTRY", "RUS", "RUS"),
+    "SAU": ("Saudi Arabia", "COUNTRY", "SAU", "SAU"), "TUR": ("Turkey", "COUNTRY", "TUR", "TUR"),
+    "BRA": ("Brazil", "COUNTRY", "BRA", "BRA"), "PRK": ("North Korea", "COUNTRY", "PRK", "PRK"),
+    "ARM": ("Armenia", "COUNTRY", "ARM", "ARM"), "AZE": ("Azerbaijan", "COUNTRY", "AZE", "AZE"),
+    "EU": ("European Union", "ORGANIZATION", None, "IGOEUREEC"), "UN": ("United Nations", "ORGANIZATION", None, "IGOUNO"),
+    "REU": ("Reuters", "ORGANIZATION", "GBR", "GBRMED"), "JAZ": ("Al Jazeera", "ORGANIZATION", "QAT", "QATMED"),
+    "XI": ("Xi Jinping", "PERSON", "CHN", "CHNGOV"), "LULA": ("Lula", "PERSON", "BRA", "BRAGOV"),
+    "ARAQ": ("Abbas Araghchi", "PERSON", "IRN", "IRNGOV"), "SHARIF": ("Shehbaz Sharif", "PERSON", "PAK", "PAKGOV"),
+}
+ENTITIES = {k: {"entity_id": k, "canonical_name": n, "entity_type": t, "country_code": c, "actor_code": a}
+            for k, (n, t, c, a) in E.items()}
+ALIASES = {
+    "ایران": "IRN", "عراق": "IRQ", "پاکستان": "PAK", "بھارت": "IND", "امریکہ": "USA", "برطانیہ": "GBR",
+    "فرانس": "FRA", "شام": "SYR", "چین": "CHN", "جاپان": "JPN", "یوکرین": "UKR", "جرمنی": "DEU", "قطر": "QAT",
+    "افغانستان": "AFG", "اسرائیل": "ISR", "روس": "RUS", "سعودی عرب": "SAU", "ترکی": "TUR", "برازیل": "BRA",
+    "شمالی کوریا": "PRK", "آرمینیا": "ARM", "آذربائیجان": "AZE", "یورپی یونین": "EU", "اقوام متحدہ": "UN",
+    "رائٹرز": "REU", "الجزیرہ": "JAZ", "شی جن پنگ": "XI", "لولا": "LULA", "عباس عراقچی": "ARAQ",
+    "شہباز شریف": "SHARIF",
+}
+
+
+@pytest.fixture(scope="module")
+def nlp(stanza_dir):
+    import stanza
+    import torch
+    torch.set_num_threads(1)
+    return stanza.Pipeline("ur", dir=str(stanza_dir), download_method=None, verbose=False)
+
+
+def gazetteer_mentions(text: str, article_id: str, sentences: list[dict]) -> list[dict]:
+    out, taken = [], []
+    for alias in sorted(ALIASES, key=len, reverse=True):
+        for m in re.finditer(r"(?<!\w)" + re.escape(alias) + r"(?!\w)", text):
+            s, e = m.span()
+            if any(s < te and ts < e for ts, te in taken):
+                continue
+            taken.append((s, e))
+            si = next(x["sentence_index"] for x in sentences if x["start_char"] <= s < x["end_char"])
+            out.append({"article_id": article_id, "sentence_index": si, "start_char": s, "end_char": e,
+                        "text": alias, "ner_label": None, "entity_id": ALIASES[alias]})
+    return out
+
+
+def analyse(nlp, text: str, published_at=None) -> list[dict]:
+    sentences, tokens = rows_from_stanza(nlp(text), "t1")
+    mentions = gazetteer_mentions(text, "t1", sentences)
+    article = {"article_id": "t1", "text": text, "published_at": published_at, "source_name": "test"}
+    return extract_events(article, sentences, tokens, mentions, ENTITIES)
+
+
+def triples(events, negated=False):
+    return {(e["actor1_code"], e["actor2_code"], e["event_code"]) for e in events if e["is_negated"] == negated}
+
+
+CASES = [  # (sentence, expected (actor1_code, actor2_code, code) triples that must all be present)
+    # consult / meet with سے, head of government via person link
+    ("ایرانی وزیر خارجہ عباس عراقچی نے پاکستان کے وزیر اعظم شہباز شریف سے ملاقات کی۔", {("IRNGOV", "PAKGOV", "040")}),
+    # meet with کے ساتھ
+    ("ترکی نے جرمنی کے ساتھ بات چیت کی۔", {("TUR", "DEU", "040")}),
+    # invite (کو + دعوت دی) and accept (دعوت قبول کی)
+    ("چین کے صدر شی جن پنگ نے برازیل کے صدر لولا کو بیجنگ کے دورے کی دعوت دی۔", {("CHNGOV", "BRAGOV", "036")}),
+    ("لولا نے یہ دعوت قبول کر لی۔", {("BRAGOV", None, "036")}),
+    # visit, actor2 as genitive; title + demonym as actor1
+    ("ایرانی صدر نے پاکستان کا دورہ کیا۔", {("IRNGOV", "PAK", "042")}),
+    # sign: coordinated signatories code both directions
+    ("ایران اور عراق نے سرحدی معاہدے پر دستخط کیے۔", {("IRN", "IRQ", "057"), ("IRQ", "IRN", "057")}),
+    # ratify
+    ("جرمنی نے اس معاہدے کی توثیق کی۔", {("DEU", None, "057")}),
+    # praise, genitive patient
+    ("سعودی عرب نے پاکستان کی تعریف کی۔", {("SAU", "PAK", "051")}),
+    # criticise: تنقید کا نشانہ بنایا with کو; and تنقید کی with پر under a title
+    ("فرانس نے اسرائیل کو تنقید کا نشانہ بنایا۔", {("FRA", "ISR", "111")}),
+    ("جاپان کے وزیر خارجہ نے چین پر تنقید کی۔", {("JPNGOV", "CHN", "111")}),
+    # warn, accuse, threaten, demand, reject
+    ("امریکہ نے ایران کو خبردار کیا۔", {("USA", "IRN", "130")}),
+    ("بھارت نے پاکستان پر دراندازی کا الزام لگایا۔", {("IND", "PAK", "112")}),
+    ("شمالی کوریا نے جاپان کو دھمکی دی۔", {("PRK", "JPN", "130")}),
+    ("اقوام متحدہ نے اسرائیل سے جنگ بندی کا مطالبہ کیا۔", {("IGOUNO", "ISR", "107")}),
+    ("چین نے امریکی الزامات کو مسترد کیا۔", {("CHN", None, "120")}),
+    # material cooperation / aid: weapons and troops sent
+    ("امریکہ نے یوکرین کو ہتھیار بھیجے۔", {("USA", "UKR", "072")}),
+    ("ترکی نے شام میں فوجی بھیجے۔", {("TUR", "SYR", "072")}),
+    ("جرمنی نے یوکرین کو مدد کا وعدہ کیا۔", {("DEU", "UKR", "033")}),
+    # sanctions, reduce relations, protest, coerce
+    ("یورپی یونین نے روس پر نئی پابندیاں عائد کیں۔", {("IGOEUREEC", "RUS", "163")}),
+    ("قطر نے اسرائیل سے تعلقات منقطع کیے۔", {("QAT", "ISR", "161")}),
+    ("پاکستان نے بھارت کے خلاف احتجاج کیا۔", {("PAK", "IND", "140")}),
+    ("ایران نے برطانیہ کے سفیر کو گرفتار کیا۔", {("IRN", "GBRGOV", "173")}),
+    # assault / fight
+    ("روس نے یوکرین پر حملہ کیا۔", {("RUS", "UKR", "190")}),
+    ("آرمینیا نے آذربائیجان سے جنگ کی۔", {("ARM", "AZE", "190")}),
+]
+
+
+@pytest.mark.parametrize("sentence, expected", CASES, ids=[f"case{i}" for i in range(len(CASES))])
+def test_constructions(nlp, sentence, expected):
+    got = triples(analyse(nlp, sentence))
+    assert expected <= got, got
+
+
+def test_codes_carry_reference_values(nlp):
+    cameo = load_cameo()
+    for ev in analyse(nlp, "امریکہ نے ایران کو خبردار کیا۔ روس نے یوکرین پر حملہ کیا۔"):
+        ref = lookup(ev["event_code"], cameo)
+        assert (ev["event_root_code"], ev["quad_class"], ev["goldstein_scale"], ev["plover_type"]) == \
+            (ref.root, ref.quad_class, ref.goldstein, ref.plover_type)
+        assert ev["trigger_text"] and ev["start_char"] < ev["end_char"]
+
+
+def test_coordinated_actors_give_one_event_each(nlp):
+    evs = analyse(nlp, "امریکہ، برطانیہ اور فرانس نے شام پر حملہ کیا۔")
+    assert triples(evs) >= {("USA", "SYR", "190"), ("GBR", "SYR", "190"), ("FRA", "SYR", "190")}
+    assert len({e["event_id"] for e in evs}) == len(evs)
+
+
+def test_negated_event_is_kept_and_flagged(nlp):
+    evs = analyse(nlp, "چین نے اس معاہدے پر دستخط نہیں کیے۔")
+    assert [(e["actor1_code"], e["event_code"], e["is_negated"]) for e in evs] == [("CHN", "057", True)]
+
+
+def test_neither_nor_negates(nlp):
+    evs = analyse(nlp, "نہ تو ایران اور نہ ہی سعودی عرب نے اس تجویز کو مسترد کیا۔")
+    assert evs and all(e["is_negated"] for e in evs if e["event_code"] == "120")
+    assert {e["actor1_code"] for e in evs} >= {"IRN", "SAU"}
+
+
+def test_asserted_event_is_not_negated(nlp):
+    evs = analyse(nlp, "چین نے اس معاہدے پر دستخط کیے۔")
+    assert evs and not any(e["is_negated"] for e in evs)
+    assert evs[0]["modality"] == "asserted"
+
+
+def test_future_and_possible_modality(nlp):
+    evs = analyse(nlp, "جاپان یوکرین کی مدد کرے گا۔")
+    assert [(e["actor1_code"], e["actor2_code"], e["event_code"], e["modality"]) for e in evs] == \
+        [("JPN", "UKR", "070", "future")]
+    evs = analyse(nlp, "روس یوکرین پر حملہ کر سکتا ہے۔")
+    assert evs and evs[0]["modality"] == "possible"
+
+
+def test_promise_not_to_act_is_negated_intent(nlp):
+    evs = analyse(nlp, "ترکی نے شام پر حملہ نہ کرنے کا عہد کیا۔")
+    by_code = {e["event_code"]: e for e in evs}
+    assert by_code["190"]["is_negated"] and by_code["190"]["modality"] == "intent"
+    assert not by_code["030"]["is_negated"] and by_code["030"]["modality"] == "asserted"
+
+
+def test_according_to_source_is_never_actor1(nlp):
+    evs = analyse(nlp, "رائٹرز کے مطابق روس نے یوکرین پر حملہ کیا۔")
+    assert triples(evs) == {("RUS", "UKR", "190")}
+    assert evs[0]["source_entity_id"] == "REU"
+
+
+def test_reporting_verb_makes_the_speaker_the_source(nlp):
+    evs = analyse(nlp, "الجزیرہ نے بتایا کہ قطر نے افغانستان کو امداد بھیجی۔")
+    coded = [e for e in evs if e["event_code"] == "070"]
+    assert [(e["actor1_code"], e["actor2_code"], e["source_entity_id"]) for e in coded] == [("QAT", "AFG", "JAZ")]
+    assert not any(e["actor1_entity_id"] == "JAZ" for e in evs)
+
+
+def test_plain_statement_is_coded_010(nlp):
+    evs = analyse(nlp, "ترکی نے کہا کہ خطے میں امن ضروری ہے۔")
+    assert ("TUR", None, "010") in triples(evs)
+
+
+def test_unlinked_agent_blocks_guessing(nlp):
+    # the agent (مغربی ممالک) is not an entity: no other mention may be promoted to Actor1
+    evs = analyse(nlp, "مغربی ممالک نے روس اور چین کے درمیان تعاون پر تشویش کا اظہار کیا۔")
+    assert not any(e["actor1_code"] in ("RUS", "CHN") for e in evs)
+
+
+def test_dates_on_events(nlp):
+    pub = datetime(2024, 11, 14, 9, tzinfo=timezone.utc)  # Thursday
+    evs = analyse(nlp, "امریکہ نے منگل کو ایران کو خبردار کیا۔", published_at=pub)
+    assert (str(evs[0]["event_date"]), evs[0]["date_precision"]) == ("2024-11-12", "day")
+    evs = analyse(nlp, "روس نے یوکرین پر حملہ کیا۔", published_at=pub)
+    assert (str(evs[0]["event_date"]), evs[0]["date_precision"]) == ("2024-11-14", "article")
+    evs = analyse(nlp, "ایران اور عراق نے 3 مارچ 2021 کو معاہدے پر دستخط کیے۔", published_at=pub)
+    assert {str(e["event_date"]) for e in evs} == {"2021-03-03"}
+
+
+def test_event_key_is_shared_across_articles_and_ids_differ(nlp):
+    pub = datetime(2024, 11, 14, tzinfo=timezone.utc)
+    a = analyse(nlp, "امریکہ نے منگل کو ایران کو خبردار کیا۔", published_at=pub)
+    b = analyse(nlp, "اطلاعات ہیں۔ امریکہ نے منگل کو ایران کو سخت الفاظ میں خبردار کیا۔", published_at=pub)
+    ka = {e["event_key"] for e in a if e["event_code"] == "130"}
+    kb = {e["event_key"] for e in b if e["event_code"] == "130"}
+    assert ka and ka == kb
+    assert {e["event_id"] for e in a}.isdisjoint({e["event_id"] for e in b})
+
+
+# ------------------------------------------------------------------------------------------ lexicon data
+
+REQUIRED_CATEGORIES = {  # brief: every category must have at least one trigger
+    "statement": "01", "appeal": "02", "intent to cooperate": "03", "consult/visit/host": "04",
+    "diplomatic cooperation": "05", "material cooperation": "06", "aid": "07", "demand": "10",
+    "disapprove": "11", "reject": "12", "threaten": "13", "protest": "14", "reduce relations": "16",
+    "coerce": "17", "assault": "18", "fight": "19",
+}
+
+
+def test_lexicon_loads_and_covers_required_categories():
+    lex = load_lexicon()
+    roots = {e.code[:2] for e in lex.entries}
+    missing = {k for k, r in REQUIRED_CATEGORIES.items() if r not in roots}
+    assert not missing
+    codes = {e.code for e in lex.entries}
+    assert {"057", "163", "072", "036", "040", "042", "043", "111", "112", "130"} <= codes
+    assert all(e.example for e in lex.entries)
+
+
+def _write_tsv(path: Path, rows: list[list[str]]) -> Path:
+    header = ["pattern", "light_verbs", "cameo_code", "actor2_case", "symmetric", "needs_actor2", "example"]
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, delimiter="\t")
+        w.writerow(header)
+        w.writerows(rows)
+    return path
+
+
+def test_lexicon_validation_rejects_bad_rows(tmp_path: Path):
+    ok = ["ملاقات", "کرنا", "040", "سے", "yes", "no", "وزیر نے سفیر سے ملاقات کی۔"]
+    assert len(list(read_lexicon_rows(_write_tsv(tmp_path / "a.tsv", [ok])))) == 1
+    with pytest.raises(LexiconError, match="unknown CAMEO code"):
+        list(read_lexicon_rows(_write_tsv(tmp_path / "b.tsv", [ok[:2] + ["999"] + ok[3:]])))
+    with pytest.raises(LexiconError, match="duplicate"):
+        list(read_lexicon_rows(_write_tsv(tmp_path / "c.tsv", [ok, ok])))
+    with pytest.raises(LexiconError, match="example"):
+        list(read_lexicon_rows(_write_tsv(tmp_path / "d.tsv", [ok[:6] + ["وزیر نے بیان دیا۔"]])))
+    with pytest.raises(LexiconError, match="yes or no"):
+        list(read_lexicon_rows(_write_tsv(tmp_path / "e.tsv", [ok[:4] + ["maybe"] + ok[5:]])))
+
+
+def test_cameo_table_path_is_configurable(tmp_path: Path, monkeypatch):
+    from tasks.cameo import CameoTableMissing, load_cameo
+    monkeypatch.setenv("KHABAR_CAMEO_TSV", str(tmp_path / "nope.tsv"))
+    with pytest.raises(CameoTableMissing, match="KHABAR_CAMEO_TSV"):
+        load_cameo()
+    t = load_cameo(Path(__file__).resolve().parent.parent.parent / "shared/reference/cameo_codes.tsv")
+    assert lookup("0311", t).goldstein == t["031"].goldstein and lookup("0311", t).code == "0311"
