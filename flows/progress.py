@@ -11,7 +11,10 @@ per finished stage with its counts and time.
 """
 from __future__ import annotations
 
+import json
+import os
 import time
+from pathlib import Path
 from typing import Callable
 
 Listener = Callable[[str, dict], None]
@@ -19,8 +22,11 @@ _listeners: list[Listener] = []
 
 ITEMS = "_items"  # info key of a report_items() report: {"_items": (done, total)}
 
-# Rough relative cost of each stage per article, for the ETA before a stage reports anything of its own.
-STAGE_WEIGHTS = {"ingest": 1.0, "clean": 1.0, "dedup": 1.0, "nlp": 30.0, "link": 2.0, "events": 2.0, "load": 2.0}
+# Guesses (fixed seconds, seconds per document) before a warehouse has timings of its own runs.
+DEFAULT_COST = {"ingest": (0.1, 0.005), "clean": (0.1, 0.02), "dedup": (0.2, 0.01), "nlp": (20.0, 3.0),
+                "link": (1.0, 0.1), "events": (0.5, 0.1), "load": (0.5, 0.02)}
+HISTORY_FILE = ".stage-times.json"  # in the warehouse: recent (documents, seconds) per stage, for the ETA
+HISTORY_KEEP = 20
 
 
 def add_listener(listener: Listener) -> None:
@@ -54,58 +60,159 @@ def planned_stages(until: str) -> list[str]:
     return stages if stages[-1] == "load" else stages + ["load"]
 
 
-class ProgressDisplay:
-    """Listener that renders stage progress with rich (use as a context manager around the flow call)."""
+def load_history(path: Path | None) -> dict[str, list[list[float]]]:
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8")) if path else {}
+        return {k: [[float(d), float(t)] for d, t in v] for k, v in data.items()}
+    except (OSError, ValueError, TypeError):
+        return {}
 
-    def __init__(self, stages: list[str], console=None) -> None:
+
+def save_history(path: Path, history: dict[str, list[list[float]]]) -> None:
+    """Best effort (atomic replace); a read-only or missing warehouse just keeps no history."""
+    try:
+        tmp = Path(path).with_name(f".{Path(path).name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({k: v[-HISTORY_KEEP:] for k, v in history.items()}), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        pass
+
+
+def expected_seconds(stage: str, documents: int, history: dict[str, list[list[float]]]) -> float:
+    """Seconds a stage should take for `documents`: a line fitted to this warehouse's recent runs of the stage
+    (fixed cost + cost per document), or the default guess without history."""
+    points = history.get(stage, [])
+    fixed, per_doc = DEFAULT_COST.get(stage, (0.5, 0.05))
+    if len(points) == 1:
+        d, t = points[0]
+        share = fixed / (fixed + per_doc * max(d, 1)) if (fixed + per_doc * max(d, 1)) else 0.5
+        fixed, per_doc = t * share, t * (1 - share) / max(d, 1)
+    elif points:
+        n = len(points)
+        mx = sum(d for d, _ in points) / n
+        my = sum(t for _, t in points) / n
+        var = sum((d - mx) ** 2 for d, _ in points)
+        if var > 0:
+            per_doc = max(0.0, sum((d - mx) * (t - my) for d, t in points) / var)
+            fixed = max(0.0, my - per_doc * mx)
+        else:
+            fixed, per_doc = my * 0.5, my * 0.5 / max(mx, 1)
+    return fixed + per_doc * max(documents, 0)
+
+
+def format_seconds(seconds: float | None) -> str:
+    if seconds is None:
+        return "-:--:--"
+    seconds = int(round(max(seconds, 0)))
+    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
+class ProgressDisplay:
+    """Listener that renders stage progress with rich (use as a context manager around the flow call).
+
+    The ETA: expected seconds of the stages still to run for this many documents (from the warehouse's own
+    stage timings when it has some, see `expected_seconds`), corrected by how long the running stage has taken
+    so far, or by its item progress when it reports any (`report_items`).
+    """
+
+    def __init__(self, stages: list[str], console=None, history_path: Path | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         from rich.console import Console
-        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
         self.stages = list(stages)
         self.console = console or Console(stderr=True)
-        self.weights = {s: STAGE_WEIGHTS.get(s, 1.0) for s in self.stages}
-        self.done: dict[str, float] = {}  # stage -> weight completed
-        self.started = time.monotonic()
+        self.history_path = Path(history_path) if history_path else None
+        self.history = load_history(self.history_path)
+        self.clock = clock
+        self.documents: int | None = None
+        self.finished: dict[str, float] = {}  # stage -> seconds it took
+        self.fraction: dict[str, float] = {}  # running stage -> items done / total
+        self.stage_started = clock()
         self.lines: list[str] = []
+        display = self
+
+        class EtaColumn(TextColumn):
+            def render(self, task):  # recomputed on every refresh
+                self.text_format = f"ETA {format_seconds(display.eta())}"
+                return super().render(task)
+
         self._progress = Progress(
             TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-            TextColumn("elapsed"), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+            TextColumn("elapsed"), TimeElapsedColumn(), EtaColumn(""),
             console=self.console, transient=False,
         )
-        self._task = self._progress.add_task(self._describe(), total=sum(self.weights.values()))
+        self._task = self._progress.add_task(self._describe(), total=100.0)
 
-    def _next_stage(self) -> str | None:
-        for s in self.stages:
-            if self.done.get(s, 0.0) < self.weights[s]:
-                return s
-        return None
+    # ------------------------------------------------------------ estimates
+    def _docs(self) -> int:
+        return self.documents if self.documents is not None else 0
+
+    def current(self) -> str | None:
+        return next((s for s in self.stages if s not in self.finished), None)
+
+    def expected(self, stage: str) -> float:
+        return expected_seconds(stage, self._docs(), self.history)
+
+    def eta(self) -> float | None:
+        """Seconds left; None until the number of documents is known (after ingest)."""
+        cur = self.current()
+        if cur is None:
+            return 0.0
+        if self.documents is None:
+            return None
+        in_stage = self.clock() - self.stage_started
+        frac = self.fraction.get(cur, 0.0)
+        if 0 < frac < 1:
+            left = in_stage * (1 - frac) / frac
+        else:
+            left = max(self.expected(cur) - in_stage, 0.0)
+        later = self.stages[self.stages.index(cur) + 1:]
+        return left + sum(self.expected(s) for s in later)
+
+    def percent(self) -> float:
+        total = sum(self.finished.get(s) or self.expected(s) for s in self.stages) or 1.0
+        done = sum(self.finished.values())
+        cur = self.current()
+        if cur is not None:
+            done += self.expected(cur) * self.fraction.get(cur, 0.0)
+        return min(100.0, 100.0 * done / total)
 
     def _describe(self) -> str:
-        nxt = self._next_stage()
-        return f"khabar: {nxt}…" if nxt else "khabar: done"
+        cur = self.current()
+        return f"khabar: {cur}…" if cur else "khabar: done"
 
+    # ------------------------------------------------------------ listener
     def __call__(self, stage: str, info: dict) -> None:
-        if stage not in self.weights:
+        if stage not in self.stages:
             self.stages.append(stage)
-            self.weights[stage] = 1.0
-            self._progress.update(self._task, total=sum(self.weights.values()))
         if ITEMS in info:
             done, total = info[ITEMS]
-            self.done[stage] = self.weights[stage] * (done / total if total else 1.0)
+            self.fraction[stage] = done / total if total else 1.0
         else:
-            self.done[stage] = self.weights[stage]
-            line = f"[green]✓[/] {stage:<7} {format_counts(info)}  ({info.get('seconds', 0):.1f}s)"
+            seconds = float(info.get("seconds", self.clock() - self.stage_started))
+            self.finished[stage] = seconds
+            self.stage_started = self.clock()
+            if stage == "ingest" and "documents" in info:
+                self.documents = int(info["documents"])
+            line = f"[green]✓[/] {stage:<7} {format_counts(info)}  ({seconds:.1f}s)"
             self.lines.append(line)
             self._progress.console.print(line)
-        self._progress.update(self._task, completed=sum(self.done.values()), description=self._describe())
+        self._progress.update(self._task, completed=self.percent(), description=self._describe())
 
     def finish(self) -> None:
         """Stages skipped because nothing reached them (e.g. all duplicates) count as done."""
-        self.done = dict(self.weights)
-        self._progress.update(self._task, completed=sum(self.weights.values()), description=self._describe())
+        if self.history_path is not None and self.documents is not None:
+            for stage, seconds in self.finished.items():
+                self.history.setdefault(stage, []).append([float(self.documents), round(seconds, 3)])
+            save_history(self.history_path, self.history)
+        for stage in self.stages:
+            self.finished.setdefault(stage, 0.0)
+        self._progress.update(self._task, completed=100.0, description=self._describe())
 
     def __enter__(self) -> "ProgressDisplay":
         add_listener(self)
+        self.stage_started = self.clock()
         self._progress.start()
         return self
 

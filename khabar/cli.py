@@ -100,7 +100,7 @@ def run(
     from contextlib import nullcontext
 
     from flows.pipeline import etl
-    from flows.progress import ProgressDisplay, planned_stages
+    from flows.progress import HISTORY_FILE, ProgressDisplay, planned_stages
 
     settings = {
         "warehouse": str(warehouse), "workers": workers, "models_dir": str(models_dir) if models_dir else None,
@@ -109,7 +109,8 @@ def run(
     }
     settings = {k: v for k, v in settings.items() if v is not None}
     # Progress bar with per-stage counts and an ETA on stderr; none for --quiet or --json (scripts).
-    display = nullcontext() if (quiet or as_json) else ProgressDisplay(planned_stages(until), console)
+    display = nullcontext() if (quiet or as_json) else ProgressDisplay(
+        planned_stages(until), console, history_path=warehouse / HISTORY_FILE)
     try:
         with display:
             summary = etl([str(p.resolve()) for p in inputs], settings=settings, until=until)

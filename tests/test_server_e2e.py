@@ -64,23 +64,40 @@ def test_top_actors_fall_back_to_mentions_without_events():
     assert sum(r["events"] for r in events_by_quadclass(tables)) == 0
 
 
-def test_progress_display_counts_every_stage_and_finishes():
+def test_progress_display_counts_every_stage_and_estimates_what_is_left(tmp_path: Path):
     from rich.console import Console
 
     from flows import progress
 
+    now = [100.0]
     console = Console(record=True, width=120, force_terminal=False)
-    display = progress.ProgressDisplay(progress.planned_stages("dedup"), console)
-    assert display.stages == ["ingest", "clean", "dedup", "load"]
+    history = tmp_path / progress.HISTORY_FILE
+    display = progress.ProgressDisplay(progress.planned_stages("nlp"), console, history_path=history,
+                                       clock=lambda: now[0])
+    assert display.stages == ["ingest", "clean", "dedup", "nlp", "load"]
     with display:
-        progress.report("ingest", {"seconds": 0.2, "documents": 3, "quarantined": 1})
-        progress.report_items("clean", 1, 2)
-        assert display.done["clean"] == pytest.approx(display.weights["clean"] / 2)
-        progress.report("clean", {"seconds": 0.1, "articles": 3})
+        assert display.eta() is None  # documents not known yet
+        now[0] += 1
+        progress.report("ingest", {"seconds": 1.0, "documents": 10, "quarantined": 1})
+        expected_rest = sum(progress.expected_seconds(s, 10, {}) for s in ("clean", "dedup", "nlp", "load"))
+        assert display.eta() == pytest.approx(expected_rest)
+        progress.report("clean", {"seconds": 0.5, "articles": 10})
+        progress.report("dedup", {"seconds": 0.5, "duplicates": 2})
+        now[0] += 30
+        progress.report_items("nlp", 1, 4)  # a quarter of NLP in 30 s: 90 s more, then the load
+        assert display.eta() == pytest.approx(90 + progress.expected_seconds("load", 10, {}))
+        assert display.current() == "nlp" and 0 < display.percent() < 100
+        progress.report("nlp", {"seconds": 120.0, "parsed": 8})
     text = console.export_text()
-    assert "ingest  documents 3, quarantined 1" in text and "clean   articles 3" in text
-    assert display._progress.tasks[0].completed == display._progress.tasks[0].total
+    assert "ingest  documents 10, quarantined 1  (1.0s)" in text and "clean   articles 10" in text
+    assert display.eta() == 0.0 and display._progress.tasks[0].completed == 100.0
     assert display not in progress._listeners
+    # The timings are kept for the next run's ETA: NLP for 10 documents now expected to take ~120 s.
+    saved = progress.load_history(history)
+    assert saved["nlp"] == [[10.0, 120.0]]
+    assert progress.expected_seconds("nlp", 10, saved) == pytest.approx(120.0)
+    saved["nlp"].append([20.0, 200.0])  # two sizes: a line, 40 s fixed + 8 s per document
+    assert progress.expected_seconds("nlp", 30, saved) == pytest.approx(280.0)
 
 
 # ---------------------------------------------------------------- against a real server
