@@ -97,6 +97,7 @@ class Lexicon:
     agent_markers: tuple[tuple[str, ...], ...]
     patient_markers: tuple[tuple[str, ...], ...]
     genitive: frozenset[str]
+    between_markers: tuple[tuple[str, ...], ...]
     coordinators: frozenset[str]
     clause_breaks: frozenset[str]
     titles: tuple[Title, ...]
@@ -165,6 +166,7 @@ def _load_lexicon(folder: Path) -> Lexicon:
         agent_markers=tuple(_words(m) for m in disc["agent_markers"]),
         patient_markers=patient,
         genitive=frozenset(map(norm, disc["genitive_markers"])),
+        between_markers=tuple(_words(m) for m in disc["between_markers"]),
         coordinators=frozenset(norm(c) or c for c in disc["coordinators"]),
         clause_breaks=frozenset(norm(c) or c for c in disc["clause_breaks"]),
         titles=tuple(sorted((Title(_words(" ".join(t["words"])), t["predicate"], t["role"]) for t in rel["titles"]),
@@ -514,8 +516,18 @@ def _resolve_phrase_end(words: list[Word], end: int, floor: int, lex: Lexicon, m
     if end < floor:
         return []
     if words[end].mention is not None:
-        return [a for e in _coordinated(words, end, lex, floor)
-                if (a := _actor_from_mention(mentions[words[e].mention], entities, method, None))]
+        actors = []
+        for e in _coordinated(words, end, lex, floor):
+            a = _actor_from_mention(mentions[words[e].mention], entities, method, None)
+            if a and not a.actor_code:
+                # "اسرائیل کے صدر ریون ریولن": a name the dictionary does not know acts for the title's country
+                titled = _resolve_phrase_end(words, _mention_start(words, e) - 1, floor, lex, mentions, entities,
+                                             "title")
+                if titled and titled[0].actor_code:
+                    a = Actor(a.entity_id, titled[0].actor_code, titled[0].country_code, "title")
+            if a:
+                actors.append(a)
+        return actors
     tt = _title_before(words, end, lex)
     if tt is None:
         return []
@@ -646,9 +658,21 @@ def _find_nominative(words, t: Trigger, floor: int, lex, mentions, entities, sou
             nxt = j + 1
             if not any(_seq_at(words, nxt, m) for m in markers) and not _title_after(words, nxt, lex):
                 a = _actor_from_mention(mentions[words[s].mention], entities, "nominative", None)
-                if a and a.entity_id not in source_ids:
+                # an outlet named without نے is a dateline or credit ("(اے پی پی)"), not an unmarked subject
+                if a and a.entity_id not in source_ids and not (a.actor_code or "").endswith("MED"):
                     return [a]
         j += 1
+    return []
+
+
+def _find_between(words, t: Trigger, floor: int, lex, mentions, entities) -> list[Actor]:
+    """"X اور Y کے درمیان معاہدہ طے پایا": the coordinated pair before کے درمیان."""
+    for j in range(t.first - 1, floor, -1):
+        for marker in lex.between_markers:
+            if _seq_at(words, j, marker):
+                actors = _resolve_phrase_end(words, j - 1, floor, lex, mentions, entities, "between")
+                if len(actors) >= 2:
+                    return actors
     return []
 
 
@@ -683,7 +707,7 @@ def _reporting(words: list[Word], i: int, lex: Lexicon) -> int | None:
         return j + 1
     if j < len(words) and words[j].mention is not None or (j < len(words) and words[j].upos != "PUNCT"):
         return j  # "کہا ہے شمالی کوریا …": the complementizer is often dropped
-    return None
+    return len(words)  # "… نے یہ بات کہی۔": a statement with nothing reported after it
 
 
 # ---------------------------------------------------------------------------------------------- main
@@ -755,9 +779,12 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
                 floor = max(floor, start)
         a1 = _find_agent(words, t, floor, lex, mentions, entities, source_ids)
         if a1 == [UNKNOWN_AGENT]:
-            a1 = []
-        elif not a1 and not t.passive:
-            a1 = _find_nominative(words, t, floor, lex, mentions, entities, source_ids)
+            a1 = []  # an agent is marked but unlinked: no fallback may guess another one
+        elif not a1:
+            if t.entry.symmetric:
+                a1 = _find_between(words, t, floor, lex, mentions, entities)
+            if not a1 and not t.passive:
+                a1 = _find_nominative(words, t, floor, lex, mentions, entities, source_ids)
         exclude = {a.entity_id for a in a1}
         a2 = _find_patient(words, t, floor, lex, mentions, entities, exclude, source_ids)
         if t.entry.needs_actor2 and not a2:

@@ -265,3 +265,19 @@ def test_cameo_table_path_is_configurable(tmp_path: Path, monkeypatch):
         load_cameo()
     t = load_cameo(Path(__file__).resolve().parent.parent.parent / "shared/reference/cameo_codes.tsv")
     assert lookup("0311", t).goldstein == t["031"].goldstein and lookup("0311", t).code == "0311"
+
+
+def test_between_pair_acts_for_symmetric_events(nlp):
+    evs = analyse(nlp, "ایران اور عراق کے درمیان سرحدی معاہدہ طے پا گیا۔")
+    assert triples(evs) >= {("IRN", "IRQ", "057"), ("IRQ", "IRN", "057")}
+
+
+def test_chained_genitive_patient(nlp):
+    evs = analyse(nlp, "قطر نے شام میں روس کی فوجی کارروائی کی حمایت کی۔")
+    assert ("QAT", "RUS", "051") in triples(evs)
+
+
+def test_fused_nominal_and_light_verb(nlp):
+    # news text often writes the light verb joined to the nominal (اظہارکیا)
+    evs = analyse(nlp, "چین نے اس فیصلے پر تشویش کا اظہارکیا۔")
+    assert ("CHN", None, "012") in triples(evs)
