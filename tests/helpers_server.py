@@ -85,7 +85,8 @@ class PrefectServer:
     def start(self, timeout: float = SERVER_START_TIMEOUT, ui: bool = False) -> "PrefectServer":
         self.home.mkdir(parents=True, exist_ok=True)
         self.log = self.home / "server.log"
-        env = base_env(PREFECT_HOME=str(self.home), PREFECT_SERVER_UI_ENABLED="true" if ui else "false")
+        env = base_env(PREFECT_HOME=str(self.home), PREFECT_SERVER_UI_ENABLED="true" if ui else "false",
+                       PREFECT_UI_API_URL=self.api_url)  # the UI's default is port 4200
         env.pop("PREFECT_API_URL", None)
         with open(self.log, "wb") as log:
             self.proc = subprocess.Popen(
