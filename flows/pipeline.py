@@ -225,7 +225,9 @@ def stage_task(settings: Settings, run_id: str, tables: dict[str, list[dict]],
                scopes: dict[str, list[str]]) -> dict[str, int]:
     for name, rows in tables.items():
         load.stage(settings.warehouse, run_id, name, rows, scope_article_ids=scopes.get(name))
-    return {name: len(rows) for name, rows in tables.items()}
+    staged = {name: len(rows) for name, rows in tables.items()}
+    get_run_logger().info("stage-tables: staged %s", staged)
+    return staged
 
 
 @task(name="load", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[2, 10])
