@@ -281,3 +281,25 @@ def test_fused_nominal_and_light_verb(nlp):
     # news text often writes the light verb joined to the nominal (اظہارکیا)
     evs = analyse(nlp, "چین نے اس فیصلے پر تشویش کا اظہارکیا۔")
     assert ("CHN", None, "012") in triples(evs)
+
+
+def test_end_to_end_with_real_linking(nlp):
+    """Real dictionary linking (tasks.link) instead of the hand gazetteer: codes come from the actor data."""
+    from tasks import link
+    from tasks.relations import extract_relations
+    text = "روسی صدر ولادیمیر پوتن نے جمعہ کو شمالی کوریا کے رہنما کم جونگ ان سے ملاقات کی۔"
+    sentences, tokens = rows_from_stanza(nlp(text), "e2e")
+    article = {"article_id": "e2e", "text": text, "published_at": datetime(2024, 6, 21, tzinfo=timezone.utc),
+               "source_name": "test"}
+    d = link.load_dictionary()
+    out = link.link_article(article, sentences, tokens, [], d)
+    entities = {r["entity_id"]: r for r in link.dictionary_entity_rows(d)}
+    entities.update({r["entity_id"]: r for r in out.entities})
+    evs = extract_events(article, sentences, tokens, out.mentions, entities)
+    assert ("RUSGOV", "PRKGOV", "040") in triples(evs)
+    meet = next(e for e in evs if e["event_code"] == "040")
+    assert str(meet["event_date"]) == "2024-06-21" and meet["date_precision"] == "day"
+    rels = extract_relations(article, sentences, tokens, out.mentions, entities)
+    assert {(entities[r["subject_entity_id"]]["canonical_name"], r["predicate"],
+             entities[r["object_entity_id"]]["canonical_name"]) for r in rels} >= \
+        {("Vladimir Putin", "head_of", "Russia"), ("Kim Jong Un", "leader_of", "North Korea")}
