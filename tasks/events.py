@@ -127,6 +127,7 @@ def load_lexicon(lang: str = "ur", lang_dir: Path | None = None) -> Lexicon:
 def _load_lexicon(folder: Path) -> Lexicon:
     disc = yaml.safe_load((folder / "discourse.yaml").read_text(encoding="utf-8"))
     rel = yaml.safe_load((folder / "relation_patterns.yaml").read_text(encoding="utf-8"))
+    validate_discourse(disc, folder / "discourse.yaml")
     cameo = load_cameo()
     entries = list(read_lexicon_rows(folder / "event_lexicon.tsv", cameo))
     patient = tuple(_words(m) for m in disc["patient_markers"])
@@ -180,6 +181,32 @@ def _load_lexicon(folder: Path) -> Lexicon:
         if v not in lex.form_lemmas:
             raise LexiconError(f"reporting verb {v!r} has no verb_forms entry")
     return lex
+
+
+DISCOURSE_KEYS = {
+    "verb_forms": dict, "particles": list, "verb_tail": list, "passive": list, "negation": list, "neither_nor": list,
+    "modality": dict, "reported_speech": dict, "agent_markers": list, "patient_markers": list,
+    "genitive_markers": list, "genitive_non_actor": list, "between_markers": list, "coordinators": list,
+    "clause_breaks": list,
+}
+MODALITY_KEYS = {"future", "possible", "intent_heads", "possible_words", "alleged_heads", "purpose_heads"}
+REPORTED_KEYS = {"according_to", "reporting_verbs", "reporting_nominals", "complementizers"}
+
+
+def validate_discourse(data: Any, where: Path | str = "discourse.yaml") -> None:
+    """Raise LexiconError unless discourse.yaml has every section with the right shape and no empty word."""
+    if not isinstance(data, dict):
+        raise LexiconError(f"{where}: not a mapping")
+    for key, typ in DISCOURSE_KEYS.items():
+        if not isinstance(data.get(key), typ) or not data[key]:
+            raise LexiconError(f"{where}: '{key}' must be a non-empty {typ.__name__}")
+    if set(data["modality"]) != MODALITY_KEYS:
+        raise LexiconError(f"{where}: modality needs exactly {sorted(MODALITY_KEYS)}")
+    if set(data["reported_speech"]) != REPORTED_KEYS:
+        raise LexiconError(f"{where}: reported_speech needs exactly {sorted(REPORTED_KEYS)}")
+    for lemma, forms in data["verb_forms"].items():
+        if not forms or not all(isinstance(f, str) and f.strip() for f in forms):
+            raise LexiconError(f"{where}: verb_forms[{lemma!r}] has an empty form")
 
 
 def read_lexicon_rows(path: Path, cameo: dict[str, CameoCode] | None = None) -> Iterable[LexEntry]:

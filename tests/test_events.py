@@ -303,3 +303,16 @@ def test_end_to_end_with_real_linking(nlp):
     assert {(entities[r["subject_entity_id"]]["canonical_name"], r["predicate"],
              entities[r["object_entity_id"]]["canonical_name"]) for r in rels} >= \
         {("Vladimir Putin", "head_of", "Russia"), ("Kim Jong Un", "leader_of", "North Korea")}
+
+
+def test_discourse_yaml_is_validated():
+    import yaml
+    from tasks.events import validate_discourse
+    path = Path(__file__).resolve().parent.parent / "khabar/lang/ur/discourse.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    validate_discourse(data)
+    broken = {**data, "modality": {k: v for k, v in data["modality"].items() if k != "future"}}
+    with pytest.raises(LexiconError, match="modality"):
+        validate_discourse(broken)
+    with pytest.raises(LexiconError, match="negation"):
+        validate_discourse({**data, "negation": []})
