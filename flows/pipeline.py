@@ -92,14 +92,22 @@ def source_file_rows(inputs: list[str], *, run_id: str) -> list[dict]:
     return rows
 
 
-def article_rows(docs: list[ingest.RawDocument], *, run_id: str, existing: dict[str, dict]) -> list[dict]:
-    """Clean each document into an `articles` row. Ids come from the source key and the raw content."""
+def article_rows(docs: list[ingest.RawDocument], *, run_id: str, existing: dict[str, dict],
+                 default_language: str | None = None) -> list[dict]:
+    """Clean each document into an `articles` row. Ids come from the source key and the raw content.
+
+    Language: the record's, else the configured default, else detected from the cleaned text.
+    """
+    from tasks.nlp import detect_language
+
     rows = []
     now = _now()
     for doc in docs:
         article_id = stable_id("a", doc.source_path, sha256_text(doc.raw_text))
         body = doc.main_text if doc.main_text is not None else doc.raw_text
-        cleaned = clean.clean_document(body, language=doc.language or "ur", title=doc.title)
+        language = doc.language or default_language
+        cleaned = clean.clean_document(body, language=language, title=doc.title)
+        language = language or detect_language(cleaned.text)
         first = existing.get(article_id, {})
         rows.append({
             "article_id": article_id,
@@ -108,7 +116,7 @@ def article_rows(docs: list[ingest.RawDocument], *, run_id: str, existing: dict[
             "title": cleaned.title,
             "text": cleaned.text,
             "raw_text": doc.raw_text,
-            "language": doc.language,
+            "language": language,
             "published_at": doc.published_at,
             "dateline": cleaned.dateline,
             "content_hash": dedup.content_hash(cleaned.text),
@@ -162,7 +170,7 @@ def ingest_task(inputs: list[str], settings: Settings, run_id: str) -> tuple[lis
 def clean_task(docs: list[ingest.RawDocument], settings: Settings, run_id: str) -> list[dict]:
     existing = read_snapshot(settings.warehouse, "articles", columns=["article_id", "run_id", "ingested_at"])
     first_seen = {r["article_id"]: r for r in existing.to_pylist()}
-    rows = article_rows(docs, run_id=run_id, existing=first_seen)
+    rows = article_rows(docs, run_id=run_id, existing=first_seen, default_language=settings.default_language)
     removed = sum(len(r["removed_lines"]) for r in rows)
     get_run_logger().info("clean: %d articles, %d furniture lines removed", len(rows), removed)
     return rows
@@ -287,27 +295,22 @@ def etl(inputs: list[str], settings: dict[str, Any] | None = None, until: str = 
         for art in articles:
             if art["article_id"] in nlp.statuses:
                 art["nlp_status"], art["nlp_reason"] = nlp.statuses[art["article_id"]]
-            if art["article_id"] in nlp.languages:
-                art["language"] = nlp.languages[art["article_id"]]
-        parsed = list(nlp.parsed_article_ids)
-        for name in ("sentences", "tokens", "parses"):
-            tables[name] = nlp.fresh[name]
-        tables["mentions"] = nlp.fresh["mentions"]
+        parsed = list(nlp.parsed_ids)
+        for name, rows in nlp.stage_rows.items():
+            tables[name] = tables.get(name, []) + rows if name == "quarantine" else rows
         scopes.update({"sentences": parsed, "tokens": parsed, "mentions": parsed})
-        tables["quarantine"] += quarantine_rows(
-            [ingest.Rejection(source_path=next(a["source_path"] for a in articles if a["article_id"] == f["article_id"]),
-                              reason=f["reason"], detail=f["detail"]) for f in nlp.failures],
-            warehouse=cfg.warehouse, run_id=run_id, stage="nlp")
-        lap("nlp", parsed=len(parsed), failures=len(nlp.failures))
-        with_parse = [a for a in canonical if a["article_id"] in {r["article_id"] for r in nlp.all_rows["sentences"]}]
+        lap("nlp", parsed=len(parsed), cached=len(nlp.cached_ids), failures=len(nlp.failures))
+        nlp_rows = {"sentences": nlp.sentences, "tokens": nlp.tokens, "mentions": nlp.mentions}
+        with_parse_ids = {r["article_id"] for r in nlp.sentences}
+        with_parse = [a for a in canonical if a["article_id"] in with_parse_ids]
         processed = [a["article_id"] for a in with_parse]
         if last >= _stage_index("link"):
-            mentions, entities = link_task(with_parse, nlp.all_rows)
+            mentions, entities = link_task(with_parse, nlp_rows)
             tables["mentions"], tables["entities"] = mentions, entities
             scopes["mentions"] = processed
             lap("link", mentions=len(mentions), entities=len(entities))
             if last >= _stage_index("events"):
-                event_rows, relation_rows = events_task(with_parse, nlp.all_rows, mentions, entities)
+                event_rows, relation_rows = events_task(with_parse, nlp_rows, mentions, entities)
                 tables["events"], tables["relations"] = event_rows, relation_rows
                 scopes["events"] = scopes["relations"] = processed
                 lap("events", events=len(event_rows), relations=len(relation_rows))
