@@ -1,0 +1,128 @@
+"""NLP throughput: plain Stanza vs the khabar NLP stage with 1 worker vs all cores.
+
+    python bench/nlp_throughput.py [N] [--models-dir DIR] [--docs PATH]
+
+N real articles from the COUNTER dev set (title + blank line + body; repeated with new ids and content
+hashes until there are N, so the parse cache never hits). Each variant runs in a fresh Python process
+and is timed end to end from "start parsing" (imports done, Prefect API up) to "rows in hand":
+  a) plain Stanza, one process, torch threads = cores: load pipeline + bulk_process(all texts);
+  b) khabar run_nlp inside a Prefect flow, workers=1 (in-process, torch threads = cores);
+  c) khabar run_nlp inside a Prefect flow, workers=cores (ProcessPoolTaskRunner, spawn + model load in
+     every worker counted, torch threads = 1 per worker).
+Tokens are Stanza words. Also printed: (a) without the model load. Nothing here is asserted anywhere.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_DOCS = REPO.parent / "shared" / "data" / "counter_dev" / "docs.jsonl"
+
+
+def load_articles(docs: Path, n: int) -> list[dict]:
+    base = []
+    with open(docs, encoding="utf-8") as fh:
+        for line in fh:
+            rec = json.loads(line)
+            text = f"{rec['title']}\n\n{rec['text']}" if rec.get("title") else rec["text"]
+            base.append((rec["id"], text))
+    out = []
+    for i in range(n):
+        rid, text = base[i % len(base)]
+        out.append({"article_id": f"{rid}#{i}", "text": text, "language": "ur", "content_hash": f"bench-{i}"})
+    return out
+
+
+def _variant(name: str, n: int, models_dir: Path, docs: Path) -> dict:
+    """Runs in a fresh process; prints one JSON line."""
+    for key, value in (("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90"), ("DO_NOT_TRACK", "1"),
+                       ("PREFECT_SERVER_ANALYTICS_ENABLED", "false")):
+        os.environ.setdefault(key, value)
+    from tasks.nlp import default_torch_threads
+
+    articles = load_articles(docs, n)
+    cores = default_torch_threads()
+    if name == "a":
+        import stanza
+        import torch
+
+        torch.set_num_threads(cores)
+        t0 = time.perf_counter()
+        nlp = stanza.Pipeline("ur", dir=str(models_dir), download_method=None, logging_level="WARN", use_gpu=False)
+        t1 = time.perf_counter()
+        docs_out = nlp.bulk_process([stanza.Document([], text=a["text"]) for a in articles])
+        t2 = time.perf_counter()
+        tokens = sum(len(s.words) for d in docs_out for s in d.sentences)
+        return {"variant": name, "tokens": tokens, "seconds": t2 - t0, "parse_seconds": t2 - t1, "workers": 1}
+
+    import tempfile
+
+    from prefect import flow
+    from prefect.server.api.server import SubprocessASGIServer
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from flows.nlp import run_nlp
+    from khabar.config import Settings
+
+    workers = 1 if name == "b" else cores
+    server = SubprocessASGIServer()
+    server.start()  # the pipeline flow always has an API; not part of the NLP stage's cost
+
+    @flow(name="bench-nlp", validate_parameters=False)
+    def bench_flow(settings):
+        t0 = time.perf_counter()
+        result = run_nlp(articles, settings, "bench")
+        seconds = time.perf_counter() - t0
+        return {"tokens": len(result.tokens), "seconds": seconds, "failed": len(result.failures),
+                "parsed": len(result.parsed_ids)}
+
+    with temporary_settings(updates={PREFECT_API_URL: server.api_url}), tempfile.TemporaryDirectory() as wh:
+        settings = Settings(warehouse=Path(wh), models_dir=models_dir, workers=workers)
+        res = bench_flow(settings)
+    return {"variant": name, "workers": workers, "batch": settings.nlp_batch_size, **res}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("n", nargs="?", type=int, default=60)
+    ap.add_argument("--models-dir", type=Path, default=None)
+    ap.add_argument("--docs", type=Path, default=DEFAULT_DOCS)
+    ap.add_argument("--variant", choices=["a", "b", "c"], help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    from tasks.nlp import default_torch_threads, resolve_models_dir
+
+    models_dir = resolve_models_dir(args.models_dir)
+    if args.variant:
+        print("RESULT " + json.dumps(_variant(args.variant, args.n, models_dir, args.docs)), flush=True)
+        return
+    env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1",
+           "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90", "PREFECT_LOGGING_LEVEL": "WARNING"}
+    rows = {}
+    load_before = os.getloadavg()
+    for v in ("a", "b", "c"):
+        cmd = [sys.executable, __file__, str(args.n), "--models-dir", str(models_dir), "--docs", str(args.docs),
+               "--variant", v]
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=REPO)
+        line = next((x for x in proc.stdout.splitlines() if x.startswith("RESULT ")), None)
+        if line is None:
+            sys.exit(f"variant {v} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+        rows[v] = json.loads(line[7:])
+        r = rows[v]
+        print(f"{v}: {r['tokens']} tokens in {r['seconds']:.1f} s = {r['tokens'] / r['seconds']:.0f} tokens/s"
+              + (f" (parse only {r['tokens'] / r['parse_seconds']:.0f} tokens/s)" if "parse_seconds" in r else "")
+              + f", workers={r['workers']}", flush=True)
+    tps = {v: rows[v]["tokens"] / rows[v]["seconds"] for v in rows}
+    print(f"cores={default_torch_threads()} N={args.n} load avg before={load_before[0]:.2f} "
+          f"after={os.getloadavg()[0]:.2f}")
+    print(f"b/a = {tps['b'] / tps['a']:.2f}  (target >= 0.9)")
+    print(f"c/b = {tps['c'] / tps['b']:.2f}  (target >= 1.7)")
+
+
+if __name__ == "__main__":
+    main()
