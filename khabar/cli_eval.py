@@ -169,7 +169,15 @@ def predicted_events(con, article_id: str) -> list[dict]:
         "LEFT JOIN entities a2 ON a2.entity_id = ev.actor2_entity_id "
         "WHERE ev.article_id = ? AND NOT coalesce(ev.is_negated, false)", [article_id]).fetchall()
     keys = ("actor1_code", "actor1_name", "actor2_code", "actor2_name", "event_code", "quad_class")
-    return [dict(zip(keys, r)) for r in rows]
+    # one prediction per (actor1, actor2, code) as the gold states it: an actor is its code, else its name, so the
+    # same triple reached through two entities (Putin / Russia's president, both RUSGOV) is not counted twice
+    seen: dict[tuple, dict] = {}
+    for r in rows:
+        row = dict(zip(keys, r))
+        key = (row["actor1_code"] or _fold(row["actor1_name"]), row["actor2_code"] or _fold(row["actor2_name"]),
+               row["event_code"])
+        seen.setdefault(key, row)
+    return list(seen.values())
 
 
 def evaluate(gold_path: Path, warehouse: Path) -> tuple[list[ArticleResult], dict[str, Score]]:
