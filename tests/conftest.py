@@ -1,6 +1,7 @@
 """Shared fixtures. Real data is read from ../shared (never copied into the repo)."""
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -34,3 +35,7 @@ def counter_dir() -> Path:
 def stanza_dir() -> Path:
     assert (STANZA_DIR / "resources.json").exists(), f"Stanza models not found at {STANZA_DIR}"
     return STANZA_DIR
+
+# Prefect stops its ephemeral API server from an atexit hook, after pytest has closed the captured
+# streams; its last log line would then print a "Logging error" traceback that says nothing about the tests.
+logging.raiseExceptions = False
