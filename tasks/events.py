@@ -787,6 +787,13 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
         if i > 0 and words[i - 1].norm in lex.reporting_nominals:
             fake.first = i - 1
         speakers = _find_agent(words, fake, floor, lex, mentions, entities, set())
+        if not speakers:
+            # "X کا کہنا ہے کہ …" / "X کا مزید کہنا تھا کہ …": the possessor of the saying is the speaker
+            g = fake.first - 1
+            while g > floor and words[g].norm in lex.particles:
+                g -= 1
+            if g > floor and words[g].norm in lex.genitive:
+                speakers = _resolve_phrase_end(words, g - 1, floor, lex, mentions, entities, "possessor")
         report_spans.append((i, start, speakers))
     triggers = find_triggers(words, lex)
     dates = dates_mod.find_dates(sent["text"], words_dw)

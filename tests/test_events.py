@@ -316,3 +316,16 @@ def test_discourse_yaml_is_validated():
         validate_discourse(broken)
     with pytest.raises(LexiconError, match="negation"):
         validate_discourse({**data, "negation": []})
+
+
+def test_facing_sanctions_from(nlp):
+    # "X کو Y کی جانب سے پابندیوں کا سامنا ہے": Y sanctions X
+    evs = analyse(nlp, "ایران کو یورپی یونین کی جانب سے پابندیوں کا سامنا ہے۔")
+    assert ("IGOEUREEC", "IRN", "163") in triples(evs)
+
+
+def test_possessive_saying_is_a_statement(nlp):
+    evs = analyse(nlp, "ترکی کا کہنا ہے کہ خطے میں امن ضروری ہے۔")
+    assert ("TUR", None, "010") in triples(evs)
+    evs = analyse(nlp, "الجزیرہ کا کہنا ہے کہ قطر نے افغانستان کو امداد بھیجی۔")
+    assert [(e["actor1_code"], e["source_entity_id"]) for e in evs if e["event_code"] == "070"] == [("QAT", "JAZ")]
