@@ -208,3 +208,16 @@ def test_real_run_killed_around_its_load_then_rerun(inputs: Path, reference: Pat
     print(f"delay {delay}: killed={killed}, crashed run loaded={loaded}")
     _run(inputs, wh)
     _assert_same_as_reference(wh, reference)
+
+
+def test_full_pipeline_killed_during_nlp_then_rerun(inputs: Path, tmp_path: Path):
+    """The whole pipeline (Stanza NLP, linking, events): killed while NLP runs, re-run, same warehouse."""
+    reference = tmp_path / "reference"
+    _run(inputs, reference, until="load")
+    assert count(reference, "sentences") > 0 and count(reference, "mentions") > 0
+    wh = tmp_path / "wh"
+    # NLP starts after dedup's log line; a couple of seconds later it is loading models or parsing.
+    assert _kill_when(inputs, wh, _logged("dedup: "), until="load", delay=2.0), "run finished before the kill"
+    assert not _assert_consistent(wh)
+    _run(inputs, wh, until="load")
+    _assert_same_as_reference(wh, reference)

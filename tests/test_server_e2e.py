@@ -161,7 +161,7 @@ def test_run_against_a_real_server_is_visible_stage_by_stage(tmp_path: Path, see
         assert times == {"ingest", "clean", "dedup", "load"}
         logs = _logs(client, flow_run_id)
     for line in ("ingest: 3 documents, 0 quarantined", "clean: 3 articles", "dedup: 3 canonical, 0 duplicates",
-                 "load: inserted"):
+                 "stage-tables: staged", "load: inserted"):
         assert any(m.startswith(line) for m in logs), (line, logs)
 
 
@@ -195,3 +195,28 @@ def test_a_failing_stage_is_failed_in_the_ui_with_its_exception_after_retries(tm
         assert failed.run_count == 3  # retried twice (with backoff) before giving up
         logs = "\n".join(_logs(client, flow_run.id))
     assert "Retry" in logs or "retry" in logs
+
+
+@pytest.mark.slow
+def test_full_pipeline_run_shows_every_stage_and_the_event_report(tmp_path: Path, seeds_dir: Path):
+    from helpers_server import count, run_khabar, shared_server
+
+    server = shared_server()
+    wh = tmp_path / "wh"
+    rc, out, err = run_khabar(["run", str(seeds_dir), "-w", str(wh), "--workers", "1", "--json"], server.env())
+    assert rc == 0, out + err
+    summary = json.loads(out)
+    assert set(summary["stage_seconds"]) == {"ingest", "clean", "dedup", "nlp", "link", "events", "load"}
+    flow_run_id = _flow_run_id(wh)
+    with server.client() as client:
+        assert client.read_flow_run(flow_run_id).state.is_completed()
+        tasks = _task_runs(client, flow_run_id)
+        assert BASE_STAGES | {"link", "events"} <= set(tasks) and any(name.startswith("nlp") for name in tasks)
+        assert all(t.state.is_completed() for t in tasks.values())
+        artifacts = _artifacts(client, flow_run_id)
+        quads = json.loads(artifacts["khabar-events-by-quadclass"].data)
+        actors = json.loads(artifacts["khabar-top-actors"].data)
+        report = artifacts["khabar-run-summary"].data
+    assert sum(row["events"] for row in quads) == count(wh, "events") == summary["counts"]["events"]
+    assert actors and all(row.get("name") for row in actors)
+    assert f"| mentions | {count(wh, 'mentions')} |" in report
