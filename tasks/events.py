@@ -643,7 +643,37 @@ def _find_patient(words, t: Trigger, floor: int, lex, mentions, entities, exclud
         return best[2]
     # genitive possessor of the nominal: "X کی حمایت", "X کی بھرپور حمایت", "X کے دورے کی دعوت",
     # "X کی جنگ کی حمایت" — at most one modifier, and one intermediate noun phrase of at most two words.
-    return _genitive_possessor(words, t.first, floor, lex, mentions, entities, exclude | source_ids, hops=2)
+    got = _genitive_possessor(words, t.first, floor, lex, mentions, entities, exclude | source_ids, hops=2)
+    if not got and COMPLEMENT in markers:
+        got = _complement_subject(words, t, lex, mentions, entities, exclude | source_ids)
+    return got
+
+
+COMPLEMENT = ("COMPLEMENT",)  # actor2_case value: the subject of the following کہ-clause ("X کا الزام ہے کہ Y …")
+
+
+def _complement_subject(words, t: Trigger, lex, mentions, entities, exclude: set[str]) -> list[Actor]:
+    j = t.last + 1
+    while j < len(words) and j <= t.last + 3 and words[j].norm not in lex.complementizers:
+        j += 1
+    if j >= len(words) or words[j].norm not in lex.complementizers:
+        return []
+    k = j + 1
+    while k < len(words) and words[k].norm not in lex.clause_breaks:
+        if words[k].mention is not None and (k == j + 1 or words[k - 1].mention != words[k].mention):
+            end = k
+            while end + 1 < len(words) and words[end + 1].mention == words[k].mention:
+                end += 1
+            nxt = end + 1
+            # skip places and objects: "روس میں", "X کو"; take subjects, agents and possessors of the subject
+            if not (nxt < len(words) and (words[nxt].norm == "میں" or any(_seq_at(words, nxt, m)
+                                                                          for m in lex.patient_markers))):
+                a = _actor_from_mention(mentions[words[k].mention], entities, "complement", None)
+                if a and a.entity_id not in exclude:
+                    return [a]
+            k = end
+        k += 1
+    return []
 
 
 def _genitive_possessor(words, first, floor, lex, mentions, entities, exclude, hops) -> list[Actor]:

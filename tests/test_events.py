@@ -329,3 +329,11 @@ def test_possessive_saying_is_a_statement(nlp):
     assert ("TUR", None, "010") in triples(evs)
     evs = analyse(nlp, "الجزیرہ کا کہنا ہے کہ قطر نے افغانستان کو امداد بھیجی۔")
     assert [(e["actor1_code"], e["source_entity_id"]) for e in evs if e["event_code"] == "070"] == [("QAT", "JAZ")]
+
+
+def test_accused_is_the_subject_of_the_complement(nlp):
+    evs = analyse(nlp, "بھارت کا الزام ہے کہ پاکستان نے سرحد پر فائرنگ کی۔")
+    assert ("IND", "PAK", "112") in triples(evs)
+    # the place (شام میں) is skipped; coordinated accusers give one event each
+    evs = analyse(nlp, "امریکہ اور برطانیہ کا الزام ہے کہ شام میں ایران کے ہزاروں جنگجو موجود ہیں۔")
+    assert triples(evs) >= {("USA", "IRN", "112"), ("GBR", "IRN", "112")}
