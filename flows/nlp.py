@@ -37,6 +37,7 @@ from tasks.nlp import (
     model_version,
     parse_articles,
     read_resources,
+    require_models_dir,
     resolve_models_dir,
 )
 from warehouse import read_snapshot
@@ -218,9 +219,8 @@ def run_nlp(articles: list[dict], settings: Settings, run_id: str) -> NlpResult:
     parsed); a language without models only skips its articles (status 'skipped_language').
     """
     models_dir = resolve_models_dir(settings.models_dir)
+    require_models_dir(models_dir)
     resources = read_resources(models_dir)
-    if not resources:
-        raise ModelNotFoundError(_missing_message("ur", models_dir, "no resources.json"))
     result = NlpResult()
     by_id = {a["article_id"]: a for a in articles}
 

@@ -94,6 +94,14 @@ def run(
     except InputNotFoundError as exc:
         console.print(f"[red]error:[/] {exc}")
         raise typer.Exit(2)
+    if STAGES.index(until) >= STAGES.index("nlp"):
+        from tasks.nlp import ModelNotFoundError, require_models_dir, resolve_models_dir
+
+        try:  # fail before any work, with the how-to, rather than deep inside the flow
+            require_models_dir(resolve_models_dir(models_dir))
+        except ModelNotFoundError as exc:
+            console.print(f"[red]error:[/] {exc}")
+            raise typer.Exit(2)
     _quiet_prefect()
     if quiet:  # Prefect's own INFO lines too; warnings and errors still reach stderr
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")

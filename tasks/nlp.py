@@ -53,6 +53,12 @@ def _missing_message(lang: str, models_dir: Path, what: str) -> str:
     )
 
 
+def require_models_dir(models_dir: Path, lang: str = "ur") -> None:
+    """Raise ModelNotFoundError (with how to get models) when ``models_dir`` is no Stanza resources directory."""
+    if not read_resources(models_dir):
+        raise ModelNotFoundError(_missing_message(lang, models_dir, "no resources.json"))
+
+
 # --------------------------------------------------------------------------------------------- models dir
 
 def stanza_default_dir() -> Path:

@@ -107,3 +107,11 @@ def test_query_from_another_directory(seeds_dir: Path, tmp_path: Path, monkeypat
     assert result.output.splitlines()[-1] == "3"
     denied = runner.invoke(app, ["query", "DELETE FROM articles", "-w", str(wh)])
     assert denied.exit_code == 1 and "read-only" in denied.output.lower()
+
+
+def test_missing_models_is_a_clear_message_before_any_work(seeds_dir: Path, tmp_path: Path):
+    result = runner.invoke(app, ["run", str(seeds_dir), "--warehouse", str(tmp_path / "wh"),
+                                 "--models-dir", str(tmp_path / "no-models")])
+    assert result.exit_code == 2
+    assert "khabar models download" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "wh").exists()
