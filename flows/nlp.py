@@ -23,6 +23,7 @@ import pyarrow.compute as pc
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
+from flows import progress
 from khabar.config import Settings, default_workers
 from tasks.ids import stable_id
 from tasks.nlp import (
@@ -178,16 +179,18 @@ def _run_chunks(chunks: list[list[dict]], settings: Settings, models_dir: Path,
         with _shared_api(), DaskTaskRunner(address=settings.dask_address) as runner:
             futures = [runner.submit(nlp_parse, {"articles": c, "models_dir": str(models_dir), "torch_threads": 1})
                        for c in chunks]
-            for c, f in zip(chunks, futures):
+            for i, (c, f) in enumerate(zip(chunks, futures)):
                 results.append((c, _result(f)))
+                progress.report_items("nlp", i + 1, len(chunks))
         return results
     if workers == 1 or len(chunks) == 1:
         threads = default_workers()  # one process: all its cores
-        for c in chunks:
+        for i, c in enumerate(chunks):
             try:
                 results.append((c, nlp_parse(c, str(models_dir), threads)))
             except Exception as exc:
                 results.append((c, exc))
+            progress.report_items("nlp", i + 1, len(chunks))
         return results
     from prefect.task_runners import ProcessPoolTaskRunner
 
@@ -198,8 +201,9 @@ def _run_chunks(chunks: list[list[dict]], settings: Settings, models_dir: Path,
     with _shared_api(), runner:
         futures = [runner.submit(nlp_parse, {"articles": c, "models_dir": str(models_dir), "torch_threads": threads})
                    for c in chunks]
-        for c, f in zip(chunks, futures):
+        for i, (c, f) in enumerate(zip(chunks, futures)):
             results.append((c, _result(f)))
+            progress.report_items("nlp", i + 1, len(chunks))
     return results
 
 

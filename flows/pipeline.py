@@ -78,16 +78,23 @@ def quarantine_rows(rejections: list[ingest.Rejection], *, warehouse: Path, run_
 
 
 def source_file_rows(inputs: list[str], *, run_id: str) -> list[dict]:
-    """One row per input file with its content hash (the inbox uses it to skip files already processed)."""
+    """One row per input file with its content hash (the inbox uses it to skip files already processed).
+
+    A file that cannot be read is left out here; ingest quarantines it as `unreadable`.
+    """
     import hashlib
 
     rows = []
     for path in ingest.discover_files(inputs):
         digest = hashlib.sha256()
-        with open(path, "rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(chunk)
-        rows.append({"file_hash": digest.hexdigest(), "source_path": str(path), "size_bytes": path.stat().st_size,
+        try:
+            with open(path, "rb") as fh:
+                for chunk in iter(lambda: fh.read(1 << 20), b""):
+                    digest.update(chunk)
+            size = path.stat().st_size
+        except OSError:
+            continue
+        rows.append({"file_hash": digest.hexdigest(), "source_path": str(path), "size_bytes": size,
                      "run_id": run_id, "seen_at": _now()})
     return rows
 
@@ -159,11 +166,13 @@ def _by_article(rows: list[dict]) -> dict[str, list[dict]]:
 # ---------------------------------------------------------------- Prefect tasks (thin)
 
 @task(name="ingest", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5])
-def ingest_task(inputs: list[str], settings: Settings, run_id: str) -> tuple[list[ingest.RawDocument], list[dict]]:
+def ingest_task(inputs: list[str], settings: Settings,
+                run_id: str) -> tuple[list[ingest.RawDocument], list[dict], list[dict]]:
     docs, rejections = ingest.ingest_paths(inputs, max_bytes=settings.max_file_bytes)
     quarantined = quarantine_rows(rejections, warehouse=settings.warehouse, run_id=run_id, stage="ingest")
-    get_run_logger().info("ingest: %d documents, %d quarantined", len(docs), len(quarantined))
-    return docs, quarantined
+    files = source_file_rows(inputs, run_id=run_id)
+    get_run_logger().info("ingest: %d files, %d documents, %d quarantined", len(files), len(docs), len(quarantined))
+    return docs, quarantined, files
 
 
 @task(name="clean", cache_policy=NO_CACHE)
@@ -263,6 +272,8 @@ def etl(inputs: list[str], settings: dict[str, Any] | None = None, until: str = 
     started = _now()
     cfg.warehouse.mkdir(parents=True, exist_ok=True)
     load.init_warehouse(cfg.warehouse)
+    for stale in cleanup_stale_staging(cfg.warehouse):
+        get_run_logger().info("removed staging of a run that never loaded: %s", stale.name)
 
     tables: dict[str, list[dict]] = {}
     scopes: dict[str, list[str]] = {}
@@ -275,9 +286,8 @@ def etl(inputs: list[str], settings: dict[str, Any] | None = None, until: str = 
         clock = time.perf_counter()
         progress.report(stage, {"seconds": summary.stage_seconds[stage], **info})
 
-    docs, quarantined = ingest_task(inputs, cfg, run_id)
+    docs, quarantined, tables["source_files"] = ingest_task(inputs, cfg, run_id)
     tables["quarantine"] = quarantined
-    tables["source_files"] = source_file_rows(inputs, run_id=run_id)
     lap("ingest", documents=len(docs), quarantined=len(quarantined))
     articles: list[dict] = []
     if last >= _stage_index("clean"):
