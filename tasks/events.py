@@ -869,27 +869,11 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
         code = lookup(t.entry.code, cameo)
         conf = 0.5 + (0.15 if a1 and a1[0].method in ("agent_marker", "title") else 0) \
             + (0.15 if a2 and a2[0].method.startswith("case:") else 0) + (0.1 if t.parse_ok else 0)
+        trigger_text = (article.get("text") or "")[start_c:end_c] or " ".join(
+            w.text for w in words[t.first:t.verb + 1])
         for x, y in pairs:
-            ev_date = when.date if when else None
-            key = stable_id("ek", x and x.entity_id, y and y.entity_id, code.code,
-                            ev_date.isoformat() if ev_date else None)
-            out.append({
-                "event_id": stable_id("ev", article["article_id"], si, start_c, end_c, x and x.entity_id,
-                                      y and y.entity_id, code.code),
-                "article_id": article["article_id"], "sentence_index": si,
-                "event_date": ev_date, "date_precision": when.precision if when else None,
-                "actor1_entity_id": x and x.entity_id, "actor1_code": x and x.actor_code,
-                "actor1_country_code": x and x.country_code,
-                "actor2_entity_id": y and y.entity_id, "actor2_code": y and y.actor_code,
-                "actor2_country_code": y and y.country_code,
-                "event_code": code.code, "event_root_code": code.root, "quad_class": code.quad_class,
-                "goldstein_scale": code.goldstein, "plover_type": code.plover_type,
-                "trigger_text": (article.get("text") or "")[start_c:end_c] or " ".join(
-                    w.text for w in words[t.first:t.verb + 1]),
-                "start_char": start_c, "end_char": end_c, "is_negated": bool(negated),
-                "modality": t.modality, "source_entity_id": src, "event_key": key,
-                "confidence": round(min(conf, 0.95) * (0.8 if x is None else 1.0), 3),
-            })
+            out.append(_event_row(article, si, code, x, y, start_c, end_c, when, trigger_text, bool(negated),
+                                  t.modality, src, round(min(conf, 0.95) * (0.8 if x is None else 1.0), 3)))
     seen: set[tuple] = set()
     deduped = []
     for row in out:  # "ملاقات اور بات چیت کی": one event per actor pair and code in a sentence
@@ -914,23 +898,33 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
         code = lookup("010", cameo)
         start_c, end_c = words[rv].start, words[rv].end
         when = _event_date(dates, sent_off, start_c - sent_off, words[floor].start - sent_off, ref)
-        ev_date = when.date if when else None
-        out.append({
-            "event_id": stable_id("ev", article["article_id"], si, start_c, end_c, x.entity_id,
-                                  y and y.entity_id, code.code),
-            "article_id": article["article_id"], "sentence_index": si, "event_date": ev_date,
-            "date_precision": when.precision if when else None,
-            "actor1_entity_id": x.entity_id, "actor1_code": x.actor_code, "actor1_country_code": x.country_code,
-            "actor2_entity_id": y and y.entity_id, "actor2_code": y and y.actor_code,
-            "actor2_country_code": y and y.country_code, "event_code": code.code, "event_root_code": code.root,
-            "quad_class": code.quad_class, "goldstein_scale": code.goldstein, "plover_type": code.plover_type,
-            "trigger_text": words[rv].text, "start_char": start_c, "end_char": end_c, "is_negated": False,
-            "modality": "asserted", "source_entity_id": next((s for _, s in sources), None),
-            "event_key": stable_id("ek", x.entity_id, y and y.entity_id, code.code,
-                                   ev_date.isoformat() if ev_date else None),
-            "confidence": 0.5,
-        })
+        out.append(_event_row(article, si, code, x, y, start_c, end_c, when, words[rv].text, False, "asserted",
+                              next((s for _, s in sources), None), 0.5))
     return out
+
+
+def _event_row(article: dict, si: int, code: CameoCode, x: Actor | None, y: Actor | None, start_c: int, end_c: int,
+               when: "dates_mod.ResolvedDate | None", trigger_text: str, negated: bool, modality: str,
+               source: str | None, confidence: float) -> dict:
+    """One row of the ``events`` table: actor1 ``x`` does ``code`` to actor2 ``y`` at [start_c, end_c)."""
+    ev_date = when.date if when else None
+    return {
+        "event_id": stable_id("ev", article["article_id"], si, start_c, end_c, x and x.entity_id,
+                              y and y.entity_id, code.code),
+        "article_id": article["article_id"], "sentence_index": si,
+        "event_date": ev_date, "date_precision": when.precision if when else None,
+        "actor1_entity_id": x and x.entity_id, "actor1_code": x and x.actor_code,
+        "actor1_country_code": x and x.country_code,
+        "actor2_entity_id": y and y.entity_id, "actor2_code": y and y.actor_code,
+        "actor2_country_code": y and y.country_code,
+        "event_code": code.code, "event_root_code": code.root, "quad_class": code.quad_class,
+        "goldstein_scale": code.goldstein, "plover_type": code.plover_type,
+        "trigger_text": trigger_text, "start_char": start_c, "end_char": end_c, "is_negated": negated,
+        "modality": modality, "source_entity_id": source,
+        "event_key": stable_id("ek", x and x.entity_id, y and y.entity_id, code.code,
+                               ev_date.isoformat() if ev_date else None),
+        "confidence": confidence,
+    }
 
 
 def _event_date(dates: list, sent_off: int, trig_rel: int, clause_rel: int, ref: "dates_mod.Reference | None",
