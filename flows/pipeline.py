@@ -6,6 +6,7 @@ DuckDB in one transaction. The tasks are thin: the work is done by plain functio
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import time
@@ -26,7 +27,7 @@ from khabar import __version__
 from khabar.config import STAGES, Settings
 from tasks import clean, dedup, ingest, load
 from tasks.ids import sha256_text, stable_id
-from warehouse import quarantine_dir, read_snapshot, staging_dir
+from warehouse import quarantine_dir, read_snapshot
 
 
 @dataclass
@@ -39,10 +40,6 @@ class RunSummary:
     quarantined: list[dict] = field(default_factory=list)
     stage_seconds: dict[str, float] = field(default_factory=dict)
     totals: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def loaded_anything(self) -> bool:
-        return self.counts.get("articles", 0) > 0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -58,7 +55,7 @@ def quarantine_rows(rejections: list[ingest.Rejection], *, warehouse: Path, run_
     """Quarantine rows for rejected inputs; the offending bytes are kept under warehouse/quarantine/."""
     rows = []
     for rej in rejections:
-        digest = sha256_text(rej.data.hex()) if rej.data is not None else ""
+        digest = hashlib.sha256(rej.data).hexdigest() if rej.data is not None else ""
         stored = None
         if rej.data is not None:
             name = Path(rej.source_path.split("#", 1)[0]).name
@@ -82,8 +79,6 @@ def source_file_rows(inputs: list[str], *, run_id: str) -> list[dict]:
 
     A file that cannot be read is left out here; ingest quarantines it as `unreadable`.
     """
-    import hashlib
-
     rows = []
     for path in ingest.discover_files(inputs):
         digest = hashlib.sha256()
