@@ -169,7 +169,8 @@ TABLES: dict[str, pa.Schema] = {
             _f("is_negated", pa.bool_(), "The text says it did not happen."),
             _f("modality", pa.string(), "asserted | intent | future | possible."),
             _f("source_entity_id", pa.string(), "Reporting source ('according to KCNA')."),
-            _f("event_key", pa.string(), "Same actors, code and date across articles share this key."),
+            _f("event_key", pa.string(), "Same actors, code and date across articles share this key; "
+               "an undated event's key also includes its article_id."),
             _f("confidence", pa.float64(), "Extraction confidence."),
         ],
         primary_key=["event_id"],

@@ -921,10 +921,17 @@ def _event_row(article: dict, si: int, code: CameoCode, x: Actor | None, y: Acto
         "goldstein_scale": code.goldstein, "plover_type": code.plover_type,
         "trigger_text": trigger_text, "start_char": start_c, "end_char": end_c, "is_negated": negated,
         "modality": modality, "source_entity_id": source,
-        "event_key": stable_id("ek", x and x.entity_id, y and y.entity_id, code.code,
-                               ev_date.isoformat() if ev_date else None),
+        "event_key": _event_key(article["article_id"], x and x.entity_id, y and y.entity_id, code.code, ev_date),
         "confidence": confidence,
     }
+
+
+def _event_key(article_id: str, actor1: str | None, actor2: str | None, code: str, ev_date: date | None) -> str:
+    """Same actors, code and date share a key across articles. Without a date nothing says two reports are the same
+    event, so an undated event shares its key only within its article."""
+    if ev_date is not None:
+        return stable_id("ek", actor1, actor2, code, ev_date.isoformat())
+    return stable_id("ek", actor1, actor2, code, None, article_id)
 
 
 def _event_date(dates: list, sent_off: int, trig_rel: int, clause_rel: int, ref: "dates_mod.Reference | None",

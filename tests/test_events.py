@@ -68,10 +68,10 @@ def gazetteer_mentions(text: str, article_id: str, sentences: list[dict]) -> lis
     return out
 
 
-def analyse(nlp, text: str, published_at=None) -> list[dict]:
-    sentences, tokens = rows_from_stanza(nlp(text), "t1")
-    mentions = gazetteer_mentions(text, "t1", sentences)
-    article = {"article_id": "t1", "text": text, "published_at": published_at, "source_name": "test"}
+def analyse(nlp, text: str, published_at=None, article_id: str = "t1") -> list[dict]:
+    sentences, tokens = rows_from_stanza(nlp(text), article_id)
+    mentions = gazetteer_mentions(text, article_id, sentences)
+    article = {"article_id": article_id, "text": text, "published_at": published_at, "source_name": "test"}
     return extract_events(article, sentences, tokens, mentions, ENTITIES)
 
 
@@ -214,6 +214,20 @@ def test_event_key_is_shared_across_articles_and_ids_differ(nlp):
     kb = {e["event_key"] for e in b if e["event_code"] == "130"}
     assert ka and ka == kb
     assert {e["event_id"] for e in a}.isdisjoint({e["event_id"] for e in b})
+
+
+def test_undated_events_share_a_key_only_within_an_article(nlp):
+    text = "روس نے یوکرین پر حملہ کیا۔"  # no date in the text and no published_at: event_date is NULL
+
+    def keys(published_at, article_id):
+        evs = [e for e in analyse(nlp, text, published_at, article_id) if e["event_code"].startswith("19")]
+        assert evs and all((e["event_date"] is None) == (published_at is None) for e in evs)
+        return {e["event_key"] for e in evs}
+
+    assert keys(None, "u1").isdisjoint(keys(None, "u2"))  # two articles: no evidence they report one event
+    assert keys(None, "u1") == keys(None, "u1")
+    pub = datetime(2024, 11, 14, tzinfo=timezone.utc)
+    assert keys(pub, "u1") == keys(pub, "u2")  # the same actors, code and date: one event
 
 
 # ------------------------------------------------------------------------------------------ lexicon data
