@@ -950,23 +950,3 @@ def _event_date(dates: list, sent_off: int, trig_rel: int, clause_rel: int, ref:
     if after:
         return after[0][1]
     return dates_mod.ResolvedDate(ref.date, "article") if ref else None
-
-
-# ---------------------------------------------------------------------------------------------- helpers
-
-
-def rows_from_stanza(doc: Any, article_id: str, offset: int = 0) -> tuple[list[dict], list[dict]]:
-    """sentences and tokens rows (schemas 'sentences'/'tokens') from a stanza Document; offsets + ``offset``."""
-    sentences, tokens = [], []
-    for si, s in enumerate(doc.sentences):
-        sentences.append({"article_id": article_id, "sentence_index": si,
-                          "start_char": s.tokens[0].start_char + offset, "end_char": s.tokens[-1].end_char + offset,
-                          "text": s.text})
-        for tok in s.tokens:
-            for w in tok.words:
-                tokens.append({"article_id": article_id, "sentence_index": si, "token_index": int(w.id),
-                               "text": w.text, "lemma": w.lemma, "upos": w.upos, "xpos": w.xpos, "feats": w.feats,
-                               "head": int(w.head or 0), "deprel": w.deprel,
-                               "start_char": tok.start_char + offset, "end_char": tok.end_char + offset,
-                               "ner": tok.ner})
-    return sentences, tokens

@@ -8,12 +8,14 @@ from __future__ import annotations
 import csv
 import re
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
 
 import pytest
 
 from tasks.cameo import lookup, load_cameo
-from tasks.events import LexiconError, extract_events, load_lexicon, read_lexicon_rows, rows_from_stanza
+from tasks.events import LexiconError, extract_events, load_lexicon, read_lexicon_rows
+from tests.nlphelp import parse_article
 
 pytestmark = pytest.mark.slow
 
@@ -48,10 +50,8 @@ ALIASES = {
 
 @pytest.fixture(scope="module")
 def nlp(stanza_dir):
-    import stanza
-    import torch
-    torch.set_num_threads(1)
-    return stanza.Pipeline("ur", dir=str(stanza_dir), download_method=None, verbose=False)
+    """The NLP stage on one text: nlp(article_id, text) -> (article, sentences, tokens, mentions)."""
+    return partial(parse_article, stanza_dir)
 
 
 def gazetteer_mentions(text: str, article_id: str, sentences: list[dict]) -> list[dict]:
@@ -69,7 +69,7 @@ def gazetteer_mentions(text: str, article_id: str, sentences: list[dict]) -> lis
 
 
 def analyse(nlp, text: str, published_at=None, article_id: str = "t1") -> list[dict]:
-    sentences, tokens = rows_from_stanza(nlp(text), article_id)
+    _, sentences, tokens, _ = nlp(article_id, text)
     mentions = gazetteer_mentions(text, article_id, sentences)
     article = {"article_id": article_id, "text": text, "published_at": published_at, "source_name": "test"}
     return extract_events(article, sentences, tokens, mentions, ENTITIES)
@@ -302,7 +302,7 @@ def test_end_to_end_with_real_linking(nlp):
     from tasks import link
     from tasks.relations import extract_relations
     text = "روسی صدر ولادیمیر پوتن نے جمعہ کو شمالی کوریا کے رہنما کم جونگ ان سے ملاقات کی۔"
-    sentences, tokens = rows_from_stanza(nlp(text), "e2e")
+    _, sentences, tokens, _ = nlp("e2e", text)
     article = {"article_id": "e2e", "text": text, "published_at": datetime(2024, 6, 21, tzinfo=timezone.utc),
                "source_name": "test"}
     d = link.load_dictionary()

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 
 import pytest
 
 import schemas
 from tasks.link import link_article, load_dictionary, part_similarity, provisional_id
-from tests.linkhelp import parse_article
+from tests.nlphelp import parse_article
 
 PUTIN, KJU, KJI, KJD = "Q7747", "Q56226", "Q10990", "khabar:kim_jong_dae"
 ZELENSKY = "Q3874799"
@@ -15,8 +16,8 @@ ZELENSKY = "Q3874799"
 
 @pytest.fixture(scope="module")
 def nlp(stanza_dir):
-    import stanza
-    return stanza.Pipeline("ur", dir=str(stanza_dir), download_method=None, logging_level="WARN")
+    """The NLP stage on one text: nlp(article_id, text) -> (article, sentences, tokens, mentions)."""
+    return partial(parse_article, stanza_dir)
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +26,7 @@ def d():
 
 
 def link(nlp, d, text, when=None, aid="a1"):
-    art, sents, toks, ner = parse_article(nlp, aid, text, when)
+    art, sents, toks, ner = nlp(aid, text, when)
     out = link_article(art, sents, toks, ner, d)
     schemas.to_arrow("mentions", out.mentions)
     schemas.to_arrow("entities", out.entities)

@@ -1,13 +1,15 @@
 """Role and affiliation relations on Urdu sentences written for these tests (real Stanza parse)."""
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import pytest
 import yaml
 
-from tasks.events import load_lexicon, rows_from_stanza
+from tasks.events import load_lexicon
 from tasks.relations import extract_relations
+from tests.nlphelp import parse_article
 
 pytestmark = pytest.mark.slow
 
@@ -27,15 +29,13 @@ ALIASES = {"ترکی": "TUR", "فرانس": "FRA", "ایران": "IRN", "رجب 
 
 @pytest.fixture(scope="module")
 def nlp(stanza_dir):
-    import stanza
-    import torch
-    torch.set_num_threads(1)
-    return stanza.Pipeline("ur", dir=str(stanza_dir), download_method=None, verbose=False)
+    """The NLP stage on one text: nlp(article_id, text) -> (article, sentences, tokens, mentions)."""
+    return partial(parse_article, stanza_dir)
 
 
 def relations(nlp, text: str) -> list[dict]:
     import re
-    sentences, tokens = rows_from_stanza(nlp(text), "r1")
+    _, sentences, tokens, _ = nlp("r1", text)
     mentions = []
     for alias, eid in ALIASES.items():
         for m in re.finditer(r"(?<!\w)" + re.escape(alias) + r"(?!\w)", text):
