@@ -10,7 +10,6 @@ file it read, loaded or quarantined, in the same transaction as its rows). So:
 """
 from __future__ import annotations
 
-import hashlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,19 +17,12 @@ from typing import Any
 
 from prefect import flow, get_run_logger
 
+from tasks.ids import sha256_file
 from warehouse import read_snapshot
 
 DEFAULT_CRON = "*/15 * * * *"
 DEFAULT_MIN_AGE_SECONDS = 10.0
 DEPLOYMENT_NAME = "khabar-inbox"
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def seen_hashes(warehouse: Path) -> set[str]:
@@ -72,7 +64,7 @@ def scan_inbox(inbox: Path, warehouse: Path, *, min_age_seconds: float = 0.0,
             if now - path.stat().st_mtime < min_age_seconds:
                 selection.unsettled.append(path)  # probably still being written; next run takes it
                 continue
-            digest = file_sha256(path)
+            digest = sha256_file(path)
         except FileNotFoundError:  # removed while we looked
             continue
         if digest in known:

@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from tasks.ids import stable_id
+from tasks.ids import sha256_file, stable_id
 
 NER_LABELS_FILE = Path(__file__).resolve().parent.parent / "khabar" / "lang" / "ner_labels.yaml"
 TARGET_LABELS = ("PERSON", "LOCATION", "ORGANIZATION", "NUMBER", "TIME", "ARTIFACT", "MISC")
@@ -169,14 +169,6 @@ def download_models(lang: str, models_dir: Path) -> None:
 _VERSION_CACHE: dict[tuple, str] = {}
 
 
-def _file_digest(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def model_version(lang: str, models_dir: Path) -> str:
     """``"<lang>:<12 hex>"``: hash of the stanza version and the content of every model file of the language.
 
@@ -194,7 +186,7 @@ def model_version(lang: str, models_dir: Path) -> str:
         st = path.stat()
         key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
         if key not in _VERSION_CACHE:
-            _VERSION_CACHE[key] = _file_digest(path)
+            _VERSION_CACHE[key] = sha256_file(path)
         h.update(f"\x00{path.relative_to(models_dir / canon).as_posix()}\x00{_VERSION_CACHE[key]}".encode())
     return f"{canon}:{h.hexdigest()[:12]}"
 
