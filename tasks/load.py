@@ -111,6 +111,21 @@ def _load_table(con: duckdb.DuckDBPyConnection, name: str, files: list[Path], sc
     return con.execute(f"SELECT count(*) FROM {name}").fetchone()[0] - before
 
 
+def load_staged(con: duckdb.DuckDBPyConnection, root: Path) -> dict[str, int]:
+    """Load every table a run staged under ``root`` into ``con`` (inside the caller's transaction).
+
+    Returns rows inserted per table that had staged data or scopes.
+    """
+    inserted: dict[str, int] = {}
+    for name in schemas.TABLES:
+        folder = root / name
+        files = sorted(p for p in folder.glob("*.parquet") if not p.name.endswith(".scope.parquet"))
+        scopes = sorted(folder.glob("*.scope.parquet"))
+        if files or scopes:
+            inserted[name] = _load_table(con, name, files, scopes)
+    return inserted
+
+
 def load_run(warehouse: Path, run_id: str, keep_staging: bool = False) -> LoadResult:
     """Load everything a run staged, in one transaction, under the warehouse's writer lock."""
     warehouse = Path(warehouse)
@@ -122,12 +137,7 @@ def load_run(warehouse: Path, run_id: str, keep_staging: bool = False) -> LoadRe
         try:
             ensure_schema(con)
             con.execute("BEGIN TRANSACTION")
-            for name in schemas.TABLES:
-                folder = root / name
-                files = sorted(p for p in folder.glob("*.parquet") if not p.name.endswith(".scope.parquet"))
-                scopes = sorted(folder.glob("*.scope.parquet"))
-                if files or scopes:
-                    result.inserted[name] = _load_table(con, name, files, scopes)
+            result.inserted = load_staged(con, root)
             con.execute("COMMIT")
             export_snapshots(con, warehouse)
             for name in schemas.TABLES:

@@ -147,7 +147,6 @@ import sys, time
 from pathlib import Path
 import duckdb
 from filelock import FileLock
-import schemas
 from tasks import load
 from warehouse import db_path, staging_dir
 
@@ -158,12 +157,7 @@ lock.acquire()
 con = duckdb.connect(str(db_path(wh)))
 load.ensure_schema(con)
 con.execute("BEGIN TRANSACTION")
-for name in schemas.TABLES:
-    folder = root / name
-    files = sorted(p for p in folder.glob("*.parquet") if not p.name.endswith(".scope.parquet"))
-    scopes = sorted(folder.glob("*.scope.parquet"))
-    if files or scopes:
-        load._load_table(con, name, files, scopes)
+load.load_staged(con, root)
 inside = con.execute("SELECT count(*) FROM articles").fetchone()[0]
 if point == "committed":
     con.execute("COMMIT")
