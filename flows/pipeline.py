@@ -26,7 +26,7 @@ from flows.report import publish_run_artifacts
 from khabar import __version__
 from khabar.config import STAGES, Settings
 from tasks import clean, dedup, ingest, load
-from tasks.ids import sha256_text, stable_id
+from tasks.ids import sha256_file, sha256_text, stable_id
 from warehouse import quarantine_dir, read_snapshot
 
 
@@ -81,15 +81,11 @@ def source_file_rows(inputs: list[str], *, run_id: str) -> list[dict]:
     """
     rows = []
     for path in ingest.discover_files(inputs):
-        digest = hashlib.sha256()
         try:
-            with open(path, "rb") as fh:
-                for chunk in iter(lambda: fh.read(1 << 20), b""):
-                    digest.update(chunk)
-            size = path.stat().st_size
+            digest, size = sha256_file(path), path.stat().st_size
         except OSError:
             continue
-        rows.append({"file_hash": digest.hexdigest(), "source_path": str(path), "size_bytes": size,
+        rows.append({"file_hash": digest, "source_path": str(path), "size_bytes": size,
                      "run_id": run_id, "seen_at": _now()})
     return rows
 

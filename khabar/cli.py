@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from khabar import __version__, cli_actors, cli_eval, cli_models, cli_serve
+from khabar.cli_common import check_stage, open_warehouse
 from khabar.config import STAGES
 
 app = typer.Typer(
@@ -86,9 +87,7 @@ def run(
     """Run the ETL flow over INPUTS into the warehouse (ephemeral Prefect API unless PREFECT_API_URL is set)."""
     from tasks.ingest import InputNotFoundError, discover_files
 
-    if until not in STAGES:
-        console.print(f"[red]error:[/] unknown stage {until!r}; choose one of {', '.join(STAGES)}")
-        raise typer.Exit(2)
+    check_stage(until)
     try:
         discover_files(inputs)
     except InputNotFoundError as exc:
@@ -142,13 +141,7 @@ def query(
     """Run SQL read-only against the warehouse's khabar.duckdb."""
     import duckdb
 
-    from warehouse import WarehouseNotFound, connect_readonly
-
-    try:
-        con = connect_readonly(warehouse)
-    except WarehouseNotFound as exc:
-        console.print(f"[red]error:[/] {exc}")
-        raise typer.Exit(2)
+    con = open_warehouse(warehouse)
     try:
         rel = con.sql(sql)
         if rel is None:

@@ -9,6 +9,8 @@ import yaml
 from rich.console import Console
 from rich.table import Table
 
+from khabar.cli_common import open_warehouse
+
 actors_app = typer.Typer(help="The actor dictionary: list it, grow it from Wikidata, see unknown names.",
                          no_args_is_help=True)
 console = Console()
@@ -61,12 +63,7 @@ def import_cmd(file: Path = typer.Argument(..., exists=True, dir_okay=False, hel
 def unknown_cmd(warehouse: Path = typer.Option(..., "--warehouse", help="Warehouse directory (opened read-only)."),
                 limit: int = typer.Option(50, "--limit")) -> None:
     """Provisional entities (names the dictionary does not know), most mentioned first."""
-    from warehouse import WarehouseNotFound, connect_readonly
-    try:
-        con = connect_readonly(warehouse)
-    except WarehouseNotFound as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(1)
+    con = open_warehouse(warehouse)
     try:
         rows = con.execute(
             """SELECT e.entity_id, e.canonical_name, e.entity_type, count(m.mention_id) AS mentions,

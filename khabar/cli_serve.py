@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from khabar.cli_common import check_stage
 from khabar.config import STAGES
 
 console = Console(stderr=True)
@@ -31,9 +32,7 @@ def register(app: typer.Typer) -> None:
         """Serve the inbox flow on a cron schedule (needs a Prefect server: set PREFECT_API_URL)."""
         from prefect.schedules import Cron
 
-        if until not in STAGES:
-            console.print(f"[red]error:[/] unknown stage {until!r}; choose one of {', '.join(STAGES)}")
-            raise typer.Exit(2)
+        check_stage(until)
         if not inbox.is_dir():
             console.print(f"[red]error:[/] inbox {inbox} is not a directory")
             raise typer.Exit(2)

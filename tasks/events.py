@@ -22,7 +22,6 @@ How a sentence becomes events (details and decisions in docs/events.md):
 from __future__ import annotations
 
 import csv
-import re
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache

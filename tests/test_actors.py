@@ -158,4 +158,4 @@ def test_cli_unknown_lists_provisional_most_mentioned_first(tmp_path):
 
 def test_cli_unknown_without_warehouse_fails_cleanly(tmp_path):
     result = CliRunner().invoke(_cli(), ["actors", "unknown", "--warehouse", str(tmp_path / "none")])
-    assert result.exit_code == 1 and "no warehouse" in result.output
+    assert result.exit_code == 2 and "no warehouse" in result.output
