@@ -39,7 +39,7 @@ def load_articles(docs: Path, n: int) -> list[dict]:
     return out
 
 
-def _variant(name: str, n: int, models_dir: Path, docs: Path) -> dict:
+def _variant(name: str, n: int, models_dir: Path, docs: Path, batch_size: int) -> dict:
     """Runs in a fresh process; prints one JSON line."""
     for key, value in (("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90"), ("DO_NOT_TRACK", "1"),
                        ("PREFECT_SERVER_ANALYTICS_ENABLED", "false")):
@@ -83,23 +83,26 @@ def _variant(name: str, n: int, models_dir: Path, docs: Path) -> dict:
                 "parsed": len(result.parsed_ids)}
 
     with temporary_settings(updates={PREFECT_API_URL: server.api_url}), tempfile.TemporaryDirectory() as wh:
-        settings = Settings(warehouse=Path(wh), models_dir=models_dir, workers=workers)
+        settings = Settings(warehouse=Path(wh), models_dir=models_dir, workers=workers, nlp_batch_size=batch_size)
         res = bench_flow(settings)
     return {"variant": name, "workers": workers, "batch": settings.nlp_batch_size, **res}
 
 
 def main() -> None:
+    from khabar.config import Settings
+
     ap = argparse.ArgumentParser()
     ap.add_argument("n", nargs="?", type=int, default=60)
     ap.add_argument("--models-dir", type=Path, default=None)
     ap.add_argument("--docs", type=Path, default=DEFAULT_DOCS)
+    ap.add_argument("--batch-size", type=int, default=Settings.nlp_batch_size, help="articles per NLP task")
     ap.add_argument("--variant", choices=["a", "b", "c"], help=argparse.SUPPRESS)
     args = ap.parse_args()
     from tasks.nlp import default_torch_threads, resolve_models_dir
 
     models_dir = resolve_models_dir(args.models_dir)
     if args.variant:
-        print("RESULT " + json.dumps(_variant(args.variant, args.n, models_dir, args.docs)), flush=True)
+        print("RESULT " + json.dumps(_variant(args.variant, args.n, models_dir, args.docs, args.batch_size)), flush=True)
         return
     env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1",
            "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90", "PREFECT_LOGGING_LEVEL": "WARNING"}
@@ -107,7 +110,7 @@ def main() -> None:
     load_before = os.getloadavg()
     for v in ("a", "b", "c"):
         cmd = [sys.executable, __file__, str(args.n), "--models-dir", str(models_dir), "--docs", str(args.docs),
-               "--variant", v]
+               "--batch-size", str(args.batch_size), "--variant", v]
         proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=REPO)
         line = next((x for x in proc.stdout.splitlines() if x.startswith("RESULT ")), None)
         if line is None:
@@ -118,7 +121,7 @@ def main() -> None:
               + (f" (parse only {r['tokens'] / r['parse_seconds']:.0f} tokens/s)" if "parse_seconds" in r else "")
               + f", workers={r['workers']}", flush=True)
     tps = {v: rows[v]["tokens"] / rows[v]["seconds"] for v in rows}
-    print(f"cores={default_torch_threads()} N={args.n} load avg before={load_before[0]:.2f} "
+    print(f"cores={default_torch_threads()} N={args.n} batch={args.batch_size} load avg before={load_before[0]:.2f} "
           f"after={os.getloadavg()[0]:.2f}")
     print(f"b/a = {tps['b'] / tps['a']:.2f}  (target >= 0.9)")
     print(f"c/b = {tps['c'] / tps['b']:.2f}  (target >= 1.7)")
