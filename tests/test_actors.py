@@ -159,3 +159,23 @@ def test_cli_unknown_lists_provisional_most_mentioned_first(tmp_path):
 def test_cli_unknown_without_warehouse_fails_cleanly(tmp_path):
     result = CliRunner().invoke(_cli(), ["actors", "unknown", "--warehouse", str(tmp_path / "none")])
     assert result.exit_code == 2 and "no warehouse" in result.output
+
+
+G20_COUNTRIES = ["ARG", "AUS", "BRA", "CAN", "CHN", "DEU", "FRA", "GBR", "IDN", "IND", "ITA", "JPN", "KOR", "MEX",
+                 "RUS", "SAU", "TUR", "USA", "ZAF"]
+
+
+def test_g20_leaders_and_ministers_are_covered(d):
+    """Every G20 country (and the EU's institutions) has a head of state or government, a foreign and a defence
+    minister in the dictionary: removing one of them from people.yaml fails here."""
+    held: dict[str, set[str]] = {}
+    for a in d.actors.values():
+        if a.type == "PERSON":
+            for r in a.roles:
+                held.setdefault(r.country or r.organization, set()).add(r.role)
+    for where in [*G20_COUNTRIES, "IGOEUREEC"]:
+        roles = held.get(where, set())
+        assert roles & {"head_of_state", "head_of_government"}, f"{where}: no head of state or government"
+        assert "foreign_minister" in roles, f"{where}: no foreign minister"
+        if where != "IGOEUREEC":   # the EU has no defence minister
+            assert "defence_minister" in roles, f"{where}: no defence minister"
