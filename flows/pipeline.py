@@ -341,7 +341,7 @@ def cleanup_stale_staging(warehouse: Path, max_age_seconds: float = 24 * 3600) -
     """Staging left by runs that crashed before loading; a re-run recomputes it, so it is safe to drop."""
     root = Path(warehouse) / "staging"
     removed = []
-    if root.exists():
+    if root.is_dir():  # a staging path that is not a folder is left for the stage task to fail on, visibly
         for path in root.iterdir():
             if time.time() - path.stat().st_mtime > max_age_seconds:
                 shutil.rmtree(path, ignore_errors=True)

@@ -160,7 +160,7 @@ def test_run_against_a_real_server_is_visible_stage_by_stage(tmp_path: Path, see
         times = {row["stage"] for row in json.loads(artifacts["khabar-stage-times"].data)}
         assert times == {"ingest", "clean", "dedup", "load"}
         logs = _logs(client, flow_run_id)
-    for line in ("ingest: 3 documents, 0 quarantined", "clean: 3 articles", "dedup: 3 canonical, 0 duplicates",
+    for line in ("ingest: 3 files, 3 documents, 0 quarantined", "clean: 3 articles", "dedup: 3 canonical, 0 duplicates",
                  "stage-tables: staged", "load: inserted"):
         assert any(m.startswith(line) for m in logs), (line, logs)
 
