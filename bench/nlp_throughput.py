@@ -1,6 +1,6 @@
 """NLP throughput: plain Stanza vs the khabar NLP stage with 1 worker vs all cores.
 
-    python bench/nlp_throughput.py [N] [--models-dir DIR] [--docs PATH]
+    python bench/nlp_throughput.py [N] [--models-dir DIR] [--docs PATH] [--batch-size B] [--repeat R]
 
 N real articles from the COUNTER dev set (title + blank line + body; repeated with new ids and content
 hashes until there are N, so the parse cache never hits). Each variant runs in a fresh Python process
@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -96,6 +97,7 @@ def main() -> None:
     ap.add_argument("--models-dir", type=Path, default=None)
     ap.add_argument("--docs", type=Path, default=DEFAULT_DOCS)
     ap.add_argument("--batch-size", type=int, default=Settings.nlp_batch_size, help="articles per NLP task")
+    ap.add_argument("--repeat", type=int, default=3, help="rounds; medians are reported")
     ap.add_argument("--variant", choices=["a", "b", "c"], help=argparse.SUPPRESS)
     args = ap.parse_args()
     from tasks.nlp import default_torch_threads, resolve_models_dir
@@ -106,26 +108,29 @@ def main() -> None:
         return
     env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1",
            "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90", "PREFECT_LOGGING_LEVEL": "WARNING"}
-    rows = {}
     load_before = os.getloadavg()
-    for v in ("a", "b", "c"):
-        cmd = [sys.executable, __file__, str(args.n), "--models-dir", str(models_dir), "--docs", str(args.docs),
-               "--batch-size", str(args.batch_size), "--variant", v]
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=REPO)
-        line = next((x for x in proc.stdout.splitlines() if x.startswith("RESULT ")), None)
-        if line is None:
-            sys.exit(f"variant {v} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
-        rows[v] = json.loads(line[7:])
-        r = rows[v]
-        print(f"{v}: {r['tokens']} tokens in {r['seconds']:.1f} s = {r['tokens'] / r['seconds']:.0f} tokens/s"
-              + (f" (parse only {r['tokens'] / r['parse_seconds']:.0f} tokens/s)" if "parse_seconds" in r else "")
-              + f", workers={r['workers']}", flush=True)
-    tps = {v: rows[v]["tokens"] / rows[v]["seconds"] for v in rows}
-    print(f"cores={default_torch_threads()} N={args.n} batch={args.batch_size} load avg before={load_before[0]:.2f} "
-          f"after={os.getloadavg()[0]:.2f}")
-    print(f"b/a = {tps['b'] / tps['a']:.2f}  (target >= 0.9)")
-    print(f"c/b = {tps['c'] / tps['b']:.2f}  (target >= 1.7)")
-
+    runs: dict[str, list[float]] = {"a": [], "b": [], "c": []}
+    for round_ in range(args.repeat):  # variants alternate, so a load spike hits all of them alike
+        for v in ("a", "b", "c"):
+            cmd = [sys.executable, __file__, str(args.n), "--models-dir", str(models_dir), "--docs", str(args.docs),
+                   "--batch-size", str(args.batch_size), "--variant", v]
+            proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=REPO)
+            line = next((x for x in proc.stdout.splitlines() if x.startswith("RESULT ")), None)
+            if line is None:
+                sys.exit(f"variant {v} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+            r = json.loads(line[7:])
+            runs[v].append(r["tokens"] / r["seconds"])
+            print(f"round {round_ + 1} {v}: {r['tokens']} tokens in {r['seconds']:.1f} s = {runs[v][-1]:.0f} tokens/s"
+                  + (f" (parse only {r['tokens'] / r['parse_seconds']:.0f} tokens/s)" if "parse_seconds" in r else "")
+                  + f", workers={r['workers']}", flush=True)
+    tps = {v: statistics.median(values) for v, values in runs.items()}
+    print(f"cores={default_torch_threads()} N={args.n} batch={args.batch_size} rounds={args.repeat} "
+          f"load avg before={load_before[0]:.2f} after={os.getloadavg()[0]:.2f}")
+    print("| variant | median tokens/s | ratio |\n|---|---|---|")
+    print(f"| (a) plain Stanza, one process | {tps['a']:.0f} | |")
+    print(f"| (b) khabar NLP stage, 1 worker | {tps['b']:.0f} | b/a = {tps['b'] / tps['a']:.2f} (target >= 0.9) |")
+    print(f"| (c) khabar NLP stage, {default_torch_threads()} workers | {tps['c']:.0f} | "
+          f"c/b = {tps['c'] / tps['b']:.2f} (target >= 1.7) |")
 
 if __name__ == "__main__":
     main()

@@ -164,8 +164,19 @@ def _shared_api() -> Iterator[None]:
         yield
 
 
-def _chunks(items: list[dict], size: int) -> list[list[dict]]:
-    return [items[i:i + size] for i in range(0, len(items), size)]
+def balanced_chunks(items: list[dict], count: int) -> list[list[dict]]:
+    """Split into ``count`` chunks of about equal text length (parse time follows length, not article count).
+
+    Longest first into the lightest chunk (greedy); each chunk keeps the input order. Deterministic.
+    """
+    count = max(1, min(count, len(items)))
+    loads = [0] * count
+    members: list[list[int]] = [[] for _ in range(count)]
+    for i in sorted(range(len(items)), key=lambda i: (-len(items[i].get("text") or ""), i)):
+        target = min(range(count), key=lambda c: (loads[c], c))
+        loads[target] += len(items[i].get("text") or "")
+        members[target].append(i)
+    return [[items[i] for i in sorted(m)] for m in members if m]
 
 
 def _run_chunks(chunks: list[list[dict]], settings: Settings, models_dir: Path,
@@ -272,8 +283,10 @@ def run_nlp(articles: list[dict], settings: Settings, run_id: str) -> NlpResult:
 
     if todo:
         workers = 1 if settings.dask_address is None and int(settings.workers) <= 1 else max(1, int(settings.workers))
-        size = max(1, min(int(settings.nlp_batch_size), math.ceil(len(todo) / workers)))
-        chunks = _chunks(todo, size)
+        # At least one chunk per worker, at most nlp_batch_size articles each, a multiple of the worker count.
+        count = max(1, math.ceil(len(todo) / max(1, int(settings.nlp_batch_size))))
+        count = math.ceil(count / workers) * workers
+        chunks = balanced_chunks(todo, count)
         langs = tuple(sorted({a["language"] for a in todo}))
         for chunk, out in _run_chunks(chunks, settings, models_dir, langs):
             if isinstance(out, BaseException):

@@ -278,3 +278,18 @@ def test_run_nlp_without_models_is_a_clear_error(tmp_path):
     settings = Settings(warehouse=tmp_path / "wh", models_dir=tmp_path / "empty", workers=1)
     with pytest.raises(N.ModelNotFoundError, match="khabar models download"):
         run_nlp([{"article_id": "a", "text": "کچھ", "language": "ur", "content_hash": "h"}], settings, "r")
+
+
+def test_balanced_chunks_split_by_text_length_and_keep_every_article_once():
+    from flows.nlp import balanced_chunks
+
+    articles = [{"article_id": f"a{i}", "text": "x" * n} for i, n in enumerate([900, 100, 100, 100, 500, 400, 50])]
+    chunks = balanced_chunks(articles, 2)
+    ids = [a["article_id"] for c in chunks for a in c]
+    assert sorted(ids) == sorted(a["article_id"] for a in articles)
+    loads = [sum(len(a["text"]) for a in c) for c in chunks]
+    assert max(loads) - min(loads) <= 100  # 1075 vs 1075 would be perfect; greedy gets within one small article
+    for chunk in chunks:  # input order kept inside a chunk
+        assert [a["article_id"] for a in chunk] == sorted((a["article_id"] for a in chunk), key=lambda x: int(x[1:]))
+    assert balanced_chunks(articles, 2) == chunks
+    assert len(balanced_chunks(articles[:1], 4)) == 1
