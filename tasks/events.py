@@ -98,6 +98,15 @@ class Lexicon:
     genitive: frozenset[str]
     between_markers: tuple[tuple[str, ...], ...]
     coordinators: frozenset[str]
+    conjunctions: frozenset[str]  # the coordinators that are words (اور): derived
+    list_commas: frozenset[str]  # the coordinators that are punctuation (،): derived
+    ergative: str
+    locative: str
+    copula_forms: frozenset[str]  # every surface form of the copula: derived from verb_forms
+    reporting_light_verb: str
+    verb_group_light_verbs: frozenset[str]
+    goal_markers: frozenset[str]
+    infinitive_endings: tuple[str, ...]
     clause_breaks: frozenset[str]
     titles: tuple[Title, ...]
     title_modifiers: dict[str, frozenset[str]]
@@ -145,6 +154,8 @@ def _load_lexicon(folder: Path) -> Lexicon:
                 raise LexiconError(f"verb {v!r} of pattern {' '.join(e.pattern)!r} has no verb_forms entry")
             by_verb.setdefault(v, []).append(e)
     mod = disc["modality"]
+    roles = disc["roles"]
+    coordinators = [norm(c) or c for c in disc["coordinators"]]
     lex = Lexicon(
         entries=tuple(entries),
         form_lemmas={k: frozenset(v) for k, v in form_lemmas.items()},
@@ -167,7 +178,16 @@ def _load_lexicon(folder: Path) -> Lexicon:
         patient_markers=patient,
         genitive=frozenset(map(norm, disc["genitive_markers"])),
         between_markers=tuple(_words(m) for m in disc["between_markers"]),
-        coordinators=frozenset(norm(c) or c for c in disc["coordinators"]),
+        coordinators=frozenset(coordinators),
+        conjunctions=frozenset(c for c in coordinators if any(ch.isalpha() for ch in c)),
+        list_commas=frozenset(c for c in coordinators if not any(ch.isalpha() for ch in c)),
+        ergative=norm(roles["ergative"]),
+        locative=norm(roles["locative"]),
+        copula_forms=frozenset(f for f, ls in form_lemmas.items() if norm(roles["copula"]) in ls),
+        reporting_light_verb=norm(roles["reporting_light_verb"]),
+        verb_group_light_verbs=frozenset(map(norm, roles["verb_group_light_verbs"])),
+        goal_markers=frozenset(map(norm, roles["goal_markers"])),
+        infinitive_endings=tuple(map(norm, roles["infinitive_endings"])),
         clause_breaks=frozenset(norm(c) or c for c in disc["clause_breaks"]),
         titles=tuple(sorted((Title(_words(" ".join(t["words"])), t["predicate"], t["role"]) for t in rel["titles"]),
                             key=lambda t: -len(t.words))),
@@ -186,8 +206,10 @@ DISCOURSE_KEYS = {
     "verb_forms": dict, "particles": list, "verb_tail": list, "passive": list, "negation": list, "neither_nor": list,
     "modality": dict, "reported_speech": dict, "agent_markers": list, "patient_markers": list,
     "genitive_markers": list, "genitive_non_actor": list, "between_markers": list, "coordinators": list,
-    "clause_breaks": list,
+    "clause_breaks": list, "roles": dict,
 }
+ROLE_KEYS = {"ergative", "locative", "copula", "reporting_light_verb", "verb_group_light_verbs", "goal_markers",
+             "infinitive_endings"}
 MODALITY_KEYS = {"future", "possible", "intent_heads", "possible_words", "alleged_heads", "purpose_heads"}
 REPORTED_KEYS = {"according_to", "reporting_verbs", "reporting_nominals", "complementizers"}
 
@@ -201,6 +223,8 @@ def validate_discourse(data: Any, where: Path | str = "discourse.yaml") -> None:
             raise LexiconError(f"{where}: '{key}' must be a non-empty {typ.__name__}")
     if set(data["modality"]) != MODALITY_KEYS:
         raise LexiconError(f"{where}: modality needs exactly {sorted(MODALITY_KEYS)}")
+    if set(data["roles"]) != ROLE_KEYS:
+        raise LexiconError(f"{where}: roles needs exactly {sorted(ROLE_KEYS)}")
     if set(data["reported_speech"]) != REPORTED_KEYS:
         raise LexiconError(f"{where}: reported_speech needs exactly {sorted(REPORTED_KEYS)}")
     for lemma, forms in data["verb_forms"].items():
@@ -344,7 +368,7 @@ def _is_genitive_use(words: list[Word], i: int, lex: Lexicon) -> bool:
         return False
     if any(nxt.norm in v for v in lex.modality.values()) or nxt.norm in lex.clause_breaks:
         return False
-    if nxt.norm in lex.coordinators and nxt.norm not in ("،", ","):
+    if nxt.norm in lex.conjunctions:
         return False
     return not (nxt.upos in ("AUX", "PUNCT", "SCONJ"))
 
@@ -371,7 +395,7 @@ def find_triggers(words: list[Word], lex: Lexicon) -> list[Trigger]:
         group = [best]
         # "ملاقات اور بات چیت کی": a coordinated nominal before the matched one shares the verb.
         j = best.first - 1
-        while j > 0 and words[j].norm in ("اور", "و"):
+        while j > 0 and words[j].norm in lex.conjunctions:
             more = [t for lemma in lemmas for e in lex.by_verb.get(lemma, ())
                     if (t := _match_before(words, i, e, lex, lemma, end=j - 1))]
             if not more:
@@ -422,7 +446,7 @@ def _match_before(words: list[Word], verb: int, entry: LexEntry, lex: Lexicon, l
                     negated = True
                     j -= 1
                     continue
-                if w.mention is not None or (w.norm in ("کو", "میں") and j > 0 and words[j - 1].mention is not None):
+                if w.mention is not None or (w.norm in lex.goal_markers and j > 0 and words[j - 1].mention is not None):
                     if w.mention is not None:
                         inner.append(w.mention)
                     j -= 1
@@ -455,7 +479,7 @@ def _verb_group(words: list[Word], t: Trigger, lex: Lexicon) -> None:
             if t.modality == "asserted":
                 t.modality = "future"
         elif not (n in lex.verb_tail or n in lex.particles or (
-                lex.lemmas_of(words[j]) & {"کرنا", "لینا", "دینا"} and not _is_genitive_use(words, j, lex))):
+                lex.lemmas_of(words[j]) & lex.verb_group_light_verbs and not _is_genitive_use(words, j, lex))):
             break
         t.last = j
         j += 1
@@ -465,7 +489,7 @@ def _verb_group(words: list[Word], t: Trigger, lex: Lexicon) -> None:
     k = t.last + 1
     while k < len(words) and words[k].norm in lex.particles:
         k += 1
-    if k + 1 < len(words) and words[k].norm in lex.genitive and words[t.last].norm.endswith(("نے", "نا")):
+    if k + 1 < len(words) and words[k].norm in lex.genitive and words[t.last].norm.endswith(lex.infinitive_endings):
         k2 = k + 1
         while k2 < len(words) and words[k2].norm in lex.particles:
             k2 += 1
@@ -487,7 +511,7 @@ def _clause_start(words: list[Word], before: int, lex: Lexicon, hard_floor: int 
     j = before - 1
     while j >= hard_floor:
         n = words[j].norm or words[j].text
-        if n in ("،", ","):
+        if n in lex.list_commas:
             # a comma between two mentions is part of a coordination, not a clause break
             if not (j > 0 and words[j - 1].mention is not None and j + 1 < len(words)
                     and words[j + 1].mention is not None):
@@ -610,11 +634,11 @@ def _find_agent(words, t: Trigger, floor: int, lex, mentions, entities, source_i
                 actors = [a for a in actors if a.entity_id not in source_ids]
                 if actors:
                     return actors
-                if marker == ("نے",):
+                if marker == (lex.ergative,):
                     return [UNKNOWN_AGENT]  # "مغربی ممالک نے": an agent we cannot link; never guess another
         j -= 1
     # "X کا الزام ہے کہ …": with ہونا the possessor of the nominal is the one who holds it
-    if t.entry.light_verbs and words[t.verb].norm in {f for f, ls in lex.form_lemmas.items() if "ہونا" in ls}:
+    if t.entry.light_verbs and words[t.verb].norm in lex.copula_forms:
         g = t.first - 1
         if g - 1 >= floor and words[g].norm in lex.genitive:
             return _resolve_phrase_end(words, g - 1, floor, lex, mentions, entities, "possessor")
@@ -665,7 +689,7 @@ def _complement_subject(words, t: Trigger, lex, mentions, entities, exclude: set
                 end += 1
             nxt = end + 1
             # skip places and objects: "روس میں", "X کو"; take subjects, agents and possessors of the subject
-            if not (nxt < len(words) and (words[nxt].norm == "میں" or any(_seq_at(words, nxt, m)
+            if not (nxt < len(words) and (words[nxt].norm == lex.locative or any(_seq_at(words, nxt, m)
                                                                           for m in lex.patient_markers))):
                 a = _actor_from_mention(mentions[words[k].mention], entities, "complement", None)
                 if a and a.entity_id not in exclude:
@@ -704,7 +728,7 @@ def _title_after(words: list[Word], i: int, lex: Lexicon) -> bool:
 def _find_nominative(words, t: Trigger, floor: int, lex, mentions, entities, source_ids) -> list[Actor]:
     """No agent marker: the first unmarked mention in the clause (Urdu is SOV, subjects come first)."""
     # a mention followed by a case marker, a genitive or a locative is not the subject
-    markers = lex.patient_markers + tuple((g,) for g in lex.genitive) + lex.according_to + (("میں",),)
+    markers = lex.patient_markers + tuple((g,) for g in lex.genitive) + lex.according_to + ((lex.locative,),)
     j = floor
     while j < t.first:
         if words[j].mention is not None:
@@ -753,7 +777,7 @@ def _reporting(words: list[Word], i: int, lex: Lexicon) -> int | None:
     w = words[i]
     lemmas = lex.lemmas_of(w)
     is_rep = bool(lemmas & lex.reporting_verbs) or (
-        i > 0 and words[i - 1].norm in lex.reporting_nominals and bool(lemmas & {"دینا"}))
+        i > 0 and words[i - 1].norm in lex.reporting_nominals and lex.reporting_light_verb in lemmas)
     if not is_rep:
         return None
     j = i + 1
