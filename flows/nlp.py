@@ -2,9 +2,11 @@
 
 ``run_nlp`` is called by the pipeline flow (inside its @flow) or on its own. Parsing runs as the Prefect
 task ``nlp-parse``, one task per chunk of articles:
-- workers == 1: in this process (no pool; the pipeline stays loaded for later calls);
-- workers  > 1: Prefect's ProcessPoolTaskRunner (spawned processes, cloudpickle), one Stanza pipeline per
-  worker process loaded by the pool initializer, torch threads = max(1, cores // workers);
+- workers == 1: in this process (no pool; the pipeline stays loaded for later calls), chunks of
+  nlp_batch_size articles, torch threads = all cores;
+- workers  > 1: ``workers`` lanes pull chunks from one queue: this process (one thread) and workers - 1
+  processes of Prefect's ProcessPoolTaskRunner (spawned, cloudpickle), one Stanza pipeline per process,
+  torch threads = max(1, cores // workers); chunks shrink towards the end (``guided_chunks``);
 - settings.dask_address: prefect_dask's DaskTaskRunner on that scheduler (torch threads 1 per task:
   Dask scales by worker processes; each worker process caches its own pipeline).
 All the language work lives in tasks/nlp.py.
@@ -13,7 +15,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import math
+import os
+import sys
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -52,6 +55,12 @@ _PAYLOAD_KEYS = ("article_id", "text", "language", "content_hash")
 def nlp_parse(articles: list[dict], models_dir: str, torch_threads: int | None = None) -> NlpOutput:
     """Parse one chunk of articles (thin wrapper; the worker process keeps its pipeline between chunks)."""
     return parse_articles(articles, models_dir=Path(models_dir), torch_threads=torch_threads)
+
+
+@task(name="nlp-worker-ready", cache_policy=NO_CACHE, persist_result=False)
+def nlp_worker_ready() -> int:
+    """Runs in a pool worker after its initializer (imports, pipeline load): the worker can take chunks now."""
+    return os.getpid()
 
 
 @dataclass
@@ -164,19 +173,34 @@ def _shared_api() -> Iterator[None]:
         yield
 
 
-def balanced_chunks(items: list[dict], count: int) -> list[list[dict]]:
-    """Split into ``count`` chunks of about equal text length (parse time follows length, not article count).
+def guided_chunks(items: list[dict], lanes: int, max_items: int, min_items: int = 4) -> list[list[dict]]:
+    """Consecutive chunks that shrink as the work runs out, for ``lanes`` parsers pulling from one queue.
 
-    Longest first into the lightest chunk (greedy); each chunk keeps the input order. Deterministic.
+    Guided self-scheduling: each chunk takes about (text still to cut) / (2 * lanes) characters, so early
+    chunks are large (fewer, fuller Stanza batches) and the last ones small (lanes finish together).
+    Sizes stay between ``min_items`` and ``max_items`` articles (``max_items`` wins). Input order is kept;
+    deterministic. Parse time follows text length, not article count, hence characters.
     """
-    count = max(1, min(count, len(items)))
-    loads = [0] * count
-    members: list[list[int]] = [[] for _ in range(count)]
-    for i in sorted(range(len(items)), key=lambda i: (-len(items[i].get("text") or ""), i)):
-        target = min(range(count), key=lambda c: (loads[c], c))
-        loads[target] += len(items[i].get("text") or "")
-        members[target].append(i)
-    return [[items[i] for i in sorted(m)] for m in members if m]
+    max_items = max(1, max_items)
+    min_items = max(1, min(min_items, max_items))
+    weights = [max(1, len(a.get("text") or "")) for a in items]
+    remaining = sum(weights)
+    chunks: list[list[dict]] = []
+    i = 0
+    while i < len(items):
+        target = remaining / (2 * max(1, lanes))
+        j, size = i, 0
+        while j < len(items) and j - i < max_items and (j - i < min_items or size + weights[j] / 2 <= target):
+            size += weights[j]
+            j += 1
+        chunks.append(items[i:j])
+        remaining -= size
+        i = j
+    return chunks
+
+
+def _params(chunk: list[dict], models_dir: Path, threads: int) -> dict:
+    return {"articles": chunk, "models_dir": str(models_dir), "torch_threads": threads}
 
 
 def _run_chunks(chunks: list[list[dict]], settings: Settings, models_dir: Path,
@@ -188,8 +212,7 @@ def _run_chunks(chunks: list[list[dict]], settings: Settings, models_dir: Path,
         from prefect_dask import DaskTaskRunner
 
         with _shared_api(), DaskTaskRunner(address=settings.dask_address) as runner:
-            futures = [runner.submit(nlp_parse, {"articles": c, "models_dir": str(models_dir), "torch_threads": 1})
-                       for c in chunks]
+            futures = [runner.submit(nlp_parse, _params(c, models_dir, 1)) for c in chunks]
             for i, (c, f) in enumerate(zip(chunks, futures)):
                 results.append((c, _result(f)))
                 progress.report_items("nlp", i + 1, len(chunks))
@@ -203,19 +226,79 @@ def _run_chunks(chunks: list[list[dict]], settings: Settings, models_dir: Path,
                 results.append((c, exc))
             progress.report_items("nlp", i + 1, len(chunks))
         return results
-    from prefect.task_runners import ProcessPoolTaskRunner
+    return _run_lanes(chunks, models_dir, langs, min(workers, len(chunks)))
 
-    workers = min(workers, len(chunks))
-    threads = max(1, default_workers() // workers)
-    runner = ProcessPoolTaskRunner(max_workers=workers, initializer=init_worker,
-                                   initargs=(str(models_dir), langs, threads))
-    with _shared_api(), runner:
-        futures = [runner.submit(nlp_parse, {"articles": c, "models_dir": str(models_dir), "torch_threads": threads})
-                   for c in chunks]
-        for i, (c, f) in enumerate(zip(chunks, futures)):
-            results.append((c, _result(f)))
-            progress.report_items("nlp", i + 1, len(chunks))
-    return results
+
+def _run_lanes(chunks: list[list[dict]], models_dir: Path, langs: tuple[str, ...],
+               lanes: int) -> list[tuple[list[dict], NlpOutput | BaseException]]:
+    """``lanes`` parsers pull chunks from one queue: this process (one thread) and lanes - 1 spawned workers.
+
+    This process is a lane because it can start parsing at once, while a spawned worker spends seconds
+    importing torch/Stanza/Prefect and loading its models (measured: docs/nlp.md). A worker gets chunks only
+    once its ``nlp-worker-ready`` task has run (after the pool initializer), so a small batch is parsed here
+    before any worker is up, and no chunk waits behind a worker that is still starting. A ready worker keeps
+    two chunks queued so it never waits for the next; a worker lane whose task fails (e.g. the process was
+    killed) takes no more chunks and this process parses the rest.
+    """
+    import queue
+    from collections import deque
+
+    from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
+
+    threads = max(1, default_workers() // lanes)
+    todo = deque(range(len(chunks)))
+    finished: queue.Queue = queue.Queue()
+    outcome: dict[int, NlpOutput | BaseException] = {}
+    here = ThreadPoolTaskRunner(max_workers=1)
+    pool = ProcessPoolTaskRunner(max_workers=lanes - 1, initializer=init_worker,
+                                 initargs=(str(models_dir), langs, threads))
+
+    def launch(runner: Any) -> int:
+        if not todo:
+            return 0
+        i = todo.popleft()
+        future = runner.submit(nlp_parse, _params(chunks[i], models_dir, threads))
+        future.add_done_callback(lambda f, i=i, runner=runner: finished.put((i, runner, f)))
+        return 1
+
+    with _shared_api(), here, _shut_down_after(pool):
+        in_flight = launch(here)
+        for _ in range(lanes - 1):  # each submit spawns one worker process; it runs after the initializer
+            pool.submit(nlp_worker_ready, {}).add_done_callback(lambda f: finished.put((None, pool, f)))
+        while in_flight:  # this process's lane always has a chunk while the queue has one
+            i, runner, future = finished.get()
+            if i is None:  # a worker is up (or failed to start: then it gets nothing)
+                ready = _result(future)
+                if isinstance(ready, BaseException):
+                    log.warning("an NLP worker process failed to start (%s: %s); parsing here instead",
+                                type(ready).__name__, ready)
+                else:
+                    in_flight += launch(pool) + launch(pool)
+                continue
+            in_flight -= 1
+            outcome[i] = _result(future)
+            progress.report_items("nlp", len(outcome), len(chunks))
+            if runner is here or not isinstance(outcome[i], BaseException):
+                in_flight += launch(runner)
+    return [(c, outcome[i]) for i, c in enumerate(chunks)]
+
+
+@contextlib.contextmanager
+def _shut_down_after(pool: Any) -> Iterator[Any]:
+    """Enter a process-pool runner; on success, shut it down in a thread instead of waiting here.
+
+    Worker processes take ~2 s to exit (torch, Prefect's exit hooks); every result is already in hand, so
+    the flow goes on meanwhile. The thread is not a daemon: the interpreter still waits for it at exit.
+    """
+    import threading
+
+    pool.__enter__()
+    try:
+        yield pool
+    except BaseException:
+        pool.__exit__(*sys.exc_info())
+        raise
+    threading.Thread(target=pool.__exit__, args=(None, None, None), name="khabar-nlp-pool-shutdown").start()
 
 
 def _result(future: Any) -> NlpOutput | BaseException:
@@ -282,11 +365,11 @@ def run_nlp(articles: list[dict], settings: Settings, run_id: str) -> NlpResult:
                 result.statuses[aid] = ("parsed", None)
 
     if todo:
-        workers = 1 if settings.dask_address is None and int(settings.workers) <= 1 else max(1, int(settings.workers))
-        # At least one chunk per worker, at most nlp_batch_size articles each, a multiple of the worker count.
-        count = max(1, math.ceil(len(todo) / max(1, int(settings.nlp_batch_size))))
-        count = math.ceil(count / workers) * workers
-        chunks = balanced_chunks(todo, count)
+        batch = max(1, int(settings.nlp_batch_size))
+        if settings.dask_address is None and int(settings.workers) <= 1:
+            chunks = [todo[i:i + batch] for i in range(0, len(todo), batch)]
+        else:
+            chunks = guided_chunks(todo, max(1, int(settings.workers)), batch)
         langs = tuple(sorted({a["language"] for a in todo}))
         for chunk, out in _run_chunks(chunks, settings, models_dir, langs):
             if isinstance(out, BaseException):

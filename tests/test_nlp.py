@@ -280,16 +280,19 @@ def test_run_nlp_without_models_is_a_clear_error(tmp_path):
         run_nlp([{"article_id": "a", "text": "کچھ", "language": "ur", "content_hash": "h"}], settings, "r")
 
 
-def test_balanced_chunks_split_by_text_length_and_keep_every_article_once():
-    from flows.nlp import balanced_chunks
+def test_guided_chunks_keep_order_and_shrink_towards_the_end():
+    from flows.nlp import guided_chunks
 
-    articles = [{"article_id": f"a{i}", "text": "x" * n} for i, n in enumerate([900, 100, 100, 100, 500, 400, 50])]
-    chunks = balanced_chunks(articles, 2)
-    ids = [a["article_id"] for c in chunks for a in c]
-    assert sorted(ids) == sorted(a["article_id"] for a in articles)
-    loads = [sum(len(a["text"]) for a in c) for c in chunks]
-    assert max(loads) - min(loads) <= 100  # 1075 vs 1075 would be perfect; greedy gets within one small article
-    for chunk in chunks:  # input order kept inside a chunk
-        assert [a["article_id"] for a in chunk] == sorted((a["article_id"] for a in chunk), key=lambda x: int(x[1:]))
-    assert balanced_chunks(articles, 2) == chunks
-    assert len(balanced_chunks(articles[:1], 4)) == 1
+    lengths = [900, 100, 100, 100, 500, 400, 50] * 20
+    articles = [{"article_id": f"a{i}", "text": "x" * n} for i, n in enumerate(lengths)]
+    chunks = guided_chunks(articles, lanes=2, max_items=64, min_items=4)
+    assert [a for c in chunks for a in c] == articles  # every article once, in input order
+    assert all(4 <= len(c) <= 64 for c in chunks[:-1]) and 1 <= len(chunks[-1]) <= 64
+    chars = [sum(len(a["text"]) for a in c) for c in chunks]
+    total = sum(lengths)
+    assert abs(chars[0] - total / 4) <= 900  # the first quarter of the work (2 lanes x 2), within one article
+    assert chars[-1] < chars[0] / 4  # the tail is small, so the lanes finish together
+    assert guided_chunks(articles, lanes=2, max_items=64, min_items=4) == chunks  # deterministic
+    assert all(len(c) <= 10 for c in guided_chunks(articles, lanes=1, max_items=10))  # the cap wins
+    assert [len(c) for c in guided_chunks(articles[:3], lanes=4, max_items=1)] == [1, 1, 1]
+    assert guided_chunks([], lanes=2, max_items=8) == []

@@ -23,7 +23,7 @@ def _articles(seeds_dir: Path) -> list[dict]:
 def _rows(result) -> tuple:
     tok = sorted((t["article_id"], t["sentence_index"], t["token_index"], t["start_char"], t["upos"], t["head"],
                   t["deprel"], t["ner"]) for t in result.tokens)
-    men = sorted(m["mention_id"] for m in result.mentions)
+    men = sorted((m["article_id"], m["start_char"], m["end_char"], m["ner_label"]) for m in result.mentions)
     return tok, men
 
 
@@ -34,16 +34,67 @@ def reference(seeds_dir, stanza_dir, tmp_path_factory):
 
 
 def test_process_pool_matches_in_process(seeds_dir, stanza_dir, tmp_path, reference):
-    # 3 articles, chunks of 1, 2 worker processes: at least one worker parses two chunks.
-    settings = Settings(warehouse=tmp_path / "wh", models_dir=stanza_dir, workers=2, nlp_batch_size=1)
-    result = run_nlp(_articles(seeds_dir), settings, "pool")
-    assert not result.failures and len(result.parsed_ids) == 3
-    assert _rows(result) == reference
-    loads = result.fresh.pipeline_loads
-    assert 1 <= len(loads) <= 2, loads  # at most 2 worker processes did the work
-    assert all(n == 1 for n in loads.values()), loads  # each loaded the pipeline exactly once
+    # 8 copies of the 3 seeds, one article per chunk: this process starts parsing at once and the spawned
+    # worker joins once it has loaded its models (seconds), so both lanes parse some of the 24 chunks.
     import os
-    assert os.getpid() not in loads  # parsing ran in the workers, not here
+
+    import tasks.nlp as nlp_mod
+
+    copies = _copies(seeds_dir, 8)
+    loads_before = nlp_mod.PIPELINE_LOADS
+    settings = Settings(warehouse=tmp_path / "wh", models_dir=stanza_dir, workers=2, nlp_batch_size=1)
+    result = run_nlp(copies, settings, "pool")
+    assert not result.failures and len(result.parsed_ids) == 24
+    tok, men = _rows(result)
+    for k in range(8):  # every copy parsed exactly like the in-process reference
+        for got, want in ((tok, reference[0]), (men, reference[1])):
+            assert [r for r in got if r[0].endswith(f"#{k}")] == [(r[0] + f"#{k}",) + r[1:] for r in want]
+    loads = result.fresh.pipeline_loads
+    workers = {pid: n for pid, n in loads.items() if pid != os.getpid()}
+    assert len(workers) == 1, loads  # workers=2: this process plus one spawned worker process
+    assert all(n == 1 for n in workers.values()), loads  # the worker loaded the pipeline exactly once
+    assert loads.get(os.getpid(), loads_before) - loads_before <= 1, loads  # and this process at most once
+
+
+def _copies(seeds_dir: Path, n: int) -> list[dict]:
+    return [{**a, "article_id": f"{a['article_id']}#{k}", "content_hash": f"{a['content_hash']}#{k}"}
+            for k in range(n) for a in _articles(seeds_dir)]
+
+
+def test_a_killed_worker_fails_only_its_chunks_and_this_process_parses_the_rest(seeds_dir, stanza_dir, tmp_path):
+    # The worker is killed once 16 of the 24 chunks are done: by then it has normally been parsing for a
+    # while and holds one or two chunks (those fail); on a slow machine it may still be starting (nothing fails).
+    import multiprocessing
+    import os
+    import signal
+
+    from flows import progress
+
+    earlier = {p.pid for p in multiprocessing.active_children()}  # e.g. a pool still shutting down
+    killed: list[int] = []
+
+    def kill_the_worker(stage: str, info: dict) -> None:
+        done, _total = info.get(progress.ITEMS, (0, 0))
+        workers = [p.pid for p in multiprocessing.active_children() if p.pid not in earlier]
+        if stage == "nlp" and done >= 16 and workers and not killed:
+            os.kill(workers[0], signal.SIGKILL)
+            killed.append(workers[0])
+
+    copies = _copies(seeds_dir, 8)
+    settings = Settings(warehouse=tmp_path / "wh", models_dir=stanza_dir, workers=2, nlp_batch_size=1)
+    progress.add_listener(kill_the_worker)
+    try:
+        result = run_nlp(copies, settings, "killed")
+    finally:
+        progress.remove_listener(kill_the_worker)
+    assert killed, "no worker process to kill"
+    failed = {f["article_id"] for f in result.failures}
+    assert len(failed) <= 2, failed  # at most the two chunks (one article each) the worker held
+    if killed[0] in result.fresh.pipeline_loads:  # it had returned chunks, so it held one when killed
+        assert failed
+    assert all(result.statuses[a][0] == "failed" and result.statuses[a][1].startswith("nlp_error") for a in failed)
+    assert sorted(q["source_path"] for q in result.quarantine) == sorted(f"article:{a}" for a in failed)
+    assert set(result.parsed_ids) == {a["article_id"] for a in copies} - failed  # this process parsed the rest
 
 
 def test_dask_local_cluster(seeds_dir, stanza_dir, tmp_path, reference):
