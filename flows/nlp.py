@@ -203,30 +203,35 @@ def _params(chunk: list[dict], models_dir: Path, threads: int) -> dict:
     return {"articles": chunk, "models_dir": str(models_dir), "torch_threads": threads}
 
 
-def _run_chunks(chunks: list[list[dict]], settings: Settings, models_dir: Path,
-                langs: tuple[str, ...]) -> list[tuple[list[dict], NlpOutput | BaseException]]:
-    """Run nlp-parse on every chunk; a chunk whose task fails comes back as its exception."""
+def _run_chunks(todo: list[dict], settings: Settings,
+                models_dir: Path) -> list[tuple[list[dict], NlpOutput | BaseException]]:
+    """Cut ``todo`` into chunks and run nlp-parse on each; a chunk whose task fails comes back as its exception."""
     results: list[tuple[list[dict], NlpOutput | BaseException]] = []
     workers = max(1, int(settings.workers))
+    batch = max(1, int(settings.nlp_batch_size))
     if settings.dask_address:
         from prefect_dask import DaskTaskRunner
 
+        chunks = guided_chunks(todo, workers, batch)
         with _shared_api(), DaskTaskRunner(address=settings.dask_address) as runner:
             futures = [runner.submit(nlp_parse, _params(c, models_dir, 1)) for c in chunks]
             for i, (c, f) in enumerate(zip(chunks, futures)):
                 results.append((c, _result(f)))
                 progress.report_items("nlp", i + 1, len(chunks))
         return results
-    if workers == 1 or len(chunks) == 1:
-        threads = default_workers()  # one process: all its cores
-        for i, c in enumerate(chunks):
-            try:
-                results.append((c, nlp_parse(c, str(models_dir), threads)))
-            except Exception as exc:
-                results.append((c, exc))
-            progress.report_items("nlp", i + 1, len(chunks))
-        return results
-    return _run_lanes(chunks, models_dir, langs, min(workers, len(chunks)))
+    chunks = guided_chunks(todo, workers, batch) if workers > 1 else [todo[i:i + batch]
+                                                                      for i in range(0, len(todo), batch)]
+    if len(chunks) > 1 and workers > 1:
+        langs = tuple(sorted({a["language"] for a in todo}))
+        return _run_lanes(chunks, models_dir, langs, min(workers, len(chunks)))
+    threads = default_workers()  # one process: all its cores
+    for i, c in enumerate(chunks):
+        try:
+            results.append((c, nlp_parse(c, str(models_dir), threads)))
+        except Exception as exc:
+            results.append((c, exc))
+        progress.report_items("nlp", i + 1, len(chunks))
+    return results
 
 
 def _run_lanes(chunks: list[list[dict]], models_dir: Path, langs: tuple[str, ...],
@@ -365,13 +370,7 @@ def run_nlp(articles: list[dict], settings: Settings, run_id: str) -> NlpResult:
                 result.statuses[aid] = ("parsed", None)
 
     if todo:
-        batch = max(1, int(settings.nlp_batch_size))
-        if settings.dask_address is None and int(settings.workers) <= 1:
-            chunks = [todo[i:i + batch] for i in range(0, len(todo), batch)]
-        else:
-            chunks = guided_chunks(todo, max(1, int(settings.workers)), batch)
-        langs = tuple(sorted({a["language"] for a in todo}))
-        for chunk, out in _run_chunks(chunks, settings, models_dir, langs):
+        for chunk, out in _run_chunks(todo, settings, models_dir):
             if isinstance(out, BaseException):
                 if isinstance(out, ModelNotFoundError):
                     raise out

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from khabar import __version__, cli_actors, cli_eval, cli_models, cli_serve
-from khabar.cli_common import check_stage, open_warehouse
+from khabar.cli_common import check_stage, fail, open_warehouse
 from khabar.config import STAGES
 
 app = typer.Typer(
@@ -91,16 +91,14 @@ def run(
     try:
         discover_files(inputs)
     except InputNotFoundError as exc:
-        console.print(f"[red]error:[/] {exc}")
-        raise typer.Exit(2)
+        fail(str(exc))
     if STAGES.index(until) >= STAGES.index("nlp"):
         from tasks.nlp import ModelNotFoundError, require_models_dir, resolve_models_dir
 
         try:  # fail before any work, with the how-to, rather than deep inside the flow
             require_models_dir(resolve_models_dir(models_dir))
         except ModelNotFoundError as exc:
-            console.print(f"[red]error:[/] {exc}")
-            raise typer.Exit(2)
+            fail(str(exc))
     _quiet_prefect()
     if quiet:  # Prefect's own INFO lines too; warnings and errors still reach stderr
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from khabar.cli_common import check_stage
+from khabar.cli_common import check_stage, fail
 from khabar.config import STAGES
 
 console = Console(stderr=True)
@@ -34,13 +34,11 @@ def register(app: typer.Typer) -> None:
 
         check_stage(until)
         if not inbox.is_dir():
-            console.print(f"[red]error:[/] inbox {inbox} is not a directory")
-            raise typer.Exit(2)
+            fail(f"inbox {inbox} is not a directory")
         try:
             Cron(cron)
         except ValueError as exc:
-            console.print(f"[red]error:[/] {exc}")
-            raise typer.Exit(2)
+            fail(str(exc))
         os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
         os.environ.setdefault("DO_NOT_TRACK", "1")
         os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
