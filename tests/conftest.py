@@ -36,6 +36,16 @@ def stanza_dir() -> Path:
     assert (STANZA_DIR / "resources.json").exists(), f"Stanza models not found at {STANZA_DIR}"
     return STANZA_DIR
 
+
+@pytest.fixture(scope="session")
+def nlp(stanza_dir):
+    """The NLP stage on one text: nlp(article_id, text, published_at=None) -> (article, sentences, tokens, mentions)."""
+    from functools import partial
+
+    from tests.nlphelp import parse_article
+
+    return partial(parse_article, stanza_dir)
+
 # Prefect stops its ephemeral API server from an atexit hook, after pytest has closed the captured
 # streams; its last log line would then print a "Logging error" traceback that says nothing about the tests.
 logging.raiseExceptions = False

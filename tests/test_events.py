@@ -8,14 +8,12 @@ from __future__ import annotations
 import csv
 import re
 from datetime import datetime, timezone
-from functools import partial
 from pathlib import Path
 
 import pytest
 
 from tasks.cameo import lookup, load_cameo
 from tasks.events import LexiconError, extract_events, load_lexicon, read_lexicon_rows
-from tests.nlphelp import parse_article
 
 pytestmark = pytest.mark.slow
 
@@ -46,12 +44,6 @@ ALIASES = {
     "رائٹرز": "REU", "الجزیرہ": "JAZ", "شی جن پنگ": "XI", "لولا": "LULA", "عباس عراقچی": "ARAQ",
     "شہباز شریف": "SHARIF",
 }
-
-
-@pytest.fixture(scope="module")
-def nlp(stanza_dir):
-    """The NLP stage on one text: nlp(article_id, text) -> (article, sentences, tokens, mentions)."""
-    return partial(parse_article, stanza_dir)
 
 
 def gazetteer_mentions(text: str, article_id: str, sentences: list[dict]) -> list[dict]:

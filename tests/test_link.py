@@ -2,22 +2,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from functools import partial
 
 import pytest
 
 import schemas
 from tasks.link import link_article, load_dictionary, part_similarity, provisional_id
-from tests.nlphelp import parse_article
 
 PUTIN, KJU, KJI, KJD = "Q7747", "Q56226", "Q10990", "khabar:kim_jong_dae"
 ZELENSKY = "Q3874799"
-
-
-@pytest.fixture(scope="module")
-def nlp(stanza_dir):
-    """The NLP stage on one text: nlp(article_id, text) -> (article, sentences, tokens, mentions)."""
-    return partial(parse_article, stanza_dir)
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,6 @@
 """Role and affiliation relations on Urdu sentences written for these tests (real Stanza parse)."""
 from __future__ import annotations
 
-from functools import partial
 from pathlib import Path
 
 import pytest
@@ -9,7 +8,6 @@ import yaml
 
 from tasks.events import load_lexicon
 from tasks.relations import extract_relations
-from tests.nlphelp import parse_article
 
 pytestmark = pytest.mark.slow
 
@@ -25,12 +23,6 @@ ENTITIES = {
 }
 ALIASES = {"ترکی": "TUR", "فرانس": "FRA", "ایران": "IRN", "رجب طیب اردوان": "ERD", "ایمانوئل میکرون": "MAC",
            "جواد ظریف": "ZAR", "سلمیٰ رضا": "SAL", "لمز": "LUMS"}
-
-
-@pytest.fixture(scope="module")
-def nlp(stanza_dir):
-    """The NLP stage on one text: nlp(article_id, text) -> (article, sentences, tokens, mentions)."""
-    return partial(parse_article, stanza_dir)
 
 
 def relations(nlp, text: str) -> list[dict]:
