@@ -22,7 +22,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator
 
-import pyarrow.compute as pc
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
@@ -44,7 +43,6 @@ from tasks.nlp import (
     require_models_dir,
     resolve_models_dir,
 )
-from warehouse import read_snapshot
 
 log = logging.getLogger("khabar.nlp")
 
@@ -94,6 +92,10 @@ class NlpResult:
 # ------------------------------------------------------------------------------------------------ cache
 
 def _read_rows(warehouse: Path, table: str, article_ids: list[str]) -> list[dict]:
+    import pyarrow.compute as pc  # here, not at the top: spawned workers import this module and need neither
+
+    from warehouse import read_snapshot
+
     if not article_ids:
         return []
     data = read_snapshot(warehouse, table)
@@ -199,6 +201,12 @@ def guided_chunks(items: list[dict], lanes: int, max_items: int, min_items: int 
     return chunks
 
 
+def pool_chunks_wanted(workers_ready: int, text_left: int, text_held: int) -> int:
+    """How many chunks the ready pool workers should hold: one each, plus one queued each while the text not
+    yet handed out (``text_left``, characters) is more than the lanes hold (``text_held``)."""
+    return workers_ready * (2 if text_left > text_held else 1)
+
+
 def _params(chunk: list[dict], models_dir: Path, threads: int) -> dict:
     return {"articles": chunk, "models_dir": str(models_dir), "torch_threads": threads}
 
@@ -241,9 +249,11 @@ def _run_lanes(chunks: list[list[dict]], models_dir: Path, langs: tuple[str, ...
     This process is a lane because it can start parsing at once, while a spawned worker spends seconds
     importing torch/Stanza/Prefect and loading its models (measured: docs/nlp.md). A worker gets chunks only
     once its ``nlp-worker-ready`` task has run (after the pool initializer), so a small batch is parsed here
-    before any worker is up, and no chunk waits behind a worker that is still starting. A ready worker keeps
-    two chunks queued so it never waits for the next; a worker lane whose task fails (e.g. the process was
-    killed) takes no more chunks and this process parses the rest.
+    before any worker is up, and no chunk waits behind a worker that is still starting. A ready worker has
+    a second chunk queued (so it does not wait ~0.2 s for its next one) only while the text not yet handed
+    out is more than the lanes hold: at the end chunks go out one at a time, so no chunk sits queued behind
+    a busy worker while another lane is idle (a traced run lost 6 s that way). A worker lane whose task
+    fails (e.g. the process was killed) takes no more chunks and this process parses the rest.
     """
     import queue
     from collections import deque
@@ -252,25 +262,31 @@ def _run_lanes(chunks: list[list[dict]], models_dir: Path, langs: tuple[str, ...
 
     threads = max(1, default_workers() // lanes)
     todo = deque(range(len(chunks)))
+    size = [sum(len(a.get("text") or "") for a in c) for c in chunks]
     finished: queue.Queue = queue.Queue()
     outcome: dict[int, NlpOutput | BaseException] = {}
     here = ThreadPoolTaskRunner(max_workers=1)
     pool = ProcessPoolTaskRunner(max_workers=lanes - 1, initializer=init_worker,
                                  initargs=(str(models_dir), langs, threads))
+    held: dict[int, Any] = {}  # chunk -> runner, for chunks handed out and not back yet
+    workers_ready = 0
 
-    def launch(runner: Any) -> int:
-        if not todo:
-            return 0
+    def launch(runner: Any) -> None:
         i = todo.popleft()
+        held[i] = runner
         future = runner.submit(nlp_parse, _params(chunks[i], models_dir, threads))
         future.add_done_callback(lambda f, i=i, runner=runner: finished.put((i, runner, f)))
-        return 1
+
+    def feed_pool() -> None:
+        while todo and sum(1 for r in held.values() if r is pool) < pool_chunks_wanted(
+                workers_ready, sum(size[i] for i in todo), sum(size[i] for i in held)):
+            launch(pool)
 
     with _shared_api(), here, _shut_down_after(pool):
-        in_flight = launch(here)
+        launch(here)
         for _ in range(lanes - 1):  # each submit spawns one worker process; it runs after the initializer
             pool.submit(nlp_worker_ready, {}).add_done_callback(lambda f: finished.put((None, pool, f)))
-        while in_flight:  # this process's lane always has a chunk while the queue has one
+        while held:  # this process's lane always has a chunk while the queue has one
             i, runner, future = finished.get()
             if i is None:  # a worker is up (or failed to start: then it gets nothing)
                 ready = _result(future)
@@ -278,13 +294,17 @@ def _run_lanes(chunks: list[list[dict]], models_dir: Path, langs: tuple[str, ...
                     log.warning("an NLP worker process failed to start (%s: %s); parsing here instead",
                                 type(ready).__name__, ready)
                 else:
-                    in_flight += launch(pool) + launch(pool)
+                    workers_ready += 1
+                    feed_pool()
                 continue
-            in_flight -= 1
+            del held[i]
             outcome[i] = _result(future)
             progress.report_items("nlp", len(outcome), len(chunks))
-            if runner is here or not isinstance(outcome[i], BaseException):
-                in_flight += launch(runner)
+            if runner is pool and isinstance(outcome[i], BaseException):
+                workers_ready = max(0, workers_ready - 1)  # that worker is gone (or broken): it gets nothing more
+            if runner is here and todo:
+                launch(here)
+            feed_pool()
     return [(c, outcome[i]) for i, c in enumerate(chunks)]
 
 
@@ -354,6 +374,8 @@ def run_nlp(articles: list[dict], settings: Settings, run_id: str) -> NlpResult:
     # Parse cache: (content_hash, model_version) already parsed -> read the rows back.
     cached = NlpOutput()
     if todo:
+        from warehouse import read_snapshot
+
         parses = read_snapshot(settings.warehouse, "parses", columns=["content_hash", "model_version", "article_id"])
         known = {(h, v): a for h, v, a in zip(*(parses.column(c).to_pylist()
                                                 for c in ("content_hash", "model_version", "article_id")))}

@@ -296,3 +296,13 @@ def test_guided_chunks_keep_order_and_shrink_towards_the_end():
     assert all(len(c) <= 10 for c in guided_chunks(articles, lanes=1, max_items=10))  # the cap wins
     assert [len(c) for c in guided_chunks(articles[:3], lanes=4, max_items=1)] == [1, 1, 1]
     assert guided_chunks([], lanes=2, max_items=8) == []
+
+
+def test_pool_workers_get_a_queued_chunk_only_while_much_text_is_left():
+    from flows.nlp import pool_chunks_wanted
+
+    assert pool_chunks_wanted(0, 10_000, 100) == 0  # no worker ready yet: nothing for the pool
+    assert pool_chunks_wanted(1, 10_000, 2_000) == 2  # early: one parsing, one queued
+    assert pool_chunks_wanted(3, 10_000, 2_000) == 6
+    assert pool_chunks_wanted(1, 1_500, 2_000) == 1  # the end: handed out one at a time
+    assert pool_chunks_wanted(2, 0, 0) == 2
