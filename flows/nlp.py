@@ -175,17 +175,22 @@ def _shared_api() -> Iterator[None]:
         yield
 
 
+def _text_chars(article: dict) -> int:
+    """An article's share of the parse work: parse time follows text length, not article count."""
+    return max(1, len(article.get("text") or ""))
+
+
 def guided_chunks(items: list[dict], lanes: int, max_items: int, min_items: int = 4) -> list[list[dict]]:
     """Consecutive chunks that shrink as the work runs out, for ``lanes`` parsers pulling from one queue.
 
     Guided self-scheduling: each chunk takes about (text still to cut) / (2 * lanes) characters, so early
     chunks are large (fewer, fuller Stanza batches) and the last ones small (lanes finish together).
     Sizes stay between ``min_items`` and ``max_items`` articles (``max_items`` wins). Input order is kept;
-    deterministic. Parse time follows text length, not article count, hence characters.
+    deterministic.
     """
     max_items = max(1, max_items)
     min_items = max(1, min(min_items, max_items))
-    weights = [max(1, len(a.get("text") or "")) for a in items]
+    weights = [_text_chars(a) for a in items]
     remaining = sum(weights)
     chunks: list[list[dict]] = []
     i = 0
@@ -262,7 +267,7 @@ def _run_lanes(chunks: list[list[dict]], models_dir: Path, langs: tuple[str, ...
 
     threads = max(1, default_workers() // lanes)
     todo = deque(range(len(chunks)))
-    size = [sum(len(a.get("text") or "") for a in c) for c in chunks]
+    size = [sum(map(_text_chars, c)) for c in chunks]
     finished: queue.Queue = queue.Queue()
     outcome: dict[int, NlpOutput | BaseException] = {}
     here = ThreadPoolTaskRunner(max_workers=1)
