@@ -35,7 +35,8 @@ _ISO3 = re.compile(r"^[A-Z]{3}$")
 _CAMEO = re.compile(r"^([A-Z]{3})+$")
 # Seniority when a person holds several roles at once: the most senior decides the actor code.
 ROLE_RANK = ["head_of_state", "head_of_government", "secretary_general", "foreign_minister", "defence_minister",
-             "legislator"]
+             "interior_minister", "army_chief", "chief_justice", "minister", "chief_minister", "governor",
+             "opposition_leader", "legislator"]
 
 
 class ActorDataError(ValueError):
