@@ -125,7 +125,9 @@ TABLES: dict[str, pa.Schema] = {
             _f("confidence", pa.float64(), "Confidence of the span and link."),
             _f("model_label", pa.string(), "The NER model's own label (e.g. NEP), when NER found it."),
             _f("found_by", pa.string(), "ner | dictionary | ner+dictionary."),
-            _f("link_method", pa.string(), "dictionary | fuzzy | coreference | provisional | none."),
+            _f("link_method", pa.string(), "dictionary | fuzzy | coreference | provisional | agent | none."),
+            _f("actor_code", pa.string(), "CAMEO code of the linked actor as of the article's date (role then held; "
+                                          "a former office holder is COUNTRY+ELI); for unknown names, from context."),
         ],
         primary_key=["mention_id"],
         replace_key="article_id",
@@ -308,6 +310,12 @@ def _duck_type(typ: pa.DataType) -> str:
     if pa.types.is_list(typ):
         return _duck_type(typ.value_type) + "[]"
     return _DUCK_TYPES[typ]
+
+
+def add_missing_columns_sql(name: str, existing: set[str]) -> list[str]:
+    """ALTER TABLE statements adding the schema's nullable columns that an older warehouse lacks."""
+    return [f'ALTER TABLE {name} ADD COLUMN "{f.name}" {_duck_type(f.type)}'
+            for f in TABLES[name] if f.name not in existing and f.nullable]
 
 
 def ddl(name: str) -> str:

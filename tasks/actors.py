@@ -105,6 +105,7 @@ class ActorDictionary:
     country_by_iso3: dict[str, str]         # ISO alpha-3 -> country entity_id
     confusables: dict[str, Any]
     context: dict[str, Any]                 # khabar/lang/ur/name_context.yaml
+    frequent_words: frozenset[str] = frozenset()  # everyday words never fuzzy-linked (frequent_words.txt)
 
     def __len__(self) -> int:
         return len(self.actors)
@@ -311,7 +312,16 @@ def _build(files: tuple[Path, ...]) -> ActorDictionary:
         demonyms_need_context=demonym_map("needs_context"), country_by_iso3=country_by_iso3,
         confusables=_read_yaml(LANG_DIR / "ur" / "confusables.yaml") or {},
         context=_read_yaml(LANG_DIR / "ur" / "name_context.yaml") or {},
+        frequent_words=_read_word_list(LANG_DIR / "ur" / "frequent_words.txt"),
     )
+
+
+def _read_word_list(path: Path) -> frozenset[str]:
+    """One word a line, '#' comments; words in matching form (normalize_for_match)."""
+    if not path.exists():
+        return frozenset()
+    return frozenset(normalize_for_match(line) for line in path.read_text(encoding="utf-8").splitlines()
+                     if line.strip() and not line.startswith("#"))
 
 
 @lru_cache(maxsize=8)

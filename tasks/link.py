@@ -31,6 +31,7 @@ from tasks.actors import (  # re-exported: the flow imports the linking API from
     ActorDictionary, EntityLookup, dictionary_entity_rows, entity_lookup, entity_row, load_dictionary,
 )
 from tasks.ids import stable_id
+from tasks.joined import load_fused, split_token
 from tasks.normalize import normalize_for_match
 
 __all__ = ["LinkOutput", "link_article", "load_dictionary", "dictionary_entity_rows", "entity_lookup",
@@ -39,6 +40,8 @@ __all__ = ["LinkOutput", "link_article", "load_dictionary", "dictionary_entity_r
 PART_MIN = 0.8          # per-part similarity a fuzzy name part needs
 MIN_EDIT_LEN = 4        # parts shorter than this must be equal after folding: no room for an edit
 SINGLE_MIN = 0.9        # a one-part name needs a confusable-level match (پوٹن, امریکا), not just a close ratio
+FOLDED = 0.95           # part similarity of spellings equal up to confusable letters: as good as exact
+FUZZY_SINGLE_LEN = 5    # a one-word name matched only fuzzily needs at least this many letters
 MULTI_MEAN = 0.85       # mean part similarity a several-part name needs
 CONTEXT_WINDOW = 6      # tokens before a name searched for role words and countries
 TYPE_LABEL = {"PERSON": "PERSON", "ORGANIZATION": "ORGANIZATION", "COUNTRY": "LOCATION", "CITY": "LOCATION",
@@ -52,9 +55,16 @@ class LinkOutput:
     entities: list[dict]
 
 
-def provisional_id(name: str) -> str:
-    """Id of a provisional entity: derived from the normalised name, so every article agrees on it."""
-    return stable_id("prov:", normalize_for_match(name).casefold())
+def provisional_id(name: str, dictionary: ActorDictionary | None = None) -> str:
+    """Id of a provisional entity: derived from the name's key, so every article agrees on it.
+
+    The key drops honorifics (ڈاکٹر علامہ X = X), spaces (نوازشریف = نواز شریف) and confusable-letter differences
+    (پوٹن = پوتن), so one unknown person written several ways is one provisional entity."""
+    idx = _index(dictionary or load_dictionary())
+    parts = _key(name).split()
+    while len(parts) > 1 and parts[0] in idx.honorifics:
+        parts = parts[1:]
+    return stable_id("prov:", "".join(idx.folder.fold(p) for p in parts))
 
 
 # ------------------------------------------------------------------------------------------ name parts
@@ -127,6 +137,11 @@ class _Index:
         self.head_markers = {_key(w) for w in ctx.get("head_markers") or []}
         self.common_words = {_key(w) for w in ctx.get("common_words") or []}
         self.role_modifiers = {_key(w) for w in ctx.get("role_modifiers") or []}
+        self.qualifiers = {_key(w): kind for kind, words in (ctx.get("qualifiers") or {}).items() for w in words}
+        self.honorifics = {_key(w) for w in ctx.get("honorifics") or []}
+        self.frequent = d.frequent_words
+        self.fused = load_fused()
+        self.lookup = entity_lookup(d)
         self.patterns: list[_Pattern] = []
         seen: set[tuple] = set()
 
@@ -137,6 +152,8 @@ class _Index:
             seen.add((kind, parts, entity_id, role))
             common = all(p in self.common_words for p in parts)
             self.patterns.append(_Pattern(len(self.patterns), kind, parts, entity_id, role, common))
+            if len(parts) > 1:  # written joined (نوازشریف, وزیراعظم): the same name, matched exactly
+                add(kind, "".join(parts), entity_id, role)
 
         for actor in d.actors.values():
             for names in actor.aliases.values():
@@ -200,14 +217,20 @@ def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def _tokens(text: str, tokens: list[dict]) -> list[_Tok]:
+def _tokens(text: str, tokens: list[dict], fused: dict[str, tuple[str, ...]] | None = None) -> list[_Tok]:
+    """Word tokens with their matching keys; a joined token (کیخلاف) becomes its words, offsets kept inside it."""
     out = []
     for t in sorted(tokens, key=lambda r: (r["sentence_index"], r["token_index"])):
         if t.get("start_char") is None:
             continue
         s, e = _strip_span(text, t["start_char"], t["end_char"])
         key = _key(text[s:e]) if e > s else ""
-        out.append(_Tok(len(out), t["sentence_index"], s, e, key, t.get("upos") if e > s else "PUNCT"))
+        upos = t.get("upos") if e > s else "PUNCT"
+        pieces = split_token(key, fused or {}) if key else [(0, 0, "")]
+        same_len = len(key) == e - s  # offsets inside the key are offsets inside the text
+        for ps, pe, word in pieces:
+            a, b = (s + ps, s + pe) if same_len and len(pieces) > 1 else (s, e)
+            out.append(_Tok(len(out), t["sentence_index"], a, b, word, upos if len(pieces) == 1 else "ADP"))
     return out
 
 
@@ -220,6 +243,7 @@ class _Cand:
     pattern: _Pattern
     score: float
     exact: bool
+    strong: bool = True    # every part equal up to confusable letters; False: an edit-distance (fuzzy) match
 
 
 def _candidates(toks: list[_Tok], idx: _Index) -> list[_Cand]:
@@ -252,14 +276,14 @@ def _candidates(toks: list[_Tok], idx: _Index) -> list[_Cand]:
             for pid in idx.first_parts[idx.first_keys[ki]]:
                 got = _align(idx.patterns[pid], words, wi, idx.folder, idx.function_words)
                 if got is not None:
-                    end_w, score = got
+                    end_w, score, weakest = got
                     cands.append(_Cand(words[wi].i, words[end_w - 1].i + 1, idx.patterns[pid], score,
-                                       score >= 1.0))
+                                       score >= 1.0, weakest >= FOLDED))
     return cands
 
 
 def _align(p: _Pattern, words: list[_Tok], wi: int, folder: _Folder,
-           function_words: frozenset[str] | set[str] = frozenset()) -> tuple[int, float] | None:
+           function_words: frozenset[str] | set[str] = frozenset()) -> tuple[int, float, float] | None:
     """Align the pattern's parts, in order, with tokens from words[wi]; a part may span two tokens."""
     sims, j = [], wi
     for part in p.parts:
@@ -278,7 +302,7 @@ def _align(p: _Pattern, words: list[_Tok], wi: int, folder: _Folder,
     mean = sum(sims) / len(sims)
     if mean < (SINGLE_MIN if len(sims) == 1 else MULTI_MEAN):
         return None
-    return j, mean
+    return j, mean, min(sims)
 
 
 # ------------------------------------------------------------------------------------------------ context
@@ -296,6 +320,7 @@ def _article_date(article: dict) -> date | None:
 class _Context:
     role: str | None = None
     country: str | None = None   # ISO alpha-3
+    qualifier: str | None = None  # former | elect (name_context.yaml qualifiers)
 
 
 def _context_before(start: int, toks: list[_Tok], roles_at: dict[int, _Cand], places_at: dict[int, str],
@@ -305,6 +330,7 @@ def _context_before(start: int, toks: list[_Tok], roles_at: dict[int, _Cand], pl
     j = start - 1
     sent = toks[start].sent
     while j >= 0 and toks[j].sent == sent and toks[j].key in idx.role_modifiers:
+        ctx.qualifier = ctx.qualifier or idx.qualifiers.get(toks[j].key)
         j -= 1
     role = roles_at.get(j)
     if role is None:
@@ -318,8 +344,44 @@ def _context_before(start: int, toks: list[_Tok], roles_at: dict[int, _Cand], pl
             break
         if toks[j].key not in idx.role_modifiers and toks[j].key not in idx.head_markers:
             break
+        ctx.qualifier = ctx.qualifier or idx.qualifiers.get(toks[j].key)
         j -= 1
     return ctx
+
+
+def _fuzzy_allowed(c: _Cand, toks: list[_Tok], marked: set[int], named: set[int], idx: _Index) -> bool:
+    """An edit-distance match only where something marks a name, never on an everyday word or a short one.
+
+    ``marked``: tokens in an NER span, tagged PROPN or right after a role word; ``named``: the same without the
+    PROPN tag, which the small tagger gives to many ordinary words (اوران "and them" would become ایران). A
+    one-word name needs the stronger mark."""
+    span = toks[c.start:c.end]
+    keys = [t.key for t in span]
+    if len(c.pattern.parts) == 1:
+        word = "".join(keys)
+        return any(t.i in named for t in span) and word not in idx.frequent and \
+            not any(k in idx.frequent for k in keys) and len(word) >= FUZZY_SINGLE_LEN
+    if not any(t.i in marked for t in span):
+        return False
+    return not all(k in idx.frequent or k in idx.function_words for k in keys)
+
+
+def _mention_code(actor: Actor, ctx: _Context, when: date | None, idx: _Index) -> str | None:
+    """CAMEO code of a linked mention on the article's date: the office then held (role at date); a former or
+    not-yet-sworn-in office holder named as such is an elite (COUNTRY + ELI)."""
+    if actor.type == "PERSON" and ctx.qualifier in ("former", "elect") and actor.country:
+        return f"{actor.country}ELI"
+    return idx.lookup.code_at(actor.entity_id, when)
+
+
+def _context_code(ctx: _Context, d: ActorDictionary) -> str | None:
+    """Code of an unknown name from its context: "اسرائیلی وزیر دفاع X" -> ISRMIL; "سابق وزیر X" -> ISRELI."""
+    if not ctx.country:
+        return None
+    if ctx.qualifier in ("former", "elect"):
+        return f"{ctx.country}ELI"
+    rdef = d.roles.get(ctx.role or "")
+    return f"{ctx.country}{rdef.sector}" if rdef else ctx.country
 
 
 def _entity_score(eid: str, ctx: _Context, d: ActorDictionary, when: date | None, full_seen: set[str]) -> float:
@@ -353,7 +415,7 @@ def link_article(article: dict, sentences: list[dict], tokens: list[dict], ner_m
     text: str = article["text"]
     aid = article["article_id"]
     when = _article_date(article)
-    toks = _tokens(text, tokens)
+    toks = _tokens(text, tokens, idx.fused)
     cands = _candidates(toks, idx)
 
     # NER spans by token, to know where a name continues
@@ -387,11 +449,22 @@ def link_article(article: dict, sentences: list[dict], tokens: list[dict], ner_m
         same_ner = c.end - 1 in ner_tok and ner_tok.get(nxt) == ner_tok[c.end - 1]
         return toks[nxt].upos == "PROPN" or same_ner
 
+    # tokens something marks as a name: an NER span, a proper-noun tag, or right after a role word
+    named = set(ner_tok)
+    for r in roles_at.values():
+        j = r.end
+        while j < len(toks) and toks[j].key in idx.role_modifiers:
+            j += 1
+        named.update(range(j, min(j + 3, len(toks))))
+    marked = named | {t.i for t in toks if t.upos == "PROPN"}
+
     # score each (span, entity) candidate
     scored: list[tuple[_Cand, float, str]] = []  # candidate, total score, link method
     for c in cands:
         k = c.pattern.kind
         if k == "role":
+            continue
+        if not c.strong and not _fuzzy_allowed(c, toks, marked, named, idx):
             continue
         if k == "demonym_ctx" and c.end not in {r.start for r in roles_at.values()}:
             continue
@@ -424,6 +497,10 @@ def link_article(article: dict, sentences: list[dict], tokens: list[dict], ner_m
         by_span.setdefault((item[0].start, item[0].end), []).append(item)
     chosen: list[tuple[_Cand, float, str]] = []
     for span, items in by_span.items():
+        if any(it[0].exact for it in items):  # an exact alias always beats a fuzzy reading (کینیڈا is not کینیا)
+            items = [it for it in items if it[0].exact]
+        elif any(it[0].strong for it in items):
+            items = [it for it in items if it[0].strong]
         best_per_entity: dict[str, tuple[_Cand, float, str]] = {}
         for it in items:
             eid = it[0].pattern.entity_id
@@ -437,6 +514,10 @@ def link_article(article: dict, sentences: list[dict], tokens: list[dict], ner_m
             continue  # two actors fit equally well: leave it to NER / provisional rather than guess
         chosen.append(top)
     # non-overlapping spans: longer first, then better score
+    # a fuzzy reading never takes tokens from an exact match of another actor
+    exact_spans = [(it[0].start, it[0].end, it[0].pattern.entity_id) for it in chosen if it[0].exact]
+    chosen = [it for it in chosen if it[0].strong or not any(
+        s0 < it[0].end and it[0].start < e0 and eid != it[0].pattern.entity_id for s0, e0, eid in exact_spans)]
     chosen.sort(key=lambda it: (-(it[0].end - it[0].start), -it[1], it[0].start))
     taken: set[int] = set()
     final: list[tuple[_Cand, float, str]] = []
@@ -460,9 +541,11 @@ def link_article(article: dict, sentences: list[dict], tokens: list[dict], ner_m
         conf = {"dictionary": 0.95, "fuzzy": 0.85, "coreference": 0.85}[method] * min(1.0, c.score)
         if c.pattern.kind == "short" and method != "coreference":
             conf *= 0.9
+        ctx = _context_before(c.start, toks, roles_at, places_at, idx) if actor.type == "PERSON" else _Context()
         mentions.append(_mention(aid, toks[c.start].sent, s, e, text, label, actor.entity_id, round(conf, 3),
                                  ner.get("model_label") if ner else None,
-                                 "ner+dictionary" if ner else "dictionary", method))
+                                 "ner+dictionary" if ner else "dictionary", method,
+                                 _mention_code(actor, ctx, when, idx)))
         entities.setdefault(actor.entity_id, entity_row(dictionary, actor))
 
     # names after a role word that matched nothing: وزیر دفاع X Y نے
@@ -484,11 +567,12 @@ def link_article(article: dict, sentences: list[dict], tokens: list[dict], ner_m
         absorbed |= ner_ids
         ner = ner_mentions[min(ner_ids)] if ner_ids else None
         surface = text[s:e]
-        pid = provisional_id(surface)
+        pid = provisional_id(surface, dictionary)
+        code = _context_code(_context_before(s_i, toks, roles_at, places_at, idx), dictionary)
         mentions.append(_mention(aid, toks[s_i].sent, s, e, text, "PERSON", pid, 0.6,
                                  ner.get("model_label") if ner else None,
-                                 "ner+dictionary" if ner else "dictionary", "provisional"))
-        entities.setdefault(pid, _provisional_row(pid, surface, "PERSON"))
+                                 "ner+dictionary" if ner else "dictionary", "provisional", code))
+        entities.setdefault(pid, _provisional_row(pid, surface, "PERSON", code))
 
     for n, m in enumerate(ner_mentions):
         if n in absorbed:
@@ -499,7 +583,7 @@ def link_article(article: dict, sentences: list[dict], tokens: list[dict], ner_m
         keys = [_key(w) for w in surface.split()]
         namelike = [k for k in keys if k and k not in idx.function_words and k not in idx.common_words]
         if label in PROVISIONAL_LABELS and namelike:
-            pid = provisional_id(surface)
+            pid = provisional_id(surface, dictionary)
             mentions.append(_mention(aid, m.get("sentence_index"), m["start_char"], m["end_char"], text, label,
                                      pid, round(0.5 * (conf if conf is not None else 1.0), 3),
                                      m.get("model_label"), "ner", "provisional"))
@@ -512,15 +596,18 @@ def link_article(article: dict, sentences: list[dict], tokens: list[dict], ner_m
 
 
 def _mention(aid: str, sent: int | None, s: int, e: int, text: str, label: str | None, eid: str | None,
-             conf: float | None, model_label: str | None, found_by: str, method: str) -> dict:
+             conf: float | None, model_label: str | None, found_by: str, method: str,
+             actor_code: str | None = None) -> dict:
     return {"mention_id": stable_id("m", aid, s, e), "article_id": aid, "sentence_index": sent,
             "start_char": s, "end_char": e, "text": text[s:e], "ner_label": label, "entity_id": eid,
-            "confidence": conf, "model_label": model_label, "found_by": found_by, "link_method": method}
+            "confidence": conf, "model_label": model_label, "found_by": found_by, "link_method": method,
+            "actor_code": actor_code}
 
 
-def _provisional_row(pid: str, surface: str, label: str | None) -> dict:
+def _provisional_row(pid: str, surface: str, label: str | None, actor_code: str | None = None) -> dict:
     return {"entity_id": pid, "canonical_name": surface, "entity_type": label, "wikidata_id": None,
-            "country_code": None, "actor_code": None, "aliases": [surface], "is_provisional": True}
+            "country_code": actor_code[:3] if actor_code else None, "actor_code": actor_code,
+            "aliases": [surface], "is_provisional": True}
 
 
 def link_articles(items: Sequence[tuple[dict, list[dict], list[dict], list[dict]]],

@@ -62,6 +62,11 @@ def stage(warehouse: Path, run_id: str, table: str, rows: pa.Table | list[dict],
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     for name in schemas.TABLES:
         con.execute(schemas.ddl(name))
+        # a warehouse written by an older version gains the new (nullable) columns; nothing else changes
+        have = {r[0] for r in con.execute("SELECT column_name FROM information_schema.columns WHERE table_name = ?",
+                                          [name]).fetchall()}
+        for sql in schemas.add_missing_columns_sql(name, have):
+            con.execute(sql)
     for name, sql in view_sql():
         con.execute(f"CREATE OR REPLACE VIEW {name} AS\n{sql}")
 

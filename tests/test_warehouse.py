@@ -108,3 +108,18 @@ def test_atomic_parquet_write_leaves_no_temp_files(tmp_path: Path):
     path = load.write_parquet_atomic(table, tmp_path / "t" / "entities.parquet")
     assert [p.name for p in path.parent.iterdir()] == ["entities.parquet"]
     assert pq.read_table(path).num_rows == 1
+
+
+def test_an_older_warehouse_gains_new_nullable_columns(tmp_path):
+    """A warehouse written before a column existed (mentions.actor_code) is migrated in place, rows kept."""
+    import duckdb
+
+    from tasks.load import ensure_schema
+    db = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute(schemas.ddl("mentions").replace('"actor_code" VARCHAR,', ""))
+    con.execute("INSERT INTO mentions (mention_id, article_id, start_char, end_char, text) VALUES ('m1','a1',0,3,'abc')")
+    assert "actor_code" not in {r[0] for r in con.execute("DESCRIBE mentions").fetchall()}
+    ensure_schema(con)
+    assert con.execute("SELECT mention_id, actor_code FROM mentions").fetchall() == [("m1", None)]
+    con.close()

@@ -1,0 +1,48 @@
+"""Joined words: read a token that Urdu web text wrote without its spaces (کیخلاف, نوازشریف) as the words it is.
+
+The rules are data (khabar/lang/<lang>/joined_words.yaml). ``split_token`` returns the pieces of one token with
+their offsets inside the token, so callers keep the original text and offsets and only change what they match.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from tasks.normalize import normalize_for_match
+
+LANG_DIR = Path(__file__).resolve().parent.parent / "khabar" / "lang"
+
+
+class JoinedWordsError(ValueError):
+    """joined_words.yaml breaks its schema; the message names the entry."""
+
+
+@lru_cache(maxsize=8)
+def load_fused(lang: str = "ur", lang_dir: Path = LANG_DIR) -> dict[str, tuple[str, ...]]:
+    """surface (matching form) -> the words it stands for; validated (same letters count once spaces go)."""
+    path = lang_dir / lang / "joined_words.yaml"
+    if not path.exists():
+        return {}
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    out: dict[str, tuple[str, ...]] = {}
+    for surface, reads in (data.get("fused") or {}).items():
+        key, words = normalize_for_match(str(surface)), tuple(normalize_for_match(str(reads)).split())
+        if len(words) < 2 or len("".join(words)) != len(key):
+            raise JoinedWordsError(f"{path}: {surface!r} -> {reads!r}: needs two or more words with as many "
+                                   "letters as the joined form")
+        out[key] = words
+    return out
+
+
+def split_token(key: str, fused: dict[str, tuple[str, ...]]) -> list[tuple[int, int, str]]:
+    """Pieces of a token in matching form: (start, end, word) with offsets into ``key``; one piece if not fused."""
+    words = fused.get(key)
+    if not words:
+        return [(0, len(key), key)]
+    out, pos = [], 0
+    for w in words:
+        out.append((pos, pos + len(w), w))
+        pos += len(w)
+    return out
