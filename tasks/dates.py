@@ -1,9 +1,14 @@
 """Find and resolve Urdu date expressions: explicit dates, weekdays and relative phrases.
 
-Every expression is resolved against a reference date: the article's publication date, or, when the article has
-none, the latest fully explicit date in its text (``reference_date``). Precision says how much the text pinned down:
-day, week, month, year; events with no expression of their own get the reference date with precision ``article``.
-Language words live in khabar/lang/ur/dates.yaml.
+Every expression is resolved against a reference date (``reference``): the article's publication date, else the
+date in its dateline ("ممبئی ۔ یکم دسمبر (اے پی پی)", cut from the text by tasks.clean), else none. A date found in
+the body is never the reference: a body mostly dates background ("the 2013 agreement"), and reading today's
+"گزشتہ روز" against it put every event of an article a year back. With no reference, relative expressions,
+weekdays and dates without a year resolve to nothing (the event's date stays unknown) rather than to a guess.
+A dateline date without a year takes the year of a date in the body with the dateline's own month (and day, when
+the body gives one), e.g. the body repeats "یکم دسمبر 2014"; with no such date it gives no reference.
+Precision says how much the text pinned down: day, week, month, year; events with no expression of their own get
+the reference date with precision ``article``. Language words live in khabar/lang/ur/dates.yaml.
 """
 from __future__ import annotations
 
@@ -28,6 +33,7 @@ _B, _E = r"(?<![\w])", r"(?![\w])"  # word edges for Arabic script (\w covers Ur
 class DateWords:
     months: dict[str, int]
     weekdays: dict[str, int]
+    day_words: dict[str, int]  # "یکم" -> 1
     weekday_followers: tuple[str, ...]
     year_suffix: tuple[str, ...]
     relative: dict[str, tuple[str, int]]
@@ -68,12 +74,15 @@ def _load_words(path: Path) -> DateWords:
         raise ValueError(f"{path}: months must cover 1..12")
     if sorted(set(weekdays.values())) != list(range(7)):
         raise ValueError(f"{path}: weekdays must cover 0..6")
+    day_words = {w: int(n) for w, n in (data.get("day_words") or {}).items()}
+    if not all(1 <= n <= 31 for n in day_words.values()):
+        raise ValueError(f"{path}: day_words must map words to 1..31")
     relative = {}
     for phrase, spec in data["relative"].items():
         if spec["unit"] not in ("day", "week", "month", "year", "skip"):
             raise ValueError(f"{path}: bad unit for {phrase!r}: {spec['unit']}")
         relative[phrase] = (spec["unit"], int(spec["offset"]))
-    return DateWords(months, weekdays, tuple(data["weekday_followers"]), tuple(data["year_suffix"]), relative)
+    return DateWords(months, weekdays, day_words, tuple(data["weekday_followers"]), tuple(data["year_suffix"]), relative)
 
 
 def _alt(words) -> str:
@@ -85,12 +94,13 @@ def _patterns(words: DateWords) -> list[tuple[str, re.Pattern]]:
     m, wd, suf = _alt(words.months), _alt(words.weekdays), _alt(words.year_suffix)
     rel_year = _alt(p for p, (u, _) in words.relative.items() if u == "year")
     sep = r"[\s,،]*"
+    day = rf"{_NUM}{{1,2}}" + (f"|{_alt(words.day_words)}" if words.day_words else "")
     # Order matters: longer, more specific forms first; a span taken by one is not reused.
     return [
-        ("dmy", re.compile(rf"{_B}(?P<d>{_NUM}{{1,2}})\s*(?P<m>{m}){sep}(?P<y>{_NUM}{{4}})\s*(?:{suf})?{_E}")),
+        ("dmy", re.compile(rf"{_B}(?P<d>{day})\s*(?P<m>{m}){sep}(?P<y>{_NUM}{{4}})\s*(?:{suf})?{_E}")),
         ("ry_m", re.compile(rf"{_B}(?P<ry>{rel_year})\s+(?P<m>{m}){_E}")),
         ("my", re.compile(rf"{_B}(?P<m>{m}){sep}(?P<y>{_NUM}{{4}})\s*(?:{suf})?{_E}")),
-        ("dm", re.compile(rf"{_B}(?P<d>{_NUM}{{1,2}})\s*(?P<m>{m}){_E}")),
+        ("dm", re.compile(rf"{_B}(?P<d>{day})\s*(?P<m>{m}){_E}")),
         ("wd", re.compile(rf"{_B}(?P<w>{wd})\s+(?={_alt(words.weekday_followers)}{_E})")),
         ("rel", re.compile(rf"{_B}(?P<r>{_alt(words.relative)}){_E}")),
         ("m", re.compile(rf"{_B}(?P<m>{m})\s+(?=میں|کو|کے|سے|تک)")),
@@ -109,7 +119,10 @@ def find_dates(text: str, words: DateWords | None = None) -> list[DateExpr]:
             if any(s < te and ts < e for ts, te in taken):
                 continue
             g = mt.groupdict()
-            num = lambda k: int(g[k].translate(_DIGITS)) if g.get(k) else None  # noqa: E731
+            def num(k: str) -> int | None:
+                if not g.get(k):
+                    return None
+                return words.day_words[g[k]] if g[k] in words.day_words else int(g[k].translate(_DIGITS))
             expr = None
             if kind in ("dmy", "my", "dm", "m"):
                 day = num("d")
@@ -144,8 +157,9 @@ def resolve_date(expr: DateExpr, reference: date | None, after: bool = False) ->
     """The calendar date an expression refers to, read against ``reference`` (None when it cannot be known).
 
     Weekdays take the most recent such day on or before the reference (news reports the past); dates without a
-    year the most recent such date. ``after``: the reference is only a lower bound of the publication date (it is
-    the latest date written in the text), so a weekday is the first such day on or after it instead.
+    year the most recent such date. ``after``: the reference is only a lower bound of the publication date, so a
+    weekday is the first such day on or after it instead (``reference`` no longer makes such references; kept for
+    callers that have one).
     """
     if expr.kind == "explicit":
         if expr.year is not None and expr.month is not None and expr.day is not None:
@@ -204,24 +218,52 @@ def as_date(value: date | datetime | str | None) -> date | None:
         return None
 
 
+REFERENCE_SOURCES = ("published", "dateline")
+
+
 @dataclass(frozen=True)
 class Reference:
     date: date
-    from_text: bool  # True: latest date written in the article, not its publication date
+    from_text: bool = False  # kept for callers (``after`` in resolve_date); always False: see the module docstring
+    source: str = "published"  # one of REFERENCE_SOURCES
+
+
+def dateline_date(dateline: str | None, text: str = "", words: DateWords | None = None) -> date | None:
+    """The day a dateline was filed: "لاہور ۔ 13اکتوبر (اے پی پی)" -> 13 Oct of a year given by the dateline or
+    by the body (a date there with the dateline's month, and its day when the body gives one); None otherwise."""
+    if not dateline:
+        return None
+    words = words or load_date_words()
+    expr = next((e for e in find_dates(dateline, words) if e.kind == "explicit" and e.day and e.month), None)
+    if expr is None:
+        return None
+    year = expr.year
+    if year is None:  # only a body date that repeats the dateline's month (and day) can lend its year
+        years = [e.year for e in find_dates(text, words) if e.kind == "explicit" and e.year and e.month == expr.month
+                 and e.day in (None, expr.day)]
+        year = max(years) if years else None
+    if year is None:
+        return None
+    try:
+        return date(year, expr.month, expr.day)
+    except ValueError:
+        return None
 
 
 def reference(text: str, published_at: date | datetime | str | None,
-              words: DateWords | None = None) -> Reference | None:
-    """Publication date, else the latest fully explicit (day, month, year) date written in the text."""
+              words: DateWords | None = None, *, dateline: str | None = None) -> Reference | None:
+    """The date relative expressions are read against: publication date, else the dateline's date, else None.
+
+    ``text`` is only searched for the year of a yearless dateline date; a date in the body is never the reference.
+    """
     pub = as_date(published_at)
     if pub is not None:
-        return Reference(pub, False)
-    full = [resolve_date(e, None) for e in find_dates(text, words) if e.kind == "explicit"]
-    days = [r.date for r in full if r is not None and r.precision == "day"]
-    return Reference(max(days), True) if days else None
+        return Reference(pub, False, "published")
+    filed = dateline_date(dateline, text, words)
+    return Reference(filed, False, "dateline") if filed else None
 
 
 def reference_date(text: str, published_at: date | datetime | str | None,
-                   words: DateWords | None = None) -> date | None:
-    ref = reference(text, published_at, words)
+                   words: DateWords | None = None, *, dateline: str | None = None) -> date | None:
+    ref = reference(text, published_at, words, dateline=dateline)
     return ref.date if ref else None
