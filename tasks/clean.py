@@ -3,10 +3,13 @@
 Per line (paragraph): ``normalize_text``; drop page furniture (rules are data in
 khabar/lang/{common,<lang>}/furniture.yaml, see the schema in the common file); take a
 "source: https://…" line into ``source_url``. Then the headline (given, or the first line when it
-looks like one) goes first, and a dateline at the start of one of the first body paragraphs is CUT
+looks like one) goes first, and a dateline at the start of one of the first body paragraphs
+("واشنگٹن: …", "اسلام آباد ( اے پی پی ) …", "ممبئی ۔ یکم دسمبر (اے پی پی) …", "ماسکو۔ …") is CUT
 from the text into ``dateline``: it names the reporting desk, not where the event happened, and
-would otherwise be parsed as the subject of the first sentence (``raw_text`` still has it).
-The raw text is never modified.
+would otherwise be parsed as the subject of the first sentence (``raw_text`` still has it). Its date
+is the article's reference date when there is no publication date (tasks.dates.reference).
+The raw text is never modified. Dateline patterns are data and run in linear time (possessive
+quantifiers; see the furniture file).
 """
 from __future__ import annotations
 
@@ -53,6 +56,7 @@ class Furniture:
     rules: tuple[Rule, ...]
     source_line: re.Pattern[str] | None
     datelines: tuple[re.Pattern[str], ...]
+    loose_datelines: tuple[re.Pattern[str], ...]  # tried on the first body paragraph only
     dateline_max_paragraphs: int
     headline_max_chars: int
     headline_max_words: int
@@ -131,9 +135,31 @@ def validate_furniture(data: Any, name: str) -> None:
         d = data["dateline"]
         need(isinstance(d, dict) and isinstance(d.get("patterns"), list) and d["patterns"],
              "dateline.patterns must be a non-empty list")
+        extra = set(d) - {"max_paragraphs", "parts", "patterns", "loose_patterns", "examples", "non_examples"}
+        need(not extra, f"dateline: unknown keys {sorted(extra)}")
         need(isinstance(d.get("max_paragraphs", 3), int), "dateline.max_paragraphs must be an integer")
-        for j, p in enumerate(d["patterns"]):
-            need("(?P<dateline>" in p, f"dateline.patterns[{j}] needs a (?P<dateline>…) group")
+        parts = d.get("parts", {}) or {}
+        need(isinstance(parts, dict) and all(isinstance(v, str) and v for v in parts.values()),
+             "dateline.parts must be a mapping of name -> pattern")
+        need(not set(parts) & set(words), f"dateline.parts and words share names {sorted(set(parts) & set(words))}")
+        need(isinstance(d.get("loose_patterns", []), list), "dateline.loose_patterns must be a list")
+        for key in ("patterns", "loose_patterns"):
+            for j, p in enumerate(d.get(key, []) or []):
+                need(isinstance(p, str) and "(?P<dateline>" in p, f"dateline.{key}[{j}] needs a (?P<dateline>…) group")
+                _compile(_expand(_expand_parts(p, parts, words, name), words, f"{name} dateline.{key}[{j}]"),
+                         f"{name} dateline.{key}[{j}]")
+
+
+def _expand_parts(pattern: str, parts: dict[str, str], words: dict[str, list[str]], where: str) -> str:
+    """Replace {part} with the dateline sub-pattern of that name; a part may use earlier parts (in file order)."""
+    done: dict[str, str] = {}
+    for key, sub in parts.items():
+        for prev, val in done.items():
+            sub = sub.replace("{" + prev + "}", val)
+        done[key] = sub
+    for key, val in done.items():
+        pattern = pattern.replace("{" + key + "}", val)
+    return pattern
 
 
 @lru_cache(maxsize=None)
@@ -159,6 +185,7 @@ def load_furniture(language: str | None) -> Furniture:
     rules: list[Rule] = []
     labels: list[str] = []
     datelines: list[re.Pattern[str]] = []
+    loose: list[re.Pattern[str]] = []
     max_par = 0
     headline = parts[0].get("headline", {})
     for data in parts:
@@ -168,16 +195,15 @@ def load_furniture(language: str | None) -> Furniture:
                               bool(r.get("glued", False))))
         labels += data.get("source_labels", [])
         if d := data.get("dateline"):
-            place = _expand(d["place"], words, "dateline.place")
-            date = _expand(d["date"], words, "dateline.date")
-            for p in d["patterns"]:  # {place} and {date} are sub-patterns, not word lists
-                p = p.replace("{place}", place).replace("{date}", date)
-                datelines.append(_compile(_expand(p, words, "dateline"), "dateline"))
+            parts = d.get("parts", {}) or {}
+            for key, out in (("patterns", datelines), ("loose_patterns", loose)):
+                for p in d.get(key, []) or []:  # {part}s are sub-patterns, the rest word lists
+                    out.append(_compile(_expand(_expand_parts(p, parts, words, key), words, key), f"dateline.{key}"))
             max_par = max(max_par, int(d.get("max_paragraphs", 3)))
     source_line = None
     if labels:
         source_line = _compile(_alternation(labels) + r"\s*[:：\-–]\s*(?P<url>(?:https?://|www\.)\S+)", "source_labels")
-    return Furniture(tuple(rules), source_line, tuple(datelines), max_par,
+    return Furniture(tuple(rules), source_line, tuple(datelines), tuple(loose), max_par,
                      int(headline.get("max_chars", 160)), int(headline.get("max_words", 28)),
                      tuple(headline.get("sentence_end", [".", "۔"])))
 
@@ -203,9 +229,12 @@ def _is_headline(line: str, f: Furniture) -> bool:
             and not line.endswith(f.sentence_end))
 
 
-def split_dateline(paragraph: str, furniture: Furniture) -> tuple[str, str] | None:
-    """(dateline, rest) if the paragraph starts with a dateline, else None."""
-    for rx in furniture.datelines:
+def split_dateline(paragraph: str, furniture: Furniture, *, first: bool = True) -> tuple[str, str] | None:
+    """(dateline, rest) if the paragraph starts with a dateline, else None.
+
+    ``first``: the paragraph is the first of the body, where a bare "place:" / "place۔" counts too.
+    """
+    for rx in furniture.datelines + (furniture.loose_datelines if first else ()):
         m = rx.match(paragraph)
         if m and paragraph[m.end("dateline"):].strip():
             return m.group("dateline").strip(), paragraph[m.end("dateline"):].strip()
@@ -243,7 +272,7 @@ def clean_document(raw_text: str, *, language: str | None = "ur", title: str | N
 
     dateline: str | None = None
     for i, para in enumerate(paragraphs[: f.dateline_max_paragraphs]):
-        if split := split_dateline(para, f):
+        if split := split_dateline(para, f, first=i == 0):
             dateline, paragraphs[i] = split
             break
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import copy
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -63,12 +64,80 @@ def test_dateline_examples() -> None:
     (lambda d: d["rules"][0].update(pattern="{no_such_list}"), "unknown word list"),
     (lambda d: d["rules"].append(copy.deepcopy(d["rules"][0])), "duplicated"),
     (lambda d: d.update(colour="red"), "unknown keys"),
+    (lambda d: d["dateline"].update(colour="red"), "dateline: unknown keys"),
+    (lambda d: d["dateline"]["parts"].update(months="x"), "share names"),
+    (lambda d: d["dateline"]["loose_patterns"].append("{place}:"), "needs a"),
+    (lambda d: d["dateline"]["patterns"].append("(?P<dateline>{nope})"), "unknown word list"),
 ])
 def test_schema_rejects_broken_files(breakage, message: str) -> None:
     data = copy.deepcopy(load_raw("ur"))
     breakage(data)
     with pytest.raises(FurnitureSchemaError, match=message):
         validate_furniture(data, "ur/furniture.yaml")
+
+
+def test_dateline_months_cover_every_spelling_of_the_date_words() -> None:
+    dates = yaml.safe_load((Path(__file__).parent.parent / "khabar/lang/ur/dates.yaml").read_text(encoding="utf-8"))
+    spellings = {normalize_text(w) for ws in dates["months"].values() for w in ws}
+    assert spellings <= {normalize_text(w) for w in load_raw("ur")["words"]["months"]}
+
+
+# ---------------------------------------------------------------- datelines in documents (Urdu written for the tests)
+
+BODY = "امریکی وزیر خارجہ نے کہا ہے کہ مذاکرات جاری رہیں گے۔"
+
+
+@pytest.mark.parametrize("first_line, dateline", [
+    ("واشنگٹن: ", "واشنگٹن:"),
+    ("واشنگٹن (ویب ڈیسک) ", "واشنگٹن (ویب ڈیسک)"),
+    ("اسلام آباد ( اے پی پی ) ", "اسلام آباد ( اے پی پی )"),
+    ("ماسکو۔ ", "ماسکو۔"),
+    ("ممبئی ۔ یکم دسمبر (اے پی پی) ", "ممبئی ۔ یکم دسمبر (اے پی پی)"),
+    ("واشنگٹن ۔ 23 نومبر: ", "واشنگٹن ۔ 23 نومبر:"),
+    ("نئی دہلی ۔ ۱۴ اگست ۲۰۲۴ء (اے ایف پی)", "نئی دہلی ۔ ۱۴ اگست ۲۰۲۴ء (اے ایف پی)"),
+    ("تل ابیب/ بیروت (مانیٹرنگ ڈیسک) ", "تل ابیب/ بیروت (مانیٹرنگ ڈیسک)"),
+])
+def test_dateline_cut_from_the_text(first_line: str, dateline: str) -> None:
+    r = clean_document(first_line + BODY + "\nدوسرا پیراگراف یہاں ہے۔", title="مذاکرات جاری رہیں گے")
+    assert r.dateline == dateline
+    # articles.text is what NLP sees: the dateline is gone, the sentence starts at its subject
+    assert r.text == "مذاکرات جاری رہیں گے\n\n" + BODY + "\n\nدوسرا پیراگراف یہاں ہے۔"
+
+
+def test_dateline_after_a_headline_line_and_none_in_prose() -> None:
+    r = clean_document("مذاکرات جاری رہیں گے\nواشنگٹن: " + BODY)
+    assert (r.title, r.dateline) == ("مذاکرات جاری رہیں گے", "واشنگٹن:") and r.text.endswith("\n\n" + BODY)
+    for prose in ["انہوں نے کہا: مذاکرات جاری رہیں گے۔", "لاہور 5 مئی کو جلسہ ہوا جس میں ہزاروں لوگ شریک ہوئے۔",
+                  "پاکستان 14 اگست 1947 کو آزاد ہوا۔", "یہ بات درست ہے۔ حکومت نے فیصلہ کیا۔", BODY]:
+        r = clean_document(prose, title="سرخی")
+        assert r.dateline is None and r.text == "سرخی\n\n" + prose, prose
+
+
+def test_bare_place_form_only_in_the_first_body_paragraph() -> None:
+    # an interview's "ترجمان: …" further down is a speaker, not a dateline; bracketed credits still count there
+    text = BODY + "\nترجمان دفتر خارجہ: ہم تیار ہیں۔"
+    assert clean_document(text, title="سرخی").dateline is None
+    r = clean_document("پہلا جملہ یہاں ہے۔\nکراچی (سٹاف رپورٹر) " + BODY, title="سرخی")
+    assert r.dateline == "کراچی (سٹاف رپورٹر)" and r.text == "سرخی\n\nپہلا جملہ یہاں ہے۔\n\n" + BODY
+
+
+@pytest.mark.parametrize("paragraph", [
+    "ب" * 10_000 + " نے کہا کہ مذاکرات جاری رہیں گے۔",  # the issue: a 10,000-letter first word
+    "ب" * 10_000 + "۔ مذاکرات جاری رہیں گے۔",
+    "ب " * 5_000 + "ہے۔",
+    "لاہور (" + "ب" * 10_000,
+    "لاہور" + " " * 10_000 + "ب",
+    "لاہور ۔" + "۔ " * 5_000 + "ب ج",
+    "ب" + "/" * 10_000 + "ب",
+    "(" * 10_000,
+    "لاہور 5 مئی" + " ب" * 5_000,
+])
+def test_dateline_search_is_linear(paragraph: str) -> None:
+    furniture = load_furniture("ur")
+    t = time.perf_counter()
+    split_dateline(paragraph, furniture)
+    clean_document(paragraph, title="سرخی")
+    assert time.perf_counter() - t < 0.5  # was minutes: 80 letters took 36 s
 
 
 # ---------------------------------------------------------------- seeds
@@ -182,4 +251,19 @@ def test_counter_corpus_loses_no_prose(counter_dir: Path) -> None:
             datelines += 1
             assert not r.text.split("\n\n")[1].startswith(r.dateline)
     assert with_words >= 5  # real sentences with تبصرہ / پڑھ were in play and all survived
-    assert datelines >= 0.9 * len(records)
+    assert datelines >= 0.98 * len(records)
+
+
+def test_world_news_datelines(counter_dir: Path) -> None:
+    path = counter_dir.parent / "news_2024_world" / "articles.jsonl"
+    if not path.exists():
+        pytest.skip(f"{path} not found")
+    found = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        rec = json.loads(line)
+        r = clean_document(rec["text"], title=rec["title"])
+        if r.dateline:
+            found.append(r.dateline)
+            assert normalize_text(rec["text"]).startswith(r.dateline)  # a dateline opens the body, nothing else
+            assert len(r.dateline.split()) <= 4 and r.dateline.endswith((":", "۔", ")"))
+    assert len(found) >= 60  # "واشنگٹن: …" is this outlet's form (there were 0 before)
