@@ -147,7 +147,7 @@ def test_cli_unknown_lists_provisional_most_mentioned_first(tmp_path):
                 "('Q7747', 'Vladimir Putin', 'PERSON', 'Q7747', 'RUS', 'RUSGOV', [], false)")
     rows = [("m1", "a1", "prov:b"), ("m2", "a2", "prov:b"), ("m3", "a1", "prov:a"), ("m4", "a1", "Q7747")]
     for mid, aid, eid in rows:
-        con.execute("INSERT INTO mentions VALUES (?, ?, 0, 0, 1, 'x', 'PERSON', ?, 0.5, NULL, 'ner', 'provisional')",
+        con.execute("INSERT INTO mentions VALUES (?, ?, 0, 0, 1, 'x', 'PERSON', ?, 0.5, NULL, 'ner', 'provisional', NULL)",
                     [mid, aid, eid])
     con.close()
     result = CliRunner().invoke(_cli(), ["actors", "unknown", "--warehouse", str(tmp_path)])
