@@ -145,7 +145,8 @@ def validate_furniture(data: Any, name: str) -> None:
         need(isinstance(d.get("loose_patterns", []), list), "dateline.loose_patterns must be a list")
         for key in ("patterns", "loose_patterns"):
             for j, p in enumerate(d.get(key, []) or []):
-                need(isinstance(p, str) and "(?P<dateline>" in p, f"dateline.{key}[{j}] needs a (?P<dateline>…) group")
+                need(isinstance(p, str) and "(?P<dateline>" in p,
+                     f"dateline.{key}[{j}] needs a (?P<dateline>…) group")
                 _compile(_expand(_expand_parts(p, parts, words, name), words, f"{name} dateline.{key}[{j}]"),
                          f"{name} dateline.{key}[{j}]")
 

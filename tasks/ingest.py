@@ -3,6 +3,10 @@
 Nothing is silently dropped: every file or record either becomes a ``RawDocument`` or a ``Rejection``
 (reasons: ``REASONS``). ``RawDocument.raw_text`` is the decoded text as it was in the file; cleaning
 happens later (tasks.clean).
+
+A ``.txt`` file may open with a metadata header (``parse_txt_header``): ``key: value`` lines with the keys of
+``TXT_KEYS`` ended by a blank line, or the same lines between two ``---`` lines (front matter). The article text is
+then what follows it (``main_text``); ``raw_text`` keeps the whole file.
 """
 from __future__ import annotations
 
@@ -67,7 +71,7 @@ class RawDocument:
     published_at: datetime | None = None  # tz-aware UTC
     source_name: str | None = None
     language: str | None = None
-    main_text: str | None = None  # for HTML: main text extracted with trafilatura; None otherwise
+    main_text: str | None = None  # HTML: main text (trafilatura); .txt with a metadata header: the text after it
 
 
 @dataclass(frozen=True)
@@ -329,6 +333,85 @@ def _key(path: Path, rec: Any, position: int) -> str:
     return f"{path}#{rid or position}"
 
 
+# ---------------------------------------------------------------- .txt metadata header
+
+# Header keys (case-insensitive; "-" = "_") -> RawDocument field. The same names as in JSON records.
+TXT_KEYS = {"title": "title", "date": "published_at", "published_at": "published_at", "published": "published_at",
+            "url": "url", "source": "source_name", "language": "language", "id": "record_id"}
+_HEADER_LINE = re.compile(r"([A-Za-z][A-Za-z_\-]*)[ \t]*:[ \t]*(.*?)[ \t]*")
+_FRONT_MATTER = "---"
+
+
+@dataclass(frozen=True)
+class TxtHeader:
+    fields: dict[str, str]  # TXT_KEYS key -> value, as written (quotes around a value removed)
+    body: str  # the text after the header
+    ignored: tuple[str, ...] = ()  # front-matter keys that are not in TXT_KEYS
+
+
+def _header_pair(line: str) -> tuple[str, str] | None:
+    m = _HEADER_LINE.fullmatch(line)
+    if not m:
+        return None
+    value = m.group(2)
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+        value = value[1:-1].strip()
+    return m.group(1).lower().replace("-", "_"), value
+
+
+def parse_txt_header(text: str) -> TxtHeader | None:
+    """The metadata header at the top of a .txt file, or None when it has none (the whole file is text).
+
+    Two forms. (1) From the first line, ``key: value`` lines, every key one of ``TXT_KEYS``, ended by a blank
+    line: a file whose first line is "title: …" but whose block holds any other line has no header, so a text
+    that merely starts with "Date: …" stays whole. (2) Front matter: a first line ``---``, ``key: value`` lines,
+    a closing ``---``; other lines and keys not in ``TXT_KEYS`` are skipped there (keys reported in ``ignored``).
+    """
+    lines = text.splitlines(keepends=True)
+    if not lines:
+        return None
+    if lines[0].strip() == _FRONT_MATTER:
+        for end in range(1, len(lines)):
+            if lines[end].strip() == _FRONT_MATTER:
+                break
+        else:
+            return None
+        # fenced, so lenient: other lines (YAML lists, comments) and unknown keys are skipped
+        pairs = [p for line in lines[1:end] if (p := _header_pair(line.strip()))]
+        fields = {k: v for k, v in pairs if k in TXT_KEYS and v}
+        ignored = tuple(k for k, _ in pairs if k not in TXT_KEYS)
+        return TxtHeader(fields, "".join(lines[end + 1:]), ignored)
+    fields: dict[str, str] = {}
+    for n, line in enumerate(lines):
+        if not line.strip():
+            return TxtHeader(fields, "".join(lines[n + 1:])) if fields else None
+        pair = _header_pair(line.strip())
+        if pair is None or pair[0] not in TXT_KEYS:
+            return None
+        if pair[1]:
+            fields[pair[0]] = pair[1]
+    return None  # no blank line: a file of "key: value" lines only is text, not a header with no body
+
+
+def _txt_doc(path: Path, text: str, encoding: str) -> RawDocument:
+    header = parse_txt_header(text)
+    if header is None:
+        return RawDocument(source_path=str(path), raw_text=text, encoding=encoding)
+    if not header.body.strip():
+        raise _Reject("missing_text", "the file has a metadata header (" + ", ".join(header.fields)
+                      + ") but no text after it")
+    if header.ignored:
+        log.info("%s: front-matter keys ignored: %s (known: %s)", path, ", ".join(header.ignored),
+                 ", ".join(TXT_KEYS))
+    f = header.fields
+    values: dict[str, Any] = {field: f[key] for key, field in TXT_KEYS.items() if key in f and field != "published_at"}
+    # as in JSON records: published_at before date
+    values["published_at"] = parse_published(f.get("published_at") or f.get("published") or f.get("date"))
+    if "url" not in values and re.match(r"(?:https?://|www\.)\S+$", values.get("source_name", "")):
+        values["url"] = values.pop("source_name")  # "source: https://…" names the page, not the outlet
+    return RawDocument(source_path=str(path), raw_text=text, encoding=encoding, main_text=header.body, **values)
+
+
 # ---------------------------------------------------------------- HTML
 
 _DATE_META = ("article:published_time", "og:published_time", "datePublished", "date", "pubdate",
@@ -391,7 +474,7 @@ def _ingest_file(path: Path, max_bytes: int) -> list[RawDocument | Rejection]:
             return list(_records(path, data, text, encoding))
         if suffix in (".html", ".htm"):
             return [_html_doc(path, text, encoding)]
-        return [RawDocument(source_path=key, raw_text=text, encoding=encoding)]
+        return [_txt_doc(path, text, encoding)]
     except _Reject as r:
         return [Rejection(key, r.reason, r.detail, data)]
 

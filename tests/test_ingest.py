@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from tasks.ingest import REASONS, InputNotFoundError, RawDocument, Rejection, discover_files, ingest_paths
+from tasks.clean import clean_document
+from tasks.ingest import (REASONS, InputNotFoundError, RawDocument, Rejection, discover_files, ingest_paths,
+                          parse_txt_header)
 from tasks.normalize import normalize_text
 
 MAX = 1_000_000
@@ -185,6 +187,66 @@ def test_unsupported_and_unreadable_in_a_directory(tmp_path: Path, seeds_dir: Pa
     by_name = {Path(r.source_path).name: r for r in rej}
     assert by_name["scan.pdf"].reason == "unsupported_format" and ".pdf" in by_name["scan.pdf"].detail
     assert by_name["gone.txt"].reason == "unreadable" and by_name["gone.txt"].data is None
+
+
+# ---------------------------------------------------------------- .txt metadata header (Urdu written for the tests)
+
+TXT_BODY = "واشنگٹن: امریکی وزیر خارجہ نے گزشتہ روز کہا کہ مذاکرات جاری رہیں گے۔\nدوسرا پیراگراف یہاں ہے۔\n"
+
+
+def test_txt_header_block(tmp_path: Path) -> None:
+    head = ("title: مذاکرات جاری رہیں گے\nDate: 2024-11-14\nurl: https://example.pk/story/1\nsource: example.pk\n"
+            "language: ur\n\n")
+    (doc,), rej = one(tmp_path, "a.txt", (head + TXT_BODY).encode("utf-8"))
+    assert rej == []
+    assert doc.raw_text == head + TXT_BODY and doc.main_text == TXT_BODY  # raw text kept whole
+    assert doc.title == "مذاکرات جاری رہیں گے" and doc.url == "https://example.pk/story/1"
+    assert doc.source_name == "example.pk" and doc.language == "ur"
+    assert doc.published_at == datetime(2024, 11, 14, tzinfo=timezone.utc)
+    assert doc.source_path == str((tmp_path / "a.txt").resolve())
+    # what the pipeline cleans (main_text): no header line reaches articles.text; the dateline is cut
+    r = clean_document(doc.main_text, title=doc.title)
+    assert r.text.startswith("مذاکرات جاری رہیں گے\n\nامریکی وزیر خارجہ") and r.dateline == "واشنگٹن:"
+    assert "example.pk" not in r.text and "2024" not in r.text
+
+
+def test_txt_front_matter_with_bom_crlf_and_other_keys(tmp_path: Path) -> None:
+    text = ('---\r\ntitle: "سرخی یہاں ہے"\r\npublished_at: 2024-11-14T09:30:00+05:00\r\ntags:\r\n  - غزہ\r\n'
+            "author: کوئی\r\n---\r\n" + TXT_BODY.replace("\n", "\r\n"))
+    (doc,), rej = one(tmp_path, "b.txt", text.encode("utf-8-sig"))
+    assert rej == [] and doc.title == "سرخی یہاں ہے"
+    assert doc.published_at == datetime(2024, 11, 14, 4, 30, tzinfo=timezone.utc)
+    assert doc.main_text.startswith("واشنگٹن:") and doc.raw_text == text
+    assert parse_txt_header(text).ignored == ("tags", "author")
+
+
+def test_txt_header_date_and_published_at(tmp_path: Path) -> None:
+    (doc,), _ = one(tmp_path, "c.txt", ("date: 2020-01-01\npublished_at: 2024-11-14\n\n" + TXT_BODY).encode())
+    assert doc.published_at == datetime(2024, 11, 14, tzinfo=timezone.utc)  # as in JSON records
+    (doc,), _ = one(tmp_path, "d.txt", ("date: 14 نومبر\n\n" + TXT_BODY).encode())
+    assert doc.published_at is None and doc.main_text == TXT_BODY  # unparseable: warned and left out, like records
+    (doc,), _ = one(tmp_path, "e.txt", ("source: https://example.pk/x\n\n" + TXT_BODY).encode())
+    assert doc.url == "https://example.pk/x" and doc.source_name is None
+
+
+@pytest.mark.parametrize("text", [
+    TXT_BODY,
+    "title: سرخی\n" + TXT_BODY,  # no blank line ends the block: a "title:" line followed by prose
+    "title: سرخی\nواشنگٹن: امریکی وزیر خارجہ نے کہا۔\n\n" + TXT_BODY,  # a non-key line in the block
+    "Note: this is English text\n\n" + TXT_BODY,  # not a known key
+    "موضوع: سرخی\n\n" + TXT_BODY,
+    "\ntitle: سرخی\n\n" + TXT_BODY,  # the header must start on the first line
+    "---\ntitle: سرخی\n" + TXT_BODY,  # front matter never closed
+])
+def test_txt_without_header_is_all_text(tmp_path: Path, text: str) -> None:
+    assert parse_txt_header(text) is None
+    (doc,), rej = one(tmp_path, "f.txt", text.encode("utf-8"))
+    assert rej == [] and doc.raw_text == text and doc.main_text is None and doc.published_at is None
+
+
+def test_txt_header_without_text_is_quarantined(tmp_path: Path) -> None:
+    rej = only_rejection(one(tmp_path, "g.txt", "title: سرخی\ndate: 2024-11-14\n\n  \n".encode("utf-8")))
+    assert rej.reason == "missing_text" and "header" in rej.detail and rej.data
 
 
 # ---------------------------------------------------------------- records
