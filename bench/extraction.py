@@ -104,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         ents, pred_events = [], []
         if aid:
             ids = {m["entity_id"] for m in linked[aid].mentions if m.get("entity_id")}
+            ids |= {eid for eid in [link_mod.dateline_source(art, dictionary)] if eid}  # as khabar eval counts it
             ents = [{**entity_map[i], "wikidata_id": entity_map[i].get("wikidata_id")} for i in sorted(ids)
                     if (entity_map[i].get("entity_type") or "") in EVAL_ENTITY_TYPES]
             seen = {}

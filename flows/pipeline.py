@@ -205,6 +205,16 @@ def link_task(articles: list[dict], nlp_rows: dict[str, list[dict]]) -> tuple[li
     return mentions, list(entities.values())
 
 
+@task(name="dateline-sources", cache_policy=NO_CACHE)
+def dateline_sources_task(articles: list[dict]) -> dict[str, str]:
+    """article_id -> the organisation its dateline credits (news agency), for articles.source_entity_id."""
+    from tasks import link
+
+    dictionary = link.load_dictionary()
+    found = {a["article_id"]: link.dateline_source(a, dictionary) for a in articles}
+    return {aid: eid for aid, eid in found.items() if eid}
+
+
 @task(name="events", cache_policy=NO_CACHE)
 def events_task(articles: list[dict], nlp_rows: dict[str, list[dict]], mentions: list[dict],
                 entities: list[dict]) -> tuple[list[dict], list[dict]]:
@@ -288,6 +298,10 @@ def etl(inputs: list[str], settings: dict[str, Any] | None = None, until: str = 
         tables["signatures"] = dedup_task(articles, cfg)
         lap("dedup", duplicates=sum(1 for a in articles if a.get("duplicate_of")))
     canonical = [a for a in articles if not a.get("duplicate_of")]
+    if last >= _stage_index("link"):
+        credited = dateline_sources_task(articles)
+        for art in articles:
+            art["source_entity_id"] = credited.get(art["article_id"])
     if last >= _stage_index("nlp") and canonical:
         from flows.nlp import run_nlp
 

@@ -41,6 +41,7 @@ TABLES: dict[str, pa.Schema] = {
             _f("language", pa.string(), "ISO 639-1 code, stated by the record or detected."),
             _f("published_at", TS, "Publication time when known."),
             _f("dateline", pa.string(), "Dateline such as 'ماسکو: (ویب ڈیسک )'."),
+            _f("source_entity_id", pa.string(), "News agency or outlet the dateline credits ('(اے پی پی)'), linked."),
             _f("content_hash", pa.string(), "sha256 of the matching-normalised text; equal hash = exact duplicate.", False),
             _f("duplicate_of", pa.string(), "article_id of the first-seen canonical article, if a duplicate."),
             _f("duplicate_score", pa.float64(), "Estimated Jaccard similarity to duplicate_of (1.0 = exact)."),
@@ -157,6 +158,9 @@ TABLES: dict[str, pa.Schema] = {
             _f("actor1_entity_id", pa.string(), "Agent."),
             _f("actor1_code", pa.string(), "Agent CAMEO actor code."),
             _f("actor1_country_code", pa.string(), "Agent country (ISO alpha-3)."),
+            _f("actor1_method", pa.string(), "How Actor1 was found: agent_marker | title | nominative | possessor | "
+               "between | headline | relative | speaker (first person in X's report) | pronoun | zero_subject "
+               "(resolved to the most recent subject, confidence lowered)."),
             _f("actor2_entity_id", pa.string(), "Patient / recipient."),
             _f("actor2_code", pa.string(), "Patient CAMEO actor code."),
             _f("actor2_country_code", pa.string(), "Patient country (ISO alpha-3)."),
@@ -169,8 +173,10 @@ TABLES: dict[str, pa.Schema] = {
             _f("start_char", pa.int32(), "Trigger start in articles.text."),
             _f("end_char", pa.int32(), "Trigger end (exclusive)."),
             _f("is_negated", pa.bool_(), "The text says it did not happen."),
-            _f("modality", pa.string(), "asserted | intent | future | possible."),
-            _f("source_entity_id", pa.string(), "Reporting source ('according to KCNA')."),
+            _f("modality", pa.string(), "asserted | future (کرے گا) | intended (promised: کرنے کا عہد) | possible "
+               "(کر سکتا، ممکنہ) | conditional (اگر … تو) | alleged (مبینہ; the content of an accusation or claim). "
+               "Default views count asserted, non-negated events only."),
+            _f("source_entity_id", pa.string(), "Who reports it: 'according to X', X's statement, X's accusation."),
             _f("event_key", pa.string(), "Same actors, code and date across articles share this key; "
                "an undated event's key also includes its article_id."),
             _f("confidence", pa.float64(), "Extraction confidence."),

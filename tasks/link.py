@@ -34,7 +34,7 @@ from tasks.ids import stable_id
 from tasks.joined import load_fused, split_token
 from tasks.normalize import normalize_for_match
 
-__all__ = ["LinkOutput", "link_article", "load_dictionary", "dictionary_entity_rows", "entity_lookup",
+__all__ = ["LinkOutput", "link_article", "dateline_source", "load_dictionary", "dictionary_entity_rows", "entity_lookup",
            "EntityLookup", "provisional_id", "part_similarity"]
 
 PART_MIN = 0.8          # per-part similarity a fuzzy name part needs
@@ -246,7 +246,8 @@ class _Cand:
     strong: bool = True    # every part equal up to confusable letters; False: an edit-distance (fuzzy) match
 
 
-def _candidates(toks: list[_Tok], idx: _Index) -> list[_Cand]:
+def _candidates(toks: list[_Tok], idx: _Index, fuzzy_starts: set[int] | frozenset[int] = frozenset()) -> list[_Cand]:
+    """Exact and confusable-equal alias matches anywhere; edit-distance ones only from ``fuzzy_starts`` tokens."""
     cands: list[_Cand] = []
     # sentences are matched separately: a name never crosses a sentence boundary
     sentences: dict[int, list[_Tok]] = {}
@@ -268,12 +269,19 @@ def _candidates(toks: list[_Tok], idx: _Index) -> list[_Cand]:
                 continue
             for pid in pids:
                 cands.append(_Cand(first.i, last.i + 1, idx.patterns[pid], 1.0, True))
-        # fuzzy: every token against every alias first part, vectorised
+        # spellings equal up to confusable letters (پوٹن/پوتن): any token, by a lookup of its folded form
         folded = [idx.folder.fold(t.key) for t in words]
-        scores = process.cdist(folded, idx.first_keys, scorer=fuzz.ratio, score_cutoff=PART_MIN * 100 - 15,
-                               workers=1)
-        for wi, ki in zip(*np.nonzero(scores)):
-            for pid in idx.first_parts[idx.first_keys[ki]]:
+        starts: list[tuple[int, str]] = [(wi, f) for wi, f in enumerate(folded) if f in idx.first_parts]
+        # edit-distance spellings: only tokens something marks as a name (the only ones allowed to link fuzzily
+        # later), and never an everyday word; vectorised against every alias's first part
+        fuzzy_wi = [wi for wi, t in enumerate(words) if t.i in fuzzy_starts and t.key not in idx.frequent]
+        if fuzzy_wi:
+            scores = process.cdist([folded[wi] for wi in fuzzy_wi], idx.first_keys, scorer=fuzz.ratio,
+                                   score_cutoff=PART_MIN * 100 - 15, workers=1)
+            starts += [(fuzzy_wi[r], idx.first_keys[k]) for r, k in zip(*np.nonzero(scores))
+                       if idx.first_keys[k] != folded[fuzzy_wi[r]]]
+        for wi, first in starts:
+            for pid in idx.first_parts[first]:
                 got = _align(idx.patterns[pid], words, wi, idx.folder, idx.function_words)
                 if got is not None:
                     end_w, score, weakest = got
@@ -416,7 +424,6 @@ def link_article(article: dict, sentences: list[dict], tokens: list[dict], ner_m
     aid = article["article_id"]
     when = _article_date(article)
     toks = _tokens(text, tokens, idx.fused)
-    cands = _candidates(toks, idx)
 
     # NER spans by token, to know where a name continues
     ner_tok: dict[int, int] = {}
@@ -424,6 +431,7 @@ def link_article(article: dict, sentences: list[dict], tokens: list[dict], ner_m
         for t in toks:
             if t.start < m["end_char"] and m["start_char"] < t.end:
                 ner_tok[t.i] = n
+    cands = _candidates(toks, idx, set(ner_tok) | {t.i for t in toks if t.upos == "PROPN"})
 
     roles_at = {c.end - 1: c for c in cands if c.pattern.kind == "role"}
     places_at: dict[int, str] = {}
@@ -608,6 +616,23 @@ def _provisional_row(pid: str, surface: str, label: str | None, actor_code: str 
     return {"entity_id": pid, "canonical_name": surface, "entity_type": label, "wikidata_id": None,
             "country_code": actor_code[:3] if actor_code else None, "actor_code": actor_code,
             "aliases": [surface], "is_provisional": True}
+
+
+def dateline_source(article: dict, dictionary: ActorDictionary) -> str | None:
+    """The organisation a dateline credits ("کابل ۔ 10 اگست (اے پی پی)" -> Associated Press of Pakistan), or None.
+
+    The dateline is cut from the article text, so this is not a mention; it is the article's credited source
+    (articles.source_entity_id). Exact alias matches only: a dateline is short and formulaic."""
+    idx = _index(dictionary)
+    words = [_key(w.strip("()[]{}:؛،۔-–—.,")) for w in (article.get("dateline") or "").split()]
+    joined = " " + " ".join(w for w in words if w) + " "
+    found = []
+    for end_pos, (length, pids) in idx.automaton.iter(joined):
+        for pid in pids:
+            p = idx.patterns[pid]
+            if p.kind == "alias" and dictionary.actors[p.entity_id].type == "ORGANIZATION":
+                found.append((length, end_pos, p.entity_id))
+    return max(found)[2] if found else None
 
 
 def link_articles(items: Sequence[tuple[dict, list[dict], list[dict], list[dict]]],

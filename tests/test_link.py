@@ -234,3 +234,14 @@ def test_provisional_key_ignores_honorifics_spaces_and_confusables(d):
     assert provisional_id("ڈاکٹر علامہ زید بکر", d) == provisional_id("زید بکر", d)
     assert provisional_id("زیدبکر", d) == provisional_id("زید بکر", d)
     assert provisional_id("زید بکر", d) != provisional_id("زید عمر", d)
+
+
+def test_dateline_credit_links_to_the_agency_as_the_articles_source(tmp_path):
+    from tasks.link import dateline_source
+    (tmp_path / "agency.yaml").write_text(
+        "- {entity_id: 'khabar:test_agency', name: Test News Agency, type: ORGANIZATION, country: PAK,\n"
+        "   actor_code: PAKMED, aliases: {en: [TNA], ur: [ٹی این اے]}}\n", encoding="utf-8")
+    d = load_dictionary([tmp_path / "agency.yaml"])
+    assert dateline_source({"dateline": "کابل ۔ 10 اگست (ٹی این اے)"}, d) == "khabar:test_agency"
+    assert dateline_source({"dateline": "ماسکو: (ویب ڈیسک )"}, d) is None
+    assert dateline_source({"dateline": None}, d) is None
