@@ -181,3 +181,8 @@ def test_date_words_are_validated(tmp_path: Path):
     bad.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     with pytest.raises(ValueError, match="months"):
         load_date_words(path=bad)
+    data["months"][12] = ["دسمبر"]
+    data["day_words"] = {"یکم": 40}
+    bad.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ValueError, match="day_words"):
+        load_date_words(path=bad)
