@@ -1,0 +1,567 @@
+"""Generic actors ("agents"): unnamed groups coded as country + CAMEO sector (افغان پولیس -> AFGCOP).
+
+GDELT/CAMEO codes "Afghan police", "the Chinese army", "Iraqi militants" by the group's country and sector. The
+Urdu nouns and their sectors are data (khabar/lang/ur/agents.yaml, schema at its top, validated here); this
+module finds them in an article's tokens and gives each one a country:
+
+1. a country word right before it (modifiers such as اعلیٰ, قابض, ایک may sit between): a demonym (افغان پولیس,
+   عراقی عسکریت پسندوں; adjectives are also derived from every country name), a country adjective valid only
+   here (پاک فوج), a country or city name (کابل پولیس), or an already linked COUNTRY/CITY mention;
+2. a genitive before it whose possessor is such a place (عراق کی فوج, اسرائیل کے حکام);
+3. for government nouns, a linked person right before it (مودی سرکار, ٹرمپ انتظامیہ): that person's country;
+4. a coordinated agent before it lends its country (امریکی شہریوں اور فوجی دستوں), as does a demonym on the first
+   conjunct (افغان اداروں اور اعلیٰ حکام);
+5. for nouns marked country_after, a place right after it (حکومت پاکستان);
+6. the country the sentence is about: the nearest "X میں" (in X) before it, else the nearest place named before
+   it in the sentence (unless the noun needs an explicit country, as ترجمان does);
+7. the country of the article's dateline ("کابل ۔ 10 اگست"): the reporting desk, the weakest evidence;
+8. else nothing: an agent without a country is skipped.
+
+It is skipped too when a blocker precedes it (عالمی عدالت, سابق فوجی), when its possessor or the word before it
+is a name of something else (حماس کے جنگجو, طالبان جنگجو) or a pronoun (ان کی حکومت), when an ambiguous form is
+used as an adjective (فوجی اڈے), when a title-like noun heads a name (ترجمان میتھیو ملر), and when its span
+overlaps a mention the linker already made. Agents become mentions (found_by / link_method "agent") of entities
+"agent:<CODE>" of type AGENT, which the entity score ignores and events code by their actor_code.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+import bisect
+import re
+import unicodedata
+
+import yaml
+
+from tasks.actors import ActorDictionary, load_dictionary
+from tasks.ids import stable_id
+from tasks.normalize import normalize_for_match
+
+__all__ = ["AgentDataError", "AgentLexicon", "AgentConcept", "load_agents", "validate_agents", "find_agents",
+           "agent_entity_id", "AGENTS_PATH"]
+
+AGENTS_PATH = Path(__file__).resolve().parent.parent / "khabar" / "lang" / "ur" / "agents.yaml"
+MAX_PLACE_WORDS = 4
+CONF = {"before": 0.8, "genitive": 0.8, "after": 0.8, "leader": 0.75, "coordinated": 0.75,   # country named with the noun
+        "locative": 0.65, "sentence": 0.6,                                   # country the sentence is about
+        "dateline": 0.55}                                                     # country of the reporting desk
+EXPLICIT = ("before", "genitive", "after", "leader")
+AMBIGUOUS_FACTOR = 0.9   # a form that is also an adjective
+_SECTOR = re.compile(r"^[A-Z]{3}$")
+_ISO3 = re.compile(r"^[A-Z]{3}$")
+TOP_KEYS = {"schema_version", "sectors", "genitive", "coordinators", "locatives", "modifiers", "blockers", "possessors_unknown", "noun_cues",
+            "country_words", "demonyms", "derived_demonyms", "places", "agents"}
+AGENT_KEYS = {"concept", "phoenix", "sector", "forms", "ambiguous", "title", "explicit_country", "country_after",
+              "leader_before", "examples"}
+EXAMPLE_KEYS = {"text", "country", "code"}
+_PLACE_TYPES = {"COUNTRY", "CITY"}
+
+
+class AgentDataError(ValueError):
+    """agents.yaml breaks its schema."""
+
+
+@dataclass(frozen=True)
+class AgentConcept:
+    concept: str
+    sector: str
+    forms: tuple[str, ...]                     # as written in the file
+    ambiguous: frozenset[tuple[str, ...]]      # matching forms (token keys) that need a noun cue after them
+    title: bool = False
+    explicit_country: bool = False
+    country_after: bool = False
+    leader_before: bool = False
+    phoenix: tuple[str, ...] = ()
+    examples: tuple[dict, ...] = ()
+
+
+@dataclass
+class AgentLexicon:
+    sectors: dict[str, str]
+    concepts: list[AgentConcept]
+    forms: dict[tuple[str, ...], AgentConcept]   # token keys of a form -> its concept
+    max_form_words: int
+    first_words: frozenset[str]                   # first token key of every form
+    genitive: frozenset[str]
+    coordinators: frozenset[str]
+    locatives: frozenset[str]
+    modifiers: frozenset[str]
+    blockers: frozenset[tuple[str, ...]]
+    possessors_unknown: frozenset[str]
+    noun_cues: frozenset[tuple[str, ...]]
+    country_words: dict[tuple[str, ...], str]    # token keys -> ISO3
+    demonyms: dict[tuple[str, ...], str]
+    derived_demonyms: tuple[tuple[str, str], ...]
+    places: dict[tuple[str, ...], str]
+    _place_index: dict[int, dict[tuple[str, ...], str]] = field(default_factory=dict, repr=False)
+
+
+def _k(word: str) -> str:
+    return normalize_for_match(word).casefold()
+
+
+def _keys(phrase: str) -> tuple[str, ...]:
+    return tuple(_k(phrase).split())
+
+
+# ------------------------------------------------------------------------------------------------ loading
+
+def _str_list(value: Any, where: str) -> list[str]:
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) and v.strip() for v in value):
+        raise AgentDataError(f"{where}: must be a non-empty list of words")
+    return value
+
+
+def _iso_map(value: Any, where: str) -> dict[tuple[str, ...], str]:
+    if not isinstance(value, dict):
+        raise AgentDataError(f"{where}: must map ISO alpha-3 codes to lists of words")
+    out: dict[tuple[str, ...], str] = {}
+    for iso, words in value.items():
+        if not isinstance(iso, str) or not _ISO3.match(iso):
+            raise AgentDataError(f"{where}: {iso!r} is no ISO alpha-3 code")
+        for w in _str_list(words, f"{where}.{iso}"):
+            key = _keys(w)
+            if key in out and out[key] != iso:
+                raise AgentDataError(f"{where}: {w!r} given for both {out[key]} and {iso}")
+            out[key] = iso
+    return out
+
+
+def validate_agents(data: Any, where: str = "agents.yaml") -> AgentLexicon:
+    """Check the file against its schema and build the lexicon (raises AgentDataError)."""
+    if not isinstance(data, dict):
+        raise AgentDataError(f"{where}: top level must be a mapping")
+    unknown = set(data) - TOP_KEYS
+    missing = TOP_KEYS - set(data)
+    if unknown or missing:
+        raise AgentDataError(f"{where}: unknown keys {sorted(unknown)}, missing keys {sorted(missing)}")
+    if data["schema_version"] != 1:
+        raise AgentDataError(f"{where}: schema_version must be 1")
+    sectors = data["sectors"]
+    if not isinstance(sectors, dict) or not sectors or not all(
+            isinstance(k, str) and _SECTOR.match(k) and isinstance(v, str) and v for k, v in sectors.items()):
+        raise AgentDataError(f"{where}: sectors must map three-letter CAMEO codes to English words")
+    rules = data["derived_demonyms"]
+    if not isinstance(rules, list) or not all(
+            isinstance(r, dict) and set(r) == {"ending", "replace"} and isinstance(r["ending"], str)
+            and isinstance(r["replace"], str) for r in rules):
+        raise AgentDataError(f"{where}: derived_demonyms must be a list of {{ending, replace}}")
+    concepts: list[AgentConcept] = []
+    forms: dict[tuple[str, ...], AgentConcept] = {}
+    seen_concepts: set[str] = set()
+    if not isinstance(data["agents"], list) or not data["agents"]:
+        raise AgentDataError(f"{where}: agents must be a non-empty list")
+    for n, a in enumerate(data["agents"]):
+        w = f"{where}: agents[{n}]"
+        if not isinstance(a, dict):
+            raise AgentDataError(f"{w}: must be a mapping")
+        if set(a) - AGENT_KEYS or not {"concept", "phoenix", "sector", "forms", "examples"} <= set(a):
+            raise AgentDataError(f"{w}: keys must be {sorted(AGENT_KEYS)} (concept, phoenix, sector, forms and "
+                                 f"examples required), got {sorted(a)}")
+        concept = a["concept"]
+        if not isinstance(concept, str) or not concept or concept in seen_concepts:
+            raise AgentDataError(f"{w}: concept must be a unique non-empty string")
+        seen_concepts.add(concept)
+        w = f"{where}: agent {concept!r}"
+        if a["sector"] not in sectors:
+            raise AgentDataError(f"{w}: sector {a['sector']!r} is not in sectors")
+        phoenix = _str_list(a["phoenix"], f"{w}.phoenix")
+        if not all(re.match(r"^[A-Z0-9_!'.-]+$", p) for p in phoenix):
+            raise AgentDataError(f"{w}: phoenix nouns are written as in Phoenix.agents.txt (CAPITALS_WITH_UNDERSCORES)")
+        form_list = _str_list(a["forms"], f"{w}.forms")
+        amb = a.get("ambiguous", [])
+        if amb:
+            _str_list(amb, f"{w}.ambiguous")
+        if not set(amb) <= set(form_list):
+            raise AgentDataError(f"{w}: ambiguous forms {sorted(set(amb) - set(form_list))} are not in forms")
+        for flag in ("title", "explicit_country", "country_after", "leader_before"):
+            if not isinstance(a.get(flag, False), bool):
+                raise AgentDataError(f"{w}: {flag} must be true or false")
+        examples = a["examples"]
+        if not isinstance(examples, list) or not examples:
+            raise AgentDataError(f"{w}: at least one example is needed")
+        for ex in examples:
+            if not isinstance(ex, dict) or set(ex) != EXAMPLE_KEYS or not isinstance(ex["text"], str) or \
+                    not isinstance(ex["country"], str) or not _ISO3.match(ex["country"]) or \
+                    not (ex["code"] is None or (isinstance(ex["code"], str) and re.match(r"^[A-Z]{6}$", ex["code"]))):
+                raise AgentDataError(f"{w}: example must be {{text, country (ISO3), code (six capitals or null)}}: {ex}")
+            if ex["code"] is not None and ex["code"][3:] != a["sector"]:
+                raise AgentDataError(f"{w}: example code {ex['code']} does not end in the sector {a['sector']}")
+        c = AgentConcept(concept=concept, sector=a["sector"], forms=tuple(form_list),
+                         ambiguous=frozenset(_keys(f) for f in amb), title=a.get("title", False),
+                         explicit_country=a.get("explicit_country", False),
+                         country_after=a.get("country_after", False),
+                         leader_before=a.get("leader_before", False), phoenix=tuple(phoenix),
+                         examples=tuple(examples))
+        for f in form_list:
+            key = _keys(f)
+            if key in forms:
+                raise AgentDataError(f"{w}: form {f!r} is listed twice (also in {forms[key].concept!r})")
+            forms[key] = c
+        concepts.append(c)
+
+    def word_set(name: str) -> frozenset[tuple[str, ...]]:
+        return frozenset(_keys(x) for x in _str_list(data[name], f"{where}: {name}"))
+
+    single = {}
+    for name in ("genitive", "coordinators", "locatives", "modifiers", "possessors_unknown"):
+        keys = word_set(name)
+        if any(len(k) != 1 for k in keys):
+            raise AgentDataError(f"{where}: {name} must be single words")
+        single[name] = frozenset(k[0] for k in keys)
+    return AgentLexicon(
+        sectors=dict(sectors), concepts=concepts, forms=forms, max_form_words=max(len(k) for k in forms),
+        first_words=frozenset(k[0] for k in forms),
+        genitive=single["genitive"], coordinators=single["coordinators"], locatives=single["locatives"],
+        modifiers=single["modifiers"], blockers=word_set("blockers"),
+        possessors_unknown=single["possessors_unknown"], noun_cues=word_set("noun_cues"),
+        country_words=_iso_map(data["country_words"], f"{where}: country_words"),
+        demonyms=_iso_map(data["demonyms"], f"{where}: demonyms"),
+        derived_demonyms=tuple((_k(r["ending"]) if r["ending"] else "", _k(r["replace"])) for r in rules),
+        places=_iso_map(data["places"], f"{where}: places"),
+    )
+
+
+@lru_cache(maxsize=4)
+def _load(path: Path) -> AgentLexicon:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as e:
+        raise AgentDataError(f"{path}: {e}") from e
+    return validate_agents(data, str(path))
+
+
+def load_agents(path: Path | str | None = None) -> AgentLexicon:
+    """The agent lexicon (khabar/lang/ur/agents.yaml by default), validated and cached."""
+    return _load(Path(path) if path else AGENTS_PATH)
+
+
+def agent_entity_id(code: str) -> str:
+    return f"agent:{code}"
+
+
+# ------------------------------------------------------------------------------------------------ places
+
+def _derive(name: str, rules: tuple[tuple[str, str], ...]) -> str | None:
+    for ending, replace in rules:
+        if name.endswith(ending):
+            return (name[:-len(ending)] if ending else name) + replace
+    return None
+
+
+def _place_index(lex: AgentLexicon, d: ActorDictionary) -> dict[tuple[str, ...], tuple[str, bool]]:
+    """Token keys -> (ISO3, is_adjective) for every word sequence that names a country before an agent noun."""
+    hit = lex._place_index.get(id(d))
+    if hit is not None:
+        return hit
+    out: dict[tuple[str, ...], tuple[str, bool]] = {}
+    derived: dict[tuple[str, ...], str] = {}
+    for a in d.actors.values():
+        if a.type not in _PLACE_TYPES or not a.country:
+            continue
+        for name in a.aliases.get("ur", ()):
+            key = _keys(name)
+            if key:
+                out.setdefault(key, (a.country, False))
+                if a.type == "COUNTRY":
+                    adj = _derive(key[-1], lex.derived_demonyms)
+                    if adj and adj != key[-1]:
+                        derived.setdefault(key[:-1] + (adj,), a.country)
+    for word, eid in {**d.demonyms, **d.demonyms_need_context}.items():
+        out.setdefault(_keys(word), (d.actors[eid].country, True))
+    for table, adjective in ((lex.places, False), (lex.demonyms, True), (lex.country_words, True)):
+        for key, iso in table.items():
+            if iso not in d.country_by_iso3:
+                raise AgentDataError(f"agents.yaml: unknown country {iso}")
+            out[key] = (iso, adjective)
+    for key, iso in derived.items():
+        out.setdefault(key, (iso, True))   # an explicit name wins over a derived adjective
+    lex._place_index[id(d)] = out
+    return out
+
+
+# ------------------------------------------------------------------------------------------------ tokens
+
+@dataclass
+class _Tok:
+    sent: int
+    start: int
+    end: int
+    key: str
+    upos: str | None
+
+
+def _strip(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and unicodedata.category(text[start])[0] in "PS":
+        start += 1
+    while end > start and unicodedata.category(text[end - 1])[0] in "PS":
+        end -= 1
+    return start, end
+
+
+def _tokens(text: str, tokens: list[dict]) -> list[_Tok]:
+    out = []
+    for t in sorted(tokens, key=lambda r: (r["sentence_index"], r["token_index"])):
+        if t.get("start_char") is None:
+            continue
+        s, e = _strip(text, t["start_char"], t["end_char"])
+        key = _k(text[s:e]) if e > s else ""
+        out.append(_Tok(t["sentence_index"], s, e, key, t.get("upos") if e > s else "PUNCT"))
+    return out
+
+
+# ------------------------------------------------------------------------------------------------ main
+
+@dataclass
+class _Ctx:
+    text: str
+    toks: list[_Tok]
+    lex: AgentLexicon
+    places: dict[tuple[str, ...], tuple[str, bool]]
+    mention_at: dict[int, dict]            # token index -> covering mention
+    entities: dict[str, dict]
+    dictionary: ActorDictionary
+    found_end: dict[int, tuple[str, str]] = field(default_factory=dict)  # last token of an agent -> (ISO3, how)
+
+    def same_sentence(self, i: int, j: int) -> bool:
+        return 0 <= j < len(self.toks) and self.toks[j].sent == self.toks[i].sent
+
+    def mention_country(self, m: dict) -> str | None:
+        """ISO3 of a linked COUNTRY/CITY mention (demonyms link to their country), else None."""
+        eid = m.get("entity_id")
+        if not eid:
+            return None
+        ent = self.entities.get(eid)
+        if ent is not None:
+            etype, iso = (ent.get("entity_type") or "").upper(), ent.get("country_code")
+        else:
+            actor = self.dictionary.actors.get(eid)
+            etype, iso = (actor.type, actor.country) if actor else ("", None)
+        return iso if etype in _PLACE_TYPES and iso else None
+
+    def place_ending(self, j: int, anchor: int) -> tuple[str | None, bool, int]:
+        """(ISO3, is_adjective, first token) of a place ending at token j, else (None, False, j)."""
+        if not self.same_sentence(anchor, j):
+            return None, False, j
+        for n in range(min(MAX_PLACE_WORDS, j + 1), 0, -1):
+            if not self.same_sentence(anchor, j - n + 1):
+                continue
+            key = tuple(t.key for t in self.toks[j - n + 1:j + 1])
+            if key in self.places:
+                iso, adj = self.places[key]
+                return iso, adj, j - n + 1
+        m = self.mention_at.get(j)
+        if m is not None and (iso := self.mention_country(m)):
+            return iso, (m.get("ner_label") or "").upper() == "NORP", j
+        return None, False, j
+
+    def person_country(self, j: int) -> str | None:
+        """Country of a linked PERSON mention at token j (مودی in "مودی سرکار")."""
+        m = self.mention_at.get(j)
+        eid = m.get("entity_id") if m else None
+        if not eid:
+            return None
+        ent = self.entities.get(eid)
+        if ent is not None:
+            return ent.get("country_code") if (ent.get("entity_type") or "").upper() == "PERSON" else None
+        actor = self.dictionary.actors.get(eid)
+        return actor.country if actor and actor.type == "PERSON" else None
+
+    def other_name(self, j: int) -> bool:
+        """Token j is a name of something that is no place (حماس کے جنگجو, طالبان جنگجو)."""
+        m = self.mention_at.get(j)
+        if m is not None and m.get("entity_id") and not self.mention_country(m):
+            return (m.get("ner_label") or "").upper() not in ("LOCATION", "GPE")
+        return m is None and self.toks[j].upos == "PROPN"
+
+    def place_starting(self, i: int, anchor: int) -> str | None:
+        if not self.same_sentence(anchor, i):
+            return None
+        for n in range(MAX_PLACE_WORDS, 0, -1):
+            if not self.same_sentence(anchor, i + n - 1):
+                continue
+            key = tuple(t.key for t in self.toks[i:i + n])
+            if key in self.places:
+                return self.places[key][0]
+        m = self.mention_at.get(i)
+        return self.mention_country(m) if m is not None else None
+
+    def sentence_country(self, s: int) -> tuple[str | None, str]:
+        """The country the sentence is about, looking back from token s: the nearest "X میں" (in X), else the
+        nearest country or place named before the agent (a name or an adjective)."""
+        nearest: str | None = None
+        j = s - 1
+        while self.same_sentence(s, j):
+            iso, _, first = self.place_ending(j, s)
+            if iso:
+                if self.same_sentence(s, j + 1) and self.toks[j + 1].key in self.lex.locatives:
+                    return iso, "locative"
+                nearest = nearest or iso
+                j = first - 1
+                continue
+            j -= 1
+        return (nearest, "sentence") if nearest else (None, "")
+
+
+def _dateline_country(article: dict, places: dict[tuple[str, ...], tuple[str, bool]]) -> str | None:
+    line = article.get("dateline") or ""
+    words = re.findall(r"[^\s\d۔:\-–—(),،؛;.]+", normalize_for_match(line).casefold())
+    for n in range(min(MAX_PLACE_WORDS, len(words)), 0, -1):
+        if tuple(words[:n]) in places:
+            return places[tuple(words[:n])][0]
+    return None
+
+
+def _seq_at(toks: list[_Tok], i: int, seq: tuple[str, ...]) -> bool:
+    return i + len(seq) <= len(toks) and all(toks[i + k].key == seq[k] for k in range(len(seq))) and \
+        toks[i + len(seq) - 1].sent == toks[i].sent
+
+
+def _used_as_noun(ctx: _Ctx, end: int) -> bool:
+    """After an ambiguous form: punctuation, the end of the sentence or a noun cue."""
+    nxt = end
+    if nxt >= len(ctx.toks) or ctx.toks[nxt].sent != ctx.toks[end - 1].sent or not ctx.toks[nxt].key:
+        return True
+    return any(_seq_at(ctx.toks, nxt, cue) for cue in ctx.lex.noun_cues)
+
+
+def _blocked_before(ctx: _Ctx, j: int, anchor: int) -> bool:
+    for b in ctx.lex.blockers:
+        s = j - len(b) + 1
+        if s >= 0 and ctx.same_sentence(anchor, s) and _seq_at(ctx.toks, s, b):
+            return True
+    return False
+
+
+def _country_of(ctx: _Ctx, s: int, e: int, c: AgentConcept, dateline: str | None) -> tuple[str | None, str]:
+    """(ISO3 or None, how): the agent's country from the words around tokens [s, e)."""
+    lex, toks = ctx.lex, ctx.toks
+    j = s - 1
+    if _blocked_before(ctx, j, s):
+        return None, "blocked"
+    while ctx.same_sentence(s, j) and toks[j].key in lex.modifiers and j not in ctx.mention_at:
+        j -= 1
+        if _blocked_before(ctx, j, s):
+            return None, "blocked"
+    if ctx.same_sentence(s, j):
+        if toks[j].key in lex.possessors_unknown:
+            return None, "pronoun"
+        iso, _, _ = ctx.place_ending(j, s)
+        if iso:
+            return iso, "before"
+        if c.leader_before and (iso := ctx.person_country(j)):
+            return iso, "leader"
+        if ctx.other_name(j):
+            return None, "other name"
+        if toks[j].key in lex.genitive and j not in ctx.mention_at and ctx.same_sentence(s, j - 1):
+            k = j - 1
+            if toks[k].key in lex.possessors_unknown or toks[k].upos == "PRON":
+                return None, "pronoun"
+            iso, _, _ = ctx.place_ending(k, s)
+            if iso:
+                return iso, "genitive"
+            if ctx.other_name(k):
+                return None, "other name"
+        if toks[j].key in lex.coordinators and ctx.same_sentence(s, j - 1):
+            # "امریکی شہریوں اور فوجی دستوں", "افغان اداروں اور اعلیٰ حکام": the first conjunct's country
+            prev = ctx.found_end.get(j - 1)
+            if prev and prev[1] in EXPLICIT:
+                return prev[0], "coordinated"
+            if ctx.same_sentence(s, j - 2) and j - 1 not in ctx.mention_at:
+                iso, adj, _ = ctx.place_ending(j - 2, s)
+                if iso and adj:
+                    return iso, "coordinated"
+    if c.country_after and (iso := ctx.place_starting(e, s)):
+        return iso, "after"
+    if c.explicit_country:
+        return None, "needs country"
+    iso, how = ctx.sentence_country(s)
+    if iso:
+        return iso, how
+    if dateline:
+        return dateline, "dateline"
+    return None, "no country"
+
+
+def find_agents(text: str, tokens: list[dict], mentions: list[dict], entities: dict[str, dict], article: dict,
+                *, dictionary: ActorDictionary | None = None,
+                lexicon: AgentLexicon | None = None) -> tuple[list[dict], list[dict]]:
+    """Agent mentions of one article and the entity rows they reference (new rows only).
+
+    ``text`` is articles.text (all offsets index into it); ``tokens`` the article's token rows; ``mentions`` the
+    mentions the linker made (an agent never overlaps one; linked COUNTRY/CITY mentions give countries);
+    ``entities`` entity rows by id (for those mentions' types and countries; the actor dictionary is the
+    fallback); ``article`` the articles row (article_id, dateline). Returns (mentions, entities): mention rows
+    shaped like tasks.link's (ner_label "AGENT", found_by and link_method "agent") and one entity row per agent
+    code ("agent:AFGCOP", type AGENT, canonical name "Afghanistan police").
+    """
+    d = dictionary or load_dictionary()
+    lex = lexicon or load_agents()
+    aid = article["article_id"]
+    toks = _tokens(text, tokens)
+    ends = [t.end for t in toks]
+    mention_at: dict[int, dict] = {}
+    for m in mentions:
+        if m.get("start_char") is None:
+            continue
+        lo = bisect.bisect_right(ends, m["start_char"])   # first token ending after the mention starts
+        for i in range(lo, len(toks)):
+            if toks[i].start >= m["end_char"]:
+                break
+            mention_at.setdefault(i, m)
+    places = _place_index(lex, d)
+    ctx = _Ctx(text, toks, lex, places, mention_at, entities, d)
+    dateline = _dateline_country(article, places)
+
+    out_m: list[dict] = []
+    out_e: dict[str, dict] = {}
+    i = 0
+    while i < len(toks):
+        found = None
+        if toks[i].key in lex.first_words and i not in mention_at:
+            for n in range(min(lex.max_form_words, len(toks) - i), 0, -1):
+                if toks[i + n - 1].sent != toks[i].sent or any(i + k in mention_at for k in range(n)):
+                    continue
+                key = tuple(t.key for t in toks[i:i + n])
+                c = lex.forms.get(key)
+                if c is not None:
+                    found = (n, key, c)
+                    break
+        if found is None:
+            i += 1
+            continue
+        n, key, c = found
+        s, e = i, i + n
+        i = e
+        if key in c.ambiguous and not _used_as_noun(ctx, e):
+            continue
+        if c.title and ctx.same_sentence(s, e) and (toks[e].upos == "PROPN" or (
+                e in mention_at and not ctx.mention_country(mention_at[e]) and mention_at[e].get("entity_id"))):
+            continue  # ترجمان میتھیو ملر: a title before a name, whose mention carries the actor
+        iso, how = _country_of(ctx, s, e, c, dateline)
+        if iso is None:
+            continue
+        country = d.actors.get(d.country_by_iso3.get(iso, ""))
+        if country is None:
+            continue
+        code = f"{country.actor_code or iso}{c.sector}"
+        eid = agent_entity_id(code)
+        start, end = toks[s].start, toks[e - 1].end
+        conf = CONF[how]
+        if key in c.ambiguous:
+            conf *= AMBIGUOUS_FACTOR
+        ctx.found_end[e - 1] = (iso, how)
+        out_m.append({"mention_id": stable_id("m", aid, start, end), "article_id": aid,
+                      "sentence_index": toks[s].sent, "start_char": start, "end_char": end,
+                      "text": text[start:end], "ner_label": "AGENT", "entity_id": eid,
+                      "confidence": round(conf, 3), "model_label": None, "found_by": "agent",
+                      "link_method": "agent"})
+        row = out_e.setdefault(eid, {
+            "entity_id": eid, "canonical_name": f"{country.name} {lex.sectors[c.sector]}", "entity_type": "AGENT",
+            "wikidata_id": None, "country_code": iso, "actor_code": code, "aliases": [],
+            "is_provisional": False})
+        if text[start:end] not in row["aliases"]:
+            row["aliases"].append(text[start:end])
+    return out_m, list(out_e.values())

@@ -1,0 +1,259 @@
+"""Generic actors (tasks/agents.py + khabar/lang/ur/agents.yaml): plain token dicts, no Stanza."""
+from __future__ import annotations
+
+import copy
+import re
+
+import pytest
+import yaml
+
+from tasks import link
+from tasks.agents import AGENTS_PATH, AgentDataError, find_agents, load_agents, validate_agents
+from tasks.ids import stable_id
+from tests.conftest import SHARED
+
+PHOENIX_AGENTS = SHARED / "data" / "phoenix_dictionaries" / "Phoenix.agents.txt"
+
+
+@pytest.fixture(scope="module")
+def dictionary():
+    return link.load_dictionary()
+
+
+@pytest.fixture(scope="module")
+def entities(dictionary):
+    return {r["entity_id"]: r for r in link.dictionary_entity_rows(dictionary)}
+
+
+def tokens_of(text: str, upos: dict[str, str] | None = None) -> list[dict]:
+    """Whitespace tokens as the tokens table holds them; a sentence ends after ۔ (its own token)."""
+    out, sent, idx = [], 0, 0
+    for m in re.finditer(r"\S+", text):
+        w = m.group()
+        idx += 1
+        out.append({"sentence_index": sent, "token_index": idx, "text": w, "lemma": w,
+                    "upos": (upos or {}).get(w), "start_char": m.start(), "end_char": m.end()})
+        if w == "۔":
+            sent, idx = sent + 1, 0
+    return out
+
+
+def article(text: str, dateline: str | None = None) -> dict:
+    return {"article_id": "art1", "text": text, "dateline": dateline, "published_at": None}
+
+
+def run(text, dictionary, entities, dateline=None, mentions=None, upos=None, with_link=False):
+    toks = tokens_of(text, upos)
+    art = article(text, dateline)
+    if with_link:
+        mentions = link.link_article(art, [], toks, [], dictionary).mentions
+    ms, es = find_agents(text, toks, mentions or [], entities, art, dictionary=dictionary)
+    by_id = {e["entity_id"]: e for e in es}
+    return [(m["text"], by_id[m["entity_id"]]["actor_code"]) for m in ms], ms, es
+
+
+def urdu_name(dictionary, iso: str) -> str:
+    return dictionary.actors[dictionary.country_by_iso3[iso]].aliases["ur"][0]
+
+
+# ------------------------------------------------------------------------------------------------ data
+
+def test_file_loads_and_has_every_sector_used():
+    lex = load_agents()
+    assert len(lex.concepts) >= 25 and len(lex.forms) >= 200
+    assert {c.sector for c in lex.concepts} <= set(lex.sectors)
+    assert {"COP", "MIL", "JUD", "GOV", "REB", "OPP", "EDU", "HLH", "MED", "BUS", "AGR", "LAB", "REF", "CVL"} <= \
+        {c.sector for c in lex.concepts}
+
+
+def test_header_credits_phoenix():
+    head = AGENTS_PATH.read_text(encoding="utf-8")[:2000]
+    assert "derived from PETRARCH2/Phoenix dictionaries (MIT)" in head
+
+
+@pytest.mark.skipif(not PHOENIX_AGENTS.exists(), reason="Phoenix dictionaries not available")
+def test_phoenix_nouns_exist():
+    nouns = set()
+    for line in PHOENIX_AGENTS.read_text(encoding="utf-8", errors="replace").splitlines():
+        m = re.match(r"^([A-Z0-9_!'.\-]+)\s*(\{[^}]*\})?\s*\[~", line.strip())
+        if m:
+            nouns.add(m.group(1))
+    missing = {p for c in load_agents().concepts for p in c.phoenix if p not in nouns}
+    assert not missing, f"not in Phoenix.agents.txt: {sorted(missing)}"
+
+
+def _data():
+    return yaml.safe_load(AGENTS_PATH.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("breakage, message", [
+    (lambda d: d.pop("sectors"), "missing keys"),
+    (lambda d: d.update(extra=1), "unknown keys"),
+    (lambda d: d["agents"][0].update(sector="XYZ"), "not in sectors"),
+    (lambda d: d["agents"][0].update(examples=[]), "at least one example"),
+    (lambda d: d["agents"][0]["examples"].append({"text": "پولیس", "country": "AF", "code": None}), "example"),
+    (lambda d: d["agents"][0]["examples"].append({"text": "پولیس", "country": "AFG", "code": "AFGMIL"}),
+     "does not end in the sector"),
+    (lambda d: d["agents"][1]["forms"].append(d["agents"][0]["forms"][0]), "listed twice"),
+    (lambda d: d["agents"][0].update(ambiguous=["نہیں"]), "not in forms"),
+    (lambda d: d["agents"][0].update(title="yes"), "true or false"),
+    (lambda d: d["places"].update(Afg=["کابل"]), "ISO alpha-3"),
+    (lambda d: d["agents"][0].update(phoenix=["police"]), "phoenix"),
+])
+def test_schema_is_enforced(breakage, message):
+    data = copy.deepcopy(_data())
+    breakage(data)
+    with pytest.raises(AgentDataError, match=message):
+        validate_agents(data)
+
+
+def _examples():
+    return [(c.concept, ex) for c in load_agents().concepts for ex in c.examples]
+
+
+@pytest.mark.parametrize("concept, example", _examples(), ids=lambda v: v if isinstance(v, str) else v["text"])
+def test_every_data_example(concept, example, dictionary, entities):
+    """The phrase, datelined in the example's country, gives exactly the example's code (or nothing)."""
+    got, _, _ = run(example["text"], dictionary, entities, dateline=urdu_name(dictionary, example["country"]))
+    assert [code for _, code in got] == ([example["code"]] if example["code"] else []), got
+
+
+# ------------------------------------------------------------------------------------------------ rules
+
+def test_demonym_before_agent(dictionary, entities):
+    got, ms, es = run("افغان پولیس نے چھاپہ مارا ۔", dictionary, entities, dateline="اسلام آباد")
+    assert got == [("پولیس", "AFGCOP")]
+    e = es[0]
+    assert e == {"entity_id": "agent:AFGCOP", "canonical_name": "Afghanistan police", "entity_type": "AGENT",
+                 "wikidata_id": None, "country_code": "AFG", "actor_code": "AFGCOP", "aliases": ["پولیس"],
+                 "is_provisional": False}
+    m = ms[0]
+    text = "افغان پولیس نے چھاپہ مارا ۔"
+    assert (m["start_char"], m["end_char"]) == (6, 11) and text[6:11] == "پولیس"
+    assert m["mention_id"] == stable_id("m", "art1", 6, 11)
+    assert (m["ner_label"], m["found_by"], m["link_method"], m["model_label"]) == ("AGENT", "agent", "agent", None)
+    assert m["sentence_index"] == 0 and m["entity_id"] == "agent:AFGCOP" and m["confidence"] == 0.8
+
+
+def test_derived_demonym_and_modifier(dictionary, entities):
+    # عراقی is no entry of demonyms.yaml: derived from عراق; اعلیٰ may sit between
+    got, _, _ = run("عراقی اعلیٰ حکام نے تصدیق کی", dictionary, entities)
+    assert got == [("حکام", "IRQGOV")]
+
+
+def test_genitive_before_agent(dictionary, entities):
+    got, _, _ = run("اسرائیل کی پولیس نے مظاہرے پر لاٹھی چارج کیا", dictionary, entities, dateline="واشنگٹن")
+    assert got == [("پولیس", "ISRCOP")]
+
+
+def test_city_before_agent(dictionary, entities):
+    got, _, _ = run("کابل پولیس نے بیان جاری کیا", dictionary, entities)
+    assert got == [("پولیس", "AFGCOP")]
+
+
+def test_country_after_agent(dictionary, entities):
+    got, _, _ = run("حکومت پاکستان نے اعلان کیا", dictionary, entities, dateline="واشنگٹن")
+    assert got == [("حکومت", "PAKGOV")]
+
+
+def test_dateline_fallback(dictionary, entities):
+    got, ms, _ = run("پولیس نے مظاہرین پر مرچوں کا سپرے کیا", dictionary, entities,
+                     dateline="ہانگ کانگ۔ یکم ستمبر (اے پی پی)")
+    assert got == [("پولیس", "HKGCOP"), ("مظاہرین", "HKGOPP")]
+    assert all(m["confidence"] == 0.55 for m in ms)
+
+
+def test_explicit_country_beats_dateline(dictionary, entities):
+    got, _, _ = run("بھارتی فوجیوں نے دو نوجوانوں کو شہید کر دیا", dictionary, entities, dateline="اسلام آباد")
+    assert got == [("فوجیوں", "INDMIL")]
+
+
+def test_no_country_gives_nothing(dictionary, entities):
+    got, ms, es = run("پولیس نے مظاہرین کو منتشر کر دیا", dictionary, entities, dateline=None)
+    assert got == [] and ms == [] and es == []
+    got, _, _ = run("پولیس نے مظاہرین کو منتشر کر دیا", dictionary, entities, dateline="کوئی نامعلوم جگہ")
+    assert got == []
+
+
+def test_overlap_with_existing_mention_gives_nothing(dictionary, entities):
+    text = "عراقی فوج نے شہر واپس لے لیا"
+    existing = [{"mention_id": "m0", "article_id": "art1", "sentence_index": 0, "start_char": 0,
+                 "end_char": text.index(" نے"), "text": "عراقی فوج", "ner_label": "ORGANIZATION",
+                 "entity_id": "prov:x", "confidence": 0.5, "model_label": "ORG", "found_by": "ner",
+                 "link_method": "provisional"}]
+    got, _, _ = run(text, dictionary, entities, mentions=existing)
+    assert got == []
+
+
+def test_linked_mentions_give_the_country(dictionary, entities):
+    # the linker's own mentions (demonym -> country entity) are used and never overlapped
+    text = "امریکی حکام نے بتایا کہ مصری پولیس نے مظاہرین کو گرفتار کیا"
+    toks = tokens_of(text)
+    linked = link.link_article(article(text), [], toks, [], dictionary).mentions
+    got, ms, _ = run(text, dictionary, entities, with_link=True)
+    assert ("حکام", "USAGOV") in got and ("پولیس", "EGYCOP") in got
+    assert not any(a["start_char"] < b["end_char"] and b["start_char"] < a["end_char"] for a in ms for b in linked)
+
+
+def test_blockers_and_pronouns(dictionary, entities):
+    for text in ("عالمی عدالت نے فیصلہ سنایا", "اقوام متحدہ کی امن فوج تعینات ہے", "سابق فوجیوں نے احتجاج کیا",
+                 "ان کی حکومت نے اعلان کیا", "سوشل میڈیا پر ویڈیو وائرل ہو گئی"):
+        got, _, _ = run(text, dictionary, entities, dateline="اسلام آباد")
+        assert got == [], text
+
+
+def test_other_name_before_agent_is_not_a_country(dictionary, entities):
+    text = "حماس کے جنگجوؤں نے راکٹ فائر کیے"
+    hamas = [{"mention_id": "m0", "article_id": "art1", "sentence_index": 0, "start_char": 0, "end_char": 4,
+              "text": "حماس", "ner_label": "ORGANIZATION", "entity_id": "prov:hamas", "confidence": 0.5,
+              "model_label": "ORG", "found_by": "ner", "link_method": "provisional"}]
+    got, _, _ = run(text, dictionary, entities, dateline="غزہ", mentions=hamas)
+    assert got == []
+
+
+def test_ambiguous_form_needs_a_noun_cue(dictionary, entities):
+    assert run("اسرائیلی فوجی ہلاک ہو گئے", dictionary, entities)[0] == [("فوجی", "ISRMIL")]
+    assert run("اسرائیلی فوجی کارروائی جاری ہے", dictionary, entities)[0] == []
+
+
+def test_title_before_a_name_is_skipped(dictionary, entities):
+    text = "امریکی ترجمان میتھیو ملر نے کہا"
+    assert run(text, dictionary, entities, upos={"میتھیو": "PROPN", "ملر": "PROPN"})[0] == []
+    assert run("امریکی ترجمان نے کہا", dictionary, entities)[0] == [("ترجمان", "USAGOV")]
+
+
+def test_explicit_country_noun_ignores_dateline(dictionary, entities):
+    assert run("کمپنی کے ترجمان نے کہا", dictionary, entities, dateline="اسلام آباد")[0] == []
+
+
+def test_sentence_boundary_stops_the_country(dictionary, entities):
+    got, _, _ = run("یہ بات افغانستان ۔ پولیس نے کہا", dictionary, entities)
+    assert got == []
+
+
+def test_entities_are_one_per_code_with_all_surfaces(dictionary, entities):
+    got, ms, es = run("امریکی فوج اور امریکی افواج نے مشق کی", dictionary, entities)
+    assert [c for _, c in got] == ["USAMIL", "USAMIL"]
+    assert len(es) == 1 and es[0]["aliases"] == ["فوج", "افواج"]
+    assert es[0]["canonical_name"] == "United States military"
+
+
+def test_leader_before_government(dictionary, entities):
+    got, _, _ = run("مودی سرکار نے اعلان کیا", dictionary, entities, dateline="اسلام آباد", with_link=True)
+    assert got == [("سرکار", "INDGOV")]
+    got, _, _ = run("ٹرمپ انتظامیہ نے پابندیاں لگا دیں", dictionary, entities, dateline="اسلام آباد", with_link=True)
+    assert got == [("انتظامیہ", "USAGOV")]
+
+
+def test_coordination_shares_the_country(dictionary, entities):
+    got, _, _ = run("عراق میں موجود امریکی شہریوں اور فوجی دستوں کو خطرہ ہے", dictionary, entities)
+    assert got == [("شہریوں", "USACVL"), ("فوجی دستوں", "USAMIL")]
+    got, _, _ = run("افغان اداروں اور اعلیٰ حکام کی جانب سے الزامات", dictionary, entities, dateline="اسلام آباد")
+    assert got == [("حکام", "AFGGOV")]
+
+
+def test_sentence_locative_beats_dateline(dictionary, entities):
+    got, ms, _ = run("دریں اثناء عراق میں حکومت کے خلاف عسکریت پسندوں نے حملہ کیا", dictionary, entities,
+                     dateline="واشنگٹن ۔ 9 اگست (اے پی پی)")
+    assert got == [("حکومت", "IRQGOV"), ("عسکریت پسندوں", "IRQREB")]
+    assert [m["confidence"] for m in ms] == [0.65, 0.65]
