@@ -19,6 +19,7 @@ How a name is found and linked (docs/entities.md has the long version):
 from __future__ import annotations
 
 from dataclasses import dataclass
+import re
 from datetime import date, datetime
 from typing import Any, Sequence
 import unicodedata
@@ -30,6 +31,7 @@ from rapidfuzz import fuzz, process
 from tasks.actors import (  # re-exported: the flow imports the linking API from here
     ActorDictionary, EntityLookup, dictionary_entity_rows, entity_lookup, entity_row, load_dictionary,
 )
+from tasks.dates import load_date_words
 from tasks.ids import stable_id
 from tasks.joined import load_fused, split_token
 from tasks.normalize import normalize_for_match
@@ -139,9 +141,12 @@ class _Index:
         self.role_modifiers = {_key(w) for w in ctx.get("role_modifiers") or []}
         self.qualifiers = {_key(w): kind for kind, words in (ctx.get("qualifiers") or {}).items() for w in words}
         self.honorifics = {_key(w) for w in ctx.get("honorifics") or []}
-        self.frequent = d.frequent_words
+        dw = load_date_words()
+        # month and weekday names are never a provisional name (NER tags جنوری as a place, ستمبر as a person)
+        self.frequent = d.frequent_words | {_key(w) for w in (*dw.months, *dw.weekdays)}
         self.fused = load_fused()
         self.lookup = entity_lookup(d)
+        self.places = {a.entity_id for a in d.actors.values() if a.type in ("COUNTRY", "CITY", "LOCATION")}
         self.patterns: list[_Pattern] = []
         seen: set[tuple] = set()
 
@@ -366,6 +371,8 @@ def _fuzzy_allowed(c: _Cand, toks: list[_Tok], marked: set[int], named: set[int]
     span = toks[c.start:c.end]
     keys = [t.key for t in span]
     if len(c.pattern.parts) == 1:
+        if idx.places and c.pattern.entity_id in idx.places:
+            return False  # a one-word place only by its listed spellings: آریان is a name, گنج not Guinea
         word = "".join(keys)
         return any(t.i in named for t in span) and word not in idx.frequent and \
             not any(k in idx.frequent for k in keys) and len(word) >= FUZZY_SINGLE_LEN
@@ -585,14 +592,14 @@ def link_article(article: dict, sentences: list[dict], tokens: list[dict], ner_m
     for n, m in enumerate(ner_mentions):
         if n in absorbed:
             continue
-        surface = text[m["start_char"]:m["end_char"]]
         label = m.get("ner_label")
         conf = m.get("confidence")
-        keys = [_key(w) for w in surface.split()]
-        namelike = [k for k in keys if k and k not in idx.function_words and k not in idx.common_words]
-        if label in PROVISIONAL_LABELS and namelike:
+        name = _name_part(text, m["start_char"], m["end_char"], idx) if label in PROVISIONAL_LABELS else None
+        if name:
+            s, e = name
+            surface = text[s:e]
             pid = provisional_id(surface, dictionary)
-            mentions.append(_mention(aid, m.get("sentence_index"), m["start_char"], m["end_char"], text, label,
+            mentions.append(_mention(aid, m.get("sentence_index"), s, e, text, label,
                                      pid, round(0.5 * (conf if conf is not None else 1.0), 3),
                                      m.get("model_label"), "ner", "provisional"))
             entities.setdefault(pid, _provisional_row(pid, surface, label))
@@ -601,6 +608,28 @@ def link_article(article: dict, sentences: list[dict], tokens: list[dict], ner_m
                                      None, conf, m.get("model_label"), "ner", "none"))
     mentions.sort(key=lambda r: (r["start_char"], r["end_char"]))
     return LinkOutput(mentions=mentions, entities=list(entities.values()))
+
+
+def _name_part(text: str, start: int, end: int, idx: _Index) -> tuple[int, int] | None:
+    """The name inside an NER span: from its first name-like word up to the next word that cannot be part of a
+    name (a number, a postposition, an everyday word: "ٹرمپ 20 جنوری" -> ٹرمپ), or None if nothing is left."""
+    words = [(m.start() + start, m.end() + start) for m in _WORD.finditer(text[start:end])]
+    keep: list[tuple[int, int]] = []
+    for s, e in words:
+        k = _key(text[s:e].strip("’‘“”\"'()[]{}،,.:؛;"))
+        namelike = bool(k) and not any(ch.isdigit() for ch in k) and k not in idx.function_words and \
+            k not in idx.common_words and k not in idx.frequent
+        if namelike:
+            keep.append((s, e))
+        elif keep:
+            break
+    if not keep:
+        return None
+    s, e = _strip_span(text, keep[0][0], keep[-1][1])
+    return (s, e) if e > s else None
+
+
+_WORD = re.compile(r"\S+")
 
 
 def _mention(aid: str, sent: int | None, s: int, e: int, text: str, label: str | None, eid: str | None,

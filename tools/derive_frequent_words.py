@@ -34,7 +34,7 @@ def main() -> int:
                 word, tag = line.split("\t", 1)
                 k = normalize_for_match(word)
                 total[k] += 1
-                named[k] += tag.strip() != "O" and not tag.strip().endswith("NEN")
+                named[k] += tag.strip()[2:] in ("NEP", "NEL", "NEO")  # person, place, organisation
     for f in sorted((args.shared_data / "ud_urdu_udtb").glob("*.conllu")):
         for line in f.read_text(encoding="utf-8").splitlines():
             cols = line.split("\t")
