@@ -89,3 +89,11 @@ def test_everyday_words_are_not_middle_east_actors(nlp, d):
     ids = _linked(nlp, d, text, datetime(2024, 3, 1))
     for name in ("Bashar al-Assad", "Fatah", "Hosni Mubarak", "Hassan Rouhani", "Kurdistan Workers' Party"):
         assert _by_name(d, name) not in ids, name
+
+
+def test_two_king_abdullahs_and_institutions(nlp, d):
+    text = ("سعودی فرمانروا شاہ عبداللہ بن عبدالعزیز نے مہمانوں سے ملاقات کی۔ "
+            "اردن کے شاہ عبداللہ دوم نے بھی خطاب کیا۔ مقبوضہ بیت المقدس میں اسرائیلی پولیس نے مظاہرین پر لاٹھی چارج کیا۔")
+    ids = _linked(nlp, d, text, datetime(2014, 9, 8))
+    for name in ("Abdullah of Saudi Arabia", "Abdullah II of Jordan", "Israel Police"):
+        assert _by_name(d, name) in ids, name
