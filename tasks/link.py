@@ -19,6 +19,7 @@ How a name is found and linked (docs/entities.md has the long version):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 import re
 from datetime import date, datetime
 from typing import Any, Sequence
@@ -31,6 +32,7 @@ from rapidfuzz import fuzz, process
 from tasks.actors import (  # re-exported: the flow imports the linking API from here
     ActorDictionary, EntityLookup, dictionary_entity_rows, entity_lookup, entity_row, load_dictionary,
 )
+from tasks.agents import find_agents
 from tasks.dates import load_date_words
 from tasks.ids import stable_id
 from tasks.joined import load_fused, split_token
@@ -83,6 +85,7 @@ class _Folder:
         self.table = str.maketrans(table)
         self.final = dict(spec.get("final") or {})
         self.optional = set(spec.get("optional") or [])
+        self._memo: dict[tuple[str, str], float] = {}
 
     def fold(self, part: str) -> str:
         if part and part[-1] in self.final:
@@ -96,6 +99,15 @@ class _Folder:
         return folded[0] + "".join(c for c in folded[1:-1] if c not in self.optional) + folded[-1]
 
     def similarity(self, a: str, b: str) -> float:
+        key = (a, b)
+        hit = self._memo.get(key)
+        if hit is None:
+            hit = self._memo[key] = self._similarity(a, b)
+            if len(self._memo) > 200_000:  # bounded: names and news words repeat, but not without end
+                self._memo.clear()
+        return hit
+
+    def _similarity(self, a: str, b: str) -> float:
         if a == b:
             return 1.0
         fa, fb = self.fold(a), self.fold(b)
@@ -115,6 +127,7 @@ def part_similarity(a: str, b: str, dictionary: ActorDictionary | None = None) -
     return _index(dictionary or load_dictionary()).folder.similarity(_key(a), _key(b))
 
 
+@lru_cache(maxsize=65536)  # words repeat across tokens and articles; normalising is most of tokenising's cost
 def _key(text: str) -> str:
     return normalize_for_match(text).casefold()
 
@@ -258,6 +271,17 @@ def _candidates(toks: list[_Tok], idx: _Index, fuzzy_starts: set[int] | frozense
     sentences: dict[int, list[_Tok]] = {}
     for t in toks:
         sentences.setdefault(t.sent, []).append(t)
+    # edit-distance spellings: only tokens something marks as a name (the only ones allowed to link fuzzily
+    # later), never an everyday word; each distinct form once per article, vectorised against every first part
+    forms = sorted({idx.folder.fold(t.key) for t in toks if t.i in fuzzy_starts and t.key and
+                    t.key not in idx.frequent})
+    close: dict[str, list[str]] = {}
+    if forms:
+        scores = process.cdist(forms, idx.first_keys, scorer=fuzz.ratio, score_cutoff=PART_MIN * 100 - 15,
+                               workers=1)
+        for r, k in zip(*np.nonzero(scores)):
+            if idx.first_keys[k] != forms[r]:
+                close.setdefault(forms[r], []).append(idx.first_keys[k])
     for sent_toks in sentences.values():
         words = [t for t in sent_toks if t.key]
         if not words:
@@ -277,14 +301,8 @@ def _candidates(toks: list[_Tok], idx: _Index, fuzzy_starts: set[int] | frozense
         # spellings equal up to confusable letters (پوٹن/پوتن): any token, by a lookup of its folded form
         folded = [idx.folder.fold(t.key) for t in words]
         starts: list[tuple[int, str]] = [(wi, f) for wi, f in enumerate(folded) if f in idx.first_parts]
-        # edit-distance spellings: only tokens something marks as a name (the only ones allowed to link fuzzily
-        # later), and never an everyday word; vectorised against every alias's first part
-        fuzzy_wi = [wi for wi, t in enumerate(words) if t.i in fuzzy_starts and t.key not in idx.frequent]
-        if fuzzy_wi:
-            scores = process.cdist([folded[wi] for wi in fuzzy_wi], idx.first_keys, scorer=fuzz.ratio,
-                                   score_cutoff=PART_MIN * 100 - 15, workers=1)
-            starts += [(fuzzy_wi[r], idx.first_keys[k]) for r, k in zip(*np.nonzero(scores))
-                       if idx.first_keys[k] != folded[fuzzy_wi[r]]]
+        starts += [(wi, first) for wi, t in enumerate(words) if t.i in fuzzy_starts
+                   for first in close.get(folded[wi], ())]
         for wi, first in starts:
             for pid in idx.first_parts[first]:
                 got = _align(idx.patterns[pid], words, wi, idx.folder, idx.function_words)
@@ -606,6 +624,13 @@ def link_article(article: dict, sentences: list[dict], tokens: list[dict], ner_m
         else:
             mentions.append(_mention(aid, m.get("sentence_index"), m["start_char"], m["end_char"], text, label,
                                      None, conf, m.get("model_label"), "ner", "none"))
+    # unnamed groups with a country (افغان پولیس -> AFGCOP): after the names, never overlapping them
+    agent_mentions, agent_entities = find_agents(text, tokens, mentions, entities, article, dictionary=dictionary)
+    for row in agent_entities:
+        entities.setdefault(row["entity_id"], row)
+    for m in agent_mentions:
+        m.setdefault("actor_code", entities[m["entity_id"]]["actor_code"])
+    mentions.extend(agent_mentions)
     mentions.sort(key=lambda r: (r["start_char"], r["end_char"]))
     return LinkOutput(mentions=mentions, entities=list(entities.values()))
 
