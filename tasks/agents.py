@@ -12,10 +12,12 @@ module finds them in an article's tokens and gives each one a country:
 4. a coordinated agent before it lends its country (امریکی شہریوں اور فوجی دستوں), as does a demonym on the first
    conjunct (افغان اداروں اور اعلیٰ حکام);
 5. for nouns marked country_after, a place right after it (حکومت پاکستان);
-6. the country the sentence is about: the nearest "X میں" (in X) before it, else the nearest place named before
+6. the country of the latest agent of the same sector named with its country earlier in the article
+   ("فلسطینی مظاہرین … مظاہرین نے"): the same group mentioned again;
+7. the country the sentence is about: the nearest "X میں" (in X) before it, else the nearest place named before
    it in the sentence (unless the noun needs an explicit country, as ترجمان does);
-7. the country of the article's dateline ("کابل ۔ 10 اگست"): the reporting desk, the weakest evidence;
-8. else nothing: an agent without a country is skipped.
+8. the country of the article's dateline ("کابل ۔ 10 اگست"): the reporting desk, the weakest evidence;
+9. else nothing: an agent without a country is skipped.
 
 It is skipped too when a blocker precedes it (عالمی عدالت, سابق فوجی), when its possessor or the word before it
 is a name of something else (حماس کے جنگجو, طالبان جنگجو) or a pronoun (ان کی حکومت), when an ambiguous form is
@@ -44,7 +46,7 @@ __all__ = ["AgentDataError", "AgentLexicon", "AgentConcept", "load_agents", "val
 
 AGENTS_PATH = Path(__file__).resolve().parent.parent / "khabar" / "lang" / "ur" / "agents.yaml"
 MAX_PLACE_WORDS = 4
-CONF = {"before": 0.8, "genitive": 0.8, "after": 0.8, "leader": 0.75, "coordinated": 0.75,   # country named with the noun
+CONF = {"before": 0.8, "genitive": 0.8, "after": 0.8, "leader": 0.75, "coordinated": 0.75, "earlier": 0.7,   # country named with the noun
         "locative": 0.65, "sentence": 0.6,                                   # country the sentence is about
         "dateline": 0.55}                                                     # country of the reporting desk
 EXPLICIT = ("before", "genitive", "after", "leader")
@@ -324,6 +326,7 @@ class _Ctx:
     entities: dict[str, dict]
     dictionary: ActorDictionary
     found_end: dict[int, tuple[str, str]] = field(default_factory=dict)  # last token of an agent -> (ISO3, how)
+    last_explicit: dict[str, str] = field(default_factory=dict)  # sector -> country of its latest explicit agent
 
     def same_sentence(self, i: int, j: int) -> bool:
         return 0 <= j < len(self.toks) and self.toks[j].sent == self.toks[i].sent
@@ -475,6 +478,9 @@ def _country_of(ctx: _Ctx, s: int, e: int, c: AgentConcept, dateline: str | None
                     return iso, "coordinated"
     if c.country_after and (iso := ctx.place_starting(e, s)):
         return iso, "after"
+    if c.sector in ctx.last_explicit:
+        # "فلسطینی مظاہرین … مظاہرین نے پولیس پر پتھراؤ کیا": the same kind of group named earlier with a country
+        return ctx.last_explicit[c.sector], "earlier"
     if c.explicit_country:
         return None, "needs country"
     iso, how = ctx.sentence_country(s)
@@ -553,6 +559,8 @@ def find_agents(text: str, tokens: list[dict], mentions: list[dict], entities: d
         if key in c.ambiguous:
             conf *= AMBIGUOUS_FACTOR
         ctx.found_end[e - 1] = (iso, how)
+        if how in EXPLICIT or how == "coordinated":
+            ctx.last_explicit[c.sector] = iso
         out_m.append({"mention_id": stable_id("m", aid, start, end), "article_id": aid,
                       "sentence_index": toks[s].sent, "start_char": start, "end_char": end,
                       "text": text[start:end], "ner_label": "AGENT", "entity_id": eid,
