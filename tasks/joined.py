@@ -20,6 +20,19 @@ class JoinedWordsError(ValueError):
 
 
 @lru_cache(maxsize=8)
+def load_non_joining(lang: str = "ur", lang_dir: Path = LANG_DIR) -> frozenset[str]:
+    """Letters after which a dropped space is invisible (joined_words.yaml non_joining)."""
+    path = lang_dir / lang / "joined_words.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
+    return frozenset(normalize_for_match(c) for c in (data or {}).get("non_joining") or [])
+
+
+def cut_points(key: str, non_joining: frozenset[str]) -> list[int]:
+    """Offsets inside a word where a space may have been dropped: right after a non-joining letter."""
+    return [i + 1 for i, ch in enumerate(key[:-1]) if ch in non_joining and i >= 1]
+
+
+@lru_cache(maxsize=8)
 def load_fused(lang: str = "ur", lang_dir: Path = LANG_DIR) -> dict[str, tuple[str, ...]]:
     """surface (matching form) -> the words it stands for; validated (same letters count once spaces go)."""
     path = lang_dir / lang / "joined_words.yaml"

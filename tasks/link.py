@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 import re
 from datetime import date, datetime
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 import unicodedata
 
 import ahocorasick
@@ -35,7 +35,7 @@ from tasks.actors import (  # re-exported: the flow imports the linking API from
 from tasks.agents import find_agents
 from tasks.dates import load_date_words
 from tasks.ids import stable_id
-from tasks.joined import load_fused, split_token
+from tasks.joined import cut_points, load_fused, load_non_joining, split_token
 from tasks.normalize import normalize_for_match
 
 __all__ = ["LinkOutput", "link_article", "dateline_source", "load_dictionary", "dictionary_entity_rows", "entity_lookup",
@@ -158,6 +158,7 @@ class _Index:
         # month and weekday names are never a provisional name (NER tags جنوری as a place, ستمبر as a person)
         self.frequent = d.frequent_words | {_key(w) for w in (*dw.months, *dw.weekdays)}
         self.fused = load_fused()
+        self.non_joining = load_non_joining()
         self.lookup = entity_lookup(d)
         self.places = {a.entity_id for a in d.actors.values() if a.type in ("COUNTRY", "CITY", "LOCATION")}
         self.patterns: list[_Pattern] = []
@@ -201,6 +202,23 @@ class _Index:
             if p.kind in ("alias", "short"):
                 self.first_parts.setdefault(self.folder.fold(p.parts[0]), []).append(p.pid)
         self.first_keys = list(self.first_parts)
+        # whole one-word keys of names, and the words that may be written joined to a name
+        self.name_words = {p.parts[0] for p in self.patterns if p.kind in ("alias", "short", "demonym")}
+        self.name_starts = {p.parts[0] for p in self.patterns if p.kind in ("alias", "short") and len(p.parts) > 1}
+        self.role_words = {p.parts[-1] for p in self.patterns if p.kind == "role"}
+
+    def split_name(self, key: str) -> list[tuple[int, int, str]]:
+        """A token the dictionary does not know, read as two words at a dropped space (joined_words.yaml):
+        a known name + a postposition (کشمیرمیں) or a role word + the start of a known name (صدرحسنی)."""
+        whole = [(0, len(key), key)]
+        if key in self.name_words or key in self.first_parts or key in self.function_words:
+            return whole
+        for cut in cut_points(key, self.non_joining):
+            left, right = key[:cut], key[cut:]
+            if (left in self.name_words and right in self.function_words) or \
+                    (left in self.role_words and (right in self.name_starts or right in self.name_words)):
+                return [(0, cut, left), (cut, len(key), right)]
+        return whole
 
 
 _INDEXES: dict[int, tuple[ActorDictionary, _Index]] = {}
@@ -235,7 +253,8 @@ def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def _tokens(text: str, tokens: list[dict], fused: dict[str, tuple[str, ...]] | None = None) -> list[_Tok]:
+def _tokens(text: str, tokens: list[dict], fused: dict[str, tuple[str, ...]] | None = None,
+            split_name: Callable[[str], list[tuple[int, int, str]]] | None = None) -> list[_Tok]:
     """Word tokens with their matching keys; a joined token (کیخلاف) becomes its words, offsets kept inside it."""
     out = []
     for t in sorted(tokens, key=lambda r: (r["sentence_index"], r["token_index"])):
@@ -245,6 +264,8 @@ def _tokens(text: str, tokens: list[dict], fused: dict[str, tuple[str, ...]] | N
         key = _key(text[s:e]) if e > s else ""
         upos = t.get("upos") if e > s else "PUNCT"
         pieces = split_token(key, fused or {}) if key else [(0, 0, "")]
+        if len(pieces) == 1 and split_name is not None and key:
+            pieces = split_name(key)
         same_len = len(key) == e - s  # offsets inside the key are offsets inside the text
         for ps, pe, word in pieces:
             a, b = (s + ps, s + pe) if same_len and len(pieces) > 1 else (s, e)
@@ -448,7 +469,7 @@ def link_article(article: dict, sentences: list[dict], tokens: list[dict], ner_m
     text: str = article["text"]
     aid = article["article_id"]
     when = _article_date(article)
-    toks = _tokens(text, tokens, idx.fused)
+    toks = _tokens(text, tokens, idx.fused, idx.split_name)
 
     # NER spans by token, to know where a name continues
     ner_tok: dict[int, int] = {}

@@ -129,10 +129,10 @@ def test_cli_import_grows_the_dictionary(tmp_path, d):
     result = CliRunner().invoke(_cli(), ["actors", "import", str(FIXTURE), "--out", str(out)])
     assert result.exit_code == 0, result.output
     entries = yaml.safe_load(out.read_text(encoding="utf-8"))
-    assert [e["entity_id"] for e in entries] == ["Q10853588"]   # the others are already known
+    assert [e["entity_id"] for e in entries] == ["Q999999901"]   # the others are already known
     assert "already in the dictionary" in result.output
     grown = load_dictionary([out])
-    assert grown.actors["Q10853588"].country == "USA" and "Q10853588" not in d
+    assert grown.actors["Q999999901"].country == "USA" and "Q999999901" not in d
     # importing twice changes nothing
     CliRunner().invoke(_cli(), ["actors", "import", str(FIXTURE), "--out", str(out)])
     assert len(read_actor_file(out)) == 1

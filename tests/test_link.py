@@ -245,3 +245,12 @@ def test_dateline_credit_links_to_the_agency_as_the_articles_source(tmp_path):
     assert dateline_source({"dateline": "کابل ۔ 10 اگست (ٹی این اے)"}, d) == "khabar:test_agency"
     assert dateline_source({"dateline": "ماسکو: (ویب ڈیسک )"}, d) is None
     assert dateline_source({"dateline": None}, d) is None
+
+
+def test_a_name_written_joined_to_a_role_word_or_postposition_is_read_apart(nlp, d):
+    text = "روسی صدرولادیمیر پوتن نے ماسکوکو دارالحکومت قرار دیا اور کرنے کا کام کیا۔"
+    out = link(nlp, d, text, datetime(2023, 9, 14))
+    assert at(out, text, "ولادیمیر پوتن")["entity_id"] == PUTIN
+    assert at(out, text, "ماسکو")["entity_id"] == "Q649"
+    idx_split = __import__("tasks.link", fromlist=["_index"])._index(d).split_name
+    assert idx_split("کرنے") == [(0, 4, "کرنے")]  # a verb is never cut: کر is no name
