@@ -53,7 +53,7 @@ EXPLICIT = ("before", "genitive", "after", "leader")
 AMBIGUOUS_FACTOR = 0.9   # a form that is also an adjective
 _SECTOR = re.compile(r"^[A-Z]{3}$")
 _ISO3 = re.compile(r"^[A-Z]{3}$")
-TOP_KEYS = {"schema_version", "sectors", "genitive", "coordinators", "locatives", "modifiers", "blockers", "possessors_unknown", "noun_cues",
+TOP_KEYS = {"schema_version", "sectors", "genitive", "coordinators", "locatives", "modifiers", "blockers", "blockers_after", "possessors_unknown", "noun_cues",
             "country_words", "demonyms", "derived_demonyms", "places", "agents"}
 AGENT_KEYS = {"concept", "phoenix", "sector", "forms", "ambiguous", "title", "explicit_country", "country_after",
               "leader_before", "examples"}
@@ -91,6 +91,7 @@ class AgentLexicon:
     locatives: frozenset[str]
     modifiers: frozenset[str]
     blockers: frozenset[tuple[str, ...]]
+    blockers_after: frozenset[tuple[str, ...]]
     possessors_unknown: frozenset[str]
     noun_cues: frozenset[tuple[str, ...]]
     country_words: dict[tuple[str, ...], str]    # token keys -> ISO3
@@ -218,6 +219,7 @@ def validate_agents(data: Any, where: str = "agents.yaml") -> AgentLexicon:
         first_words=frozenset(k[0] for k in forms),
         genitive=single["genitive"], coordinators=single["coordinators"], locatives=single["locatives"],
         modifiers=single["modifiers"], blockers=word_set("blockers"),
+        blockers_after=word_set("blockers_after"),
         possessors_unknown=single["possessors_unknown"], noun_cues=word_set("noun_cues"),
         country_words=_iso_map(data["country_words"], f"{where}: country_words"),
         demonyms=_iso_map(data["demonyms"], f"{where}: demonyms"),
@@ -393,15 +395,18 @@ class _Ctx:
 
     def sentence_country(self, s: int) -> tuple[str | None, str]:
         """The country the sentence is about, looking back from token s: the nearest "X میں" (in X), else the
-        nearest country or place named before the agent (a name or an adjective)."""
+        nearest demonym ("امریکی صدر نے … فوجیوں") or place that heads a genitive ("پاکستان کے وزیراعظم … حکومت");
+        a place in any other role ("افغانستان سے فوجیوں کا انخلا": from Afghanistan) says nothing."""
         nearest: str | None = None
         j = s - 1
         while self.same_sentence(s, j):
-            iso, _, first = self.place_ending(j, s)
+            iso, adjective, first = self.place_ending(j, s)
             if iso:
-                if self.same_sentence(s, j + 1) and self.toks[j + 1].key in self.lex.locatives:
+                after = self.toks[j + 1].key if self.same_sentence(s, j + 1) else ""
+                if after in self.lex.locatives:
                     return iso, "locative"
-                nearest = nearest or iso
+                if adjective or after in self.lex.genitive:
+                    nearest = nearest or iso
                 j = first - 1
                 continue
             j -= 1
@@ -543,6 +548,8 @@ def find_agents(text: str, tokens: list[dict], mentions: list[dict], entities: d
         i = e
         if key in c.ambiguous and not _used_as_noun(ctx, e):
             continue
+        if e not in mention_at and any(_seq_at(toks, e, b) for b in lex.blockers_after):
+            continue  # "حکومت مخالف مظاہرین": anti-government, a modifier of what follows
         if c.title and ctx.same_sentence(s, e) and (toks[e].upos == "PROPN" or (
                 e in mention_at and not ctx.mention_country(mention_at[e]) and mention_at[e].get("entity_id"))):
             continue  # ترجمان میتھیو ملر: a title before a name, whose mention carries the actor

@@ -198,7 +198,7 @@ def test_linked_mentions_give_the_country(dictionary, entities):
 
 
 def test_blockers_and_pronouns(dictionary, entities):
-    for text in ("عالمی عدالت نے فیصلہ سنایا", "اقوام متحدہ کی امن فوج تعینات ہے", "سابق فوجیوں نے احتجاج کیا",
+    for text in ("عالمی عدالت نے فیصلہ سنایا", "کوئی حکومت اسے روک نہیں سکتی", "حکومت مخالف گروہوں نے حملہ کیا", "اقوام متحدہ کی امن فوج تعینات ہے", "سابق فوجیوں نے احتجاج کیا",
                  "ان کی حکومت نے اعلان کیا", "سوشل میڈیا پر ویڈیو وائرل ہو گئی"):
         got, _, _ = run(text, dictionary, entities, dateline="اسلام آباد")
         assert got == [], text
@@ -266,3 +266,12 @@ def test_same_sector_named_earlier_gives_the_country(dictionary, entities):
     got, ms, _ = run(text, dictionary, entities, dateline="مقبوضہ بیت المقدس")
     assert got == [("مظاہرین", "PSEOPP"), ("پولیس", "ISRCOP"), ("مظاہرین", "PSEOPP"), ("پولیس", "ISRCOP")]
     assert [m["confidence"] for m in ms] == [0.8, 0.8, 0.7, 0.7]
+
+
+def test_place_in_another_role_says_nothing(dictionary, entities):
+    # "from Afghanistan": no country of the soldiers; the desk's country is the fallback
+    got, _, _ = run("افغانستان سے فوجیوں کے انخلا پر بات ہوئی", dictionary, entities, dateline="واشنگٹن")
+    assert got == [("فوجیوں", "USAMIL")]
+    got, _, _ = run("نواز شریف پاکستان کے وزیراعظم ہیں اور حکومت کام کرتی رہے گی", dictionary, entities,
+                    dateline="واشنگٹن")
+    assert got == [("حکومت", "PAKGOV")]
