@@ -53,7 +53,8 @@ EXPLICIT = ("before", "genitive", "after", "leader")
 AMBIGUOUS_FACTOR = 0.9   # a form that is also an adjective
 _SECTOR = re.compile(r"^[A-Z]{3}$")
 _ISO3 = re.compile(r"^[A-Z]{3}$")
-TOP_KEYS = {"schema_version", "sectors", "genitive", "coordinators", "locatives", "modifiers", "blockers", "blockers_after", "possessors_unknown", "noun_cues",
+TOP_KEYS = {"schema_version", "sectors", "genitive", "coordinators", "locatives", "modifiers", "blockers", "blockers_after",
+            "ambiguous_places", "possessors_unknown", "noun_cues",
             "country_words", "demonyms", "derived_demonyms", "places", "agents"}
 AGENT_KEYS = {"concept", "phoenix", "sector", "forms", "ambiguous", "title", "explicit_country", "country_after",
               "leader_before", "examples"}
@@ -92,6 +93,7 @@ class AgentLexicon:
     modifiers: frozenset[str]
     blockers: frozenset[tuple[str, ...]]
     blockers_after: frozenset[tuple[str, ...]]
+    ambiguous_places: frozenset[tuple[str, ...]]
     possessors_unknown: frozenset[str]
     noun_cues: frozenset[tuple[str, ...]]
     country_words: dict[tuple[str, ...], str]    # token keys -> ISO3
@@ -219,7 +221,7 @@ def validate_agents(data: Any, where: str = "agents.yaml") -> AgentLexicon:
         first_words=frozenset(k[0] for k in forms),
         genitive=single["genitive"], coordinators=single["coordinators"], locatives=single["locatives"],
         modifiers=single["modifiers"], blockers=word_set("blockers"),
-        blockers_after=word_set("blockers_after"),
+        blockers_after=word_set("blockers_after"), ambiguous_places=word_set("ambiguous_places"),
         possessors_unknown=single["possessors_unknown"], noun_cues=word_set("noun_cues"),
         country_words=_iso_map(data["country_words"], f"{where}: country_words"),
         demonyms=_iso_map(data["demonyms"], f"{where}: demonyms"),
@@ -401,6 +403,9 @@ class _Ctx:
         j = s - 1
         while self.same_sentence(s, j):
             iso, adjective, first = self.place_ending(j, s)
+            if iso and tuple(t.key for t in self.toks[first:j + 1]) in self.lex.ambiguous_places:
+                j = first - 1
+                continue
             if iso:
                 after = self.toks[j + 1].key if self.same_sentence(s, j + 1) else ""
                 if after in self.lex.locatives:
@@ -413,11 +418,12 @@ class _Ctx:
         return (nearest, "sentence") if nearest else (None, "")
 
 
-def _dateline_country(article: dict, places: dict[tuple[str, ...], tuple[str, bool]]) -> str | None:
+def _dateline_country(article: dict, places: dict[tuple[str, ...], tuple[str, bool]],
+                      ambiguous: frozenset[tuple[str, ...]] = frozenset()) -> str | None:
     line = article.get("dateline") or ""
     words = re.findall(r"[^\s\d۔:\-–—(),،؛;.]+", normalize_for_match(line).casefold())
     for n in range(min(MAX_PLACE_WORDS, len(words)), 0, -1):
-        if tuple(words[:n]) in places:
+        if tuple(words[:n]) in places and tuple(words[:n]) not in ambiguous:
             return places[tuple(words[:n])][0]
     return None
 
@@ -524,7 +530,7 @@ def find_agents(text: str, tokens: list[dict], mentions: list[dict], entities: d
             mention_at.setdefault(i, m)
     places = _place_index(lex, d)
     ctx = _Ctx(text, toks, lex, places, mention_at, entities, d)
-    dateline = _dateline_country(article, places)
+    dateline = _dateline_country(article, places, lex.ambiguous_places)
 
     out_m: list[dict] = []
     out_e: dict[str, dict] = {}

@@ -275,3 +275,11 @@ def test_place_in_another_role_says_nothing(dictionary, entities):
     got, _, _ = run("نواز شریف پاکستان کے وزیراعظم ہیں اور حکومت کام کرتی رہے گی", dictionary, entities,
                     dateline="واشنگٹن")
     assert got == [("حکومت", "PAKGOV")]
+
+
+def test_ambiguous_place_only_next_to_the_agent(dictionary, entities):
+    # شام is Syria and "evening": "شام کے وقت" gives no country to the sentence, "شام کی حکومت" does
+    got, _, _ = run("شام کے وقت حکومت نے اعلان کیا", dictionary, entities, dateline="اسلام آباد")
+    assert got == [("حکومت", "PAKGOV")]
+    got, _, _ = run("شام کی حکومت نے اعلان کیا", dictionary, entities, dateline="اسلام آباد")
+    assert got == [("حکومت", "SYRGOV")]
