@@ -645,6 +645,8 @@ def link_article(article: dict, sentences: list[dict], tokens: list[dict], ner_m
         else:
             mentions.append(_mention(aid, m.get("sentence_index"), m["start_char"], m["end_char"], text, label,
                                      None, conf, m.get("model_label"), "ner", "none"))
+    _merge_partial_provisional_names(mentions, entities, idx)
+
     # unnamed groups with a country (افغان پولیس -> AFGCOP): after the names, never overlapping them
     agent_mentions, agent_entities = find_agents(text, tokens, mentions, entities, article, dictionary=dictionary)
     for row in agent_entities:
@@ -654,6 +656,30 @@ def link_article(article: dict, sentences: list[dict], tokens: list[dict], ner_m
     mentions.extend(agent_mentions)
     mentions.sort(key=lambda r: (r["start_char"], r["end_char"]))
     return LinkOutput(mentions=mentions, entities=list(entities.values()))
+
+
+def _merge_partial_provisional_names(mentions: list[dict], entities: dict[str, dict], idx: _Index) -> None:
+    """One unknown person, one entity: in an article, a provisional person name that is part of a longer one
+    (یوسف after فیصل یوسف, the honorific-free ڈاکٹر X) is the same person, linked as coreference."""
+    people = [m for m in mentions if m["link_method"] == "provisional" and m["ner_label"] == "PERSON"]
+    parts = {m["mention_id"]: [idx.folder.fold(p) for p in _key(m["text"]).split() if p not in idx.honorifics]
+             for m in people}
+    for m in people:
+        mine = parts[m["mention_id"]]
+        longer = [o for o in people if len(parts[o["mention_id"]]) > len(mine) and _contains(parts[o["mention_id"]], mine)]
+        if not mine or not longer:
+            continue
+        full = max(longer, key=lambda o: len(parts[o["mention_id"]]))
+        if full["entity_id"] != m["entity_id"]:
+            old = m["entity_id"]
+            m["entity_id"], m["link_method"] = full["entity_id"], "coreference"
+            m["actor_code"] = m.get("actor_code") or full.get("actor_code")
+            if not any(x["entity_id"] == old for x in mentions):
+                entities.pop(old, None)
+
+
+def _contains(seq: list[str], sub: list[str]) -> bool:
+    return any(seq[i:i + len(sub)] == sub for i in range(len(seq) - len(sub) + 1))
 
 
 def _name_part(text: str, start: int, end: int, idx: _Index) -> tuple[int, int] | None:

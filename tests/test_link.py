@@ -254,3 +254,11 @@ def test_a_name_written_joined_to_a_role_word_or_postposition_is_read_apart(nlp,
     assert at(out, text, "ماسکو")["entity_id"] == "Q649"
     idx_split = __import__("tasks.link", fromlist=["_index"])._index(d).split_name
     assert idx_split("کرنے") == [(0, 4, "کرنے")]  # a verb is never cut: کر is no name
+
+
+def test_a_partial_unknown_name_is_the_same_provisional_person(nlp, d):
+    text = "وزیر داخلہ زبیر قاسمانی نے بیان دیا۔ بعد میں وزیر قاسمانی نے کہا کہ تحقیقات ہوں گی۔"
+    out = link(nlp, d, text, datetime(2024, 6, 1))
+    full, short = at(out, text, "زبیر قاسمانی"), at(out, text, "قاسمانی", 1)
+    assert full["link_method"] == "provisional"
+    assert short["entity_id"] == full["entity_id"] and short["link_method"] == "coreference"
