@@ -46,15 +46,16 @@ __all__ = ["AgentDataError", "AgentLexicon", "AgentConcept", "load_agents", "val
 
 AGENTS_PATH = Path(__file__).resolve().parent.parent / "khabar" / "lang" / "ur" / "agents.yaml"
 MAX_PLACE_WORDS = 4
-CONF = {"before": 0.8, "genitive": 0.8, "after": 0.8, "leader": 0.75, "coordinated": 0.75, "earlier": 0.7,   # country named with the noun
-        "locative": 0.65, "sentence": 0.6,                                   # country the sentence is about
-        "dateline": 0.55}                                                     # country of the reporting desk
+# confidence by where the country came from: named with the noun; the same group earlier; what the sentence is
+# about; the reporting desk (dateline)
+CONF = {"before": 0.8, "genitive": 0.8, "after": 0.8, "leader": 0.75, "coordinated": 0.75, "earlier": 0.7,
+        "locative": 0.65, "sentence": 0.6, "dateline": 0.55}
 EXPLICIT = ("before", "genitive", "after", "leader")
 AMBIGUOUS_FACTOR = 0.9   # a form that is also an adjective
 _SECTOR = re.compile(r"^[A-Z]{3}$")
 _ISO3 = re.compile(r"^[A-Z]{3}$")
-TOP_KEYS = {"schema_version", "sectors", "genitive", "coordinators", "locatives", "modifiers", "blockers", "blockers_after",
-            "ambiguous_places", "possessors_unknown", "noun_cues",
+TOP_KEYS = {"schema_version", "sectors", "genitive", "coordinators", "locatives", "modifiers", "blockers",
+            "blockers_after", "ambiguous_places", "possessors_unknown", "noun_cues",
             "country_words", "demonyms", "derived_demonyms", "places", "agents"}
 AGENT_KEYS = {"concept", "phoenix", "sector", "forms", "ambiguous", "title", "explicit_country", "country_after",
               "leader_before", "examples"}
@@ -100,7 +101,7 @@ class AgentLexicon:
     demonyms: dict[tuple[str, ...], str]
     derived_demonyms: tuple[tuple[str, str], ...]
     places: dict[tuple[str, ...], str]
-    _place_index: dict[int, dict[tuple[str, ...], str]] = field(default_factory=dict, repr=False)
+    _place_index: dict[int, tuple[ActorDictionary, dict]] = field(default_factory=dict, repr=False)
 
 
 def _k(word: str) -> str:
@@ -191,7 +192,8 @@ def validate_agents(data: Any, where: str = "agents.yaml") -> AgentLexicon:
             if not isinstance(ex, dict) or set(ex) != EXAMPLE_KEYS or not isinstance(ex["text"], str) or \
                     not isinstance(ex["country"], str) or not _ISO3.match(ex["country"]) or \
                     not (ex["code"] is None or (isinstance(ex["code"], str) and re.match(r"^[A-Z]{6}$", ex["code"]))):
-                raise AgentDataError(f"{w}: example must be {{text, country (ISO3), code (six capitals or null)}}: {ex}")
+                raise AgentDataError(f"{w}: example must be {{text, country (ISO3), code (six capitals or null)}}: "
+                                     f"{ex}")
             if ex["code"] is not None and ex["code"][3:] != a["sector"]:
                 raise AgentDataError(f"{w}: example code {ex['code']} does not end in the sector {a['sector']}")
         c = AgentConcept(concept=concept, sector=a["sector"], forms=tuple(form_list),
@@ -260,8 +262,8 @@ def _derive(name: str, rules: tuple[tuple[str, str], ...]) -> str | None:
 def _place_index(lex: AgentLexicon, d: ActorDictionary) -> dict[tuple[str, ...], tuple[str, bool]]:
     """Token keys -> (ISO3, is_adjective) for every word sequence that names a country before an agent noun."""
     hit = lex._place_index.get(id(d))
-    if hit is not None:
-        return hit
+    if hit is not None and hit[0] is d:   # the id of a dictionary that is gone may be reused
+        return hit[1]
     out: dict[tuple[str, ...], tuple[str, bool]] = {}
     derived: dict[tuple[str, ...], str] = {}
     for a in d.actors.values():
@@ -284,7 +286,7 @@ def _place_index(lex: AgentLexicon, d: ActorDictionary) -> dict[tuple[str, ...],
             out[key] = (iso, adjective)
     for key, iso in derived.items():
         out.setdefault(key, (iso, True))   # an explicit name wins over a derived adjective
-    lex._place_index[id(d)] = out
+    lex._place_index[id(d)] = (d, out)
     return out
 
 
