@@ -109,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
                     if (entity_map[i].get("entity_type") or "") in EVAL_ENTITY_TYPES]
             seen = {}
             for e in evs[aid]:
-                if e["is_negated"] or e.get("modality") not in (None, "asserted", "intent", "future", "possible"):
+                if e["is_negated"] or (e.get("modality") or "asserted") not in ("asserted", "intended", "future"):
                     continue
                 a1 = entity_map.get(e["actor1_entity_id"] or "", {})
                 a2 = entity_map.get(e["actor2_entity_id"] or "", {})

@@ -3,9 +3,9 @@
 Scoring is per article and micro-averaged over all gold articles:
 - entities: gold entities vs the article's linked entities of type PERSON, ORGANIZATION or COUNTRY (cities are
   left out on both sides); a match is the same Wikidata id, or the same name (canonical name or English alias).
-- events: gold (actor1, actor2, code) vs the article's non-negated events as distinct (actor1, actor2, code); an
-  actor matches by CAMEO actor code or by entity name, null matches null. "exact" needs the same CAMEO code,
-  "quad" the same QuadClass. Matching is one-to-one.
+- events: gold (actor1, actor2, code) vs the article's non-negated events of COUNTED_MODALITIES as distinct
+  (actor1, actor2, code); an actor matches by CAMEO actor code or by entity name, null matches null. "exact" needs
+  the same CAMEO code, "quad" the same QuadClass. Matching is one-to-one.
 Gold articles missing from the warehouse count fully against recall and are listed.
 """
 from __future__ import annotations
@@ -18,6 +18,9 @@ from typing import Any, Callable
 import typer
 
 EVAL_ENTITY_TYPES = ("PERSON", "ORGANIZATION", "COUNTRY")
+# Event modalities the gold annotates (eval/README.md): what happened, what was stated, promised or announced for
+# later. Conditional acts, allegations' content, mere possibilities and negated acts are not predictions.
+COUNTED_MODALITIES = ("asserted", "intended", "future")
 
 
 @dataclass
@@ -170,7 +173,9 @@ def predicted_events(con, article_id: str) -> list[dict]:
         "SELECT DISTINCT ev.actor1_code, a1.canonical_name, ev.actor2_code, a2.canonical_name, ev.event_code, "
         "ev.quad_class FROM events ev LEFT JOIN entities a1 ON a1.entity_id = ev.actor1_entity_id "
         "LEFT JOIN entities a2 ON a2.entity_id = ev.actor2_entity_id "
-        "WHERE ev.article_id = ? AND NOT coalesce(ev.is_negated, false)", [article_id]).fetchall()
+        "WHERE ev.article_id = ? AND NOT coalesce(ev.is_negated, false) "
+        f"AND coalesce(ev.modality, 'asserted') IN ({', '.join('?' for _ in COUNTED_MODALITIES)})",
+        [article_id, *COUNTED_MODALITIES]).fetchall()
     keys = ("actor1_code", "actor1_name", "actor2_code", "actor2_name", "event_code", "quad_class")
     # one prediction per (actor1, actor2, code) as the gold states it: an actor is its code, else its name, so the
     # same triple reached through two entities (Putin / Russia's president, both RUSGOV) is not counted twice

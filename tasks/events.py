@@ -36,6 +36,10 @@ from tasks.cameo import CameoCode, load_cameo, lookup
 from tasks.ids import stable_id
 from tasks.normalize import normalize_for_match
 
+# events.modality: asserted (it happened / it was said), future (کرے گا), intended (promised: "حملہ نہ کرنے کا عہد"),
+# possible (کر سکتا، ممکنہ، … چاہیے), conditional (اگر … تو، کی صورت میں), alleged (مبینہ; an accusation's content).
+# Negation is the separate column is_negated. Default views count asserted, non-negated events only.
+MODALITIES = ("asserted", "future", "intended", "possible", "conditional", "alleged")
 LEXICON_COLUMNS = ("pattern", "light_verbs", "cameo_code", "actor2_case", "symmetric", "needs_actor2", "example")
 _QUOTES = "’‘“”\"'«»()[]{}"
 _PUNCT_WORDS = {"۔", "،", ",", ".", ":", ";", "؛", "؟", "?", "!", "-", "—"}
@@ -87,6 +91,16 @@ class Lexicon:
     intent_heads: frozenset[str]
     alleged_heads: frozenset[str]
     purpose_heads: frozenset[str]
+    need_heads: frozenset[str]
+    possible_words: frozenset[str]
+    alleged_words: frozenset[str]
+    alleging_nominals: frozenset[str]
+    conditional: tuple[tuple[str, ...], ...]
+    conditional_ends: frozenset[str]
+    pron_first: frozenset[str]
+    pron_person: frozenset[str]
+    pron_any: frozenset[str]
+    pron_relative: frozenset[str]
     nominal_heads: frozenset[str]
     genitive_non_actor: frozenset[str]
     according_to: tuple[tuple[str, ...], ...]
@@ -113,6 +127,7 @@ class Lexicon:
     demonyms: dict[tuple[str, ...], str]
     relation_patterns: tuple[dict, ...]
     by_verb: dict[str, tuple[LexEntry, ...]] = field(default_factory=dict)
+    by_nominal: dict[str, tuple[LexEntry, ...]] = field(default_factory=dict)  # light-verb entries by first word
 
     def lemmas_of(self, word: "Word") -> set[str]:
         out = set(self.form_lemmas.get(word.norm, ()))
@@ -168,6 +183,16 @@ def _load_lexicon(folder: Path) -> Lexicon:
         intent_heads=frozenset(map(norm, mod["intent_heads"])),
         alleged_heads=frozenset(map(norm, mod["alleged_heads"])),
         purpose_heads=frozenset(map(norm, mod["purpose_heads"])),
+        need_heads=frozenset(map(norm, mod["need_heads"])),
+        possible_words=frozenset(map(norm, mod["possible_words"])),
+        alleged_words=frozenset(map(norm, mod["alleged_words"])),
+        alleging_nominals=frozenset(map(norm, mod["alleging_nominals"])),
+        conditional=tuple(_words(p) for p in mod["conditional"]),
+        conditional_ends=frozenset(norm(c) or c for c in mod["conditional_ends"]),
+        pron_first=frozenset(map(norm, disc["pronouns"]["first_person"])),
+        pron_person=frozenset(map(norm, disc["pronouns"]["person"])),
+        pron_any=frozenset(map(norm, disc["pronouns"]["any"])),
+        pron_relative=frozenset(map(norm, disc["pronouns"]["relative"])),
         nominal_heads=frozenset(e.pattern[0] for e in entries if e.light_verbs),
         genitive_non_actor=frozenset(map(norm, disc["genitive_non_actor"])),
         according_to=tuple(_words(p) for p in disc["reported_speech"]["according_to"]),
@@ -195,6 +220,7 @@ def _load_lexicon(folder: Path) -> Lexicon:
         demonyms={_words(k): v for k, v in rel["demonyms"].items()},
         relation_patterns=tuple(rel["patterns"]),
         by_verb={k: tuple(sorted(v, key=lambda e: -len(e.pattern))) for k, v in by_verb.items()},
+        by_nominal=_by_nominal(entries),
     )
     for v in lex.reporting_verbs:
         if v not in lex.form_lemmas:
@@ -202,15 +228,27 @@ def _load_lexicon(folder: Path) -> Lexicon:
     return lex
 
 
+def _by_nominal(entries: list[LexEntry]) -> dict[str, tuple[LexEntry, ...]]:
+    out: dict[str, list[LexEntry]] = {}
+    seen: set[tuple[str, ...]] = set()
+    for e in entries:
+        if e.light_verbs and e.pattern not in seen:
+            seen.add(e.pattern)
+            out.setdefault(e.pattern[0], []).append(e)
+    return {k: tuple(sorted(v, key=lambda e: -len(e.pattern))) for k, v in out.items()}
+
+
 DISCOURSE_KEYS = {
     "verb_forms": dict, "particles": list, "verb_tail": list, "passive": list, "negation": list, "neither_nor": list,
     "modality": dict, "reported_speech": dict, "agent_markers": list, "patient_markers": list,
     "genitive_markers": list, "genitive_non_actor": list, "between_markers": list, "coordinators": list,
-    "clause_breaks": list, "roles": dict,
+    "clause_breaks": list, "roles": dict, "pronouns": dict,
 }
 ROLE_KEYS = {"ergative", "locative", "copula", "reporting_light_verb", "verb_group_light_verbs", "goal_markers",
              "infinitive_endings"}
-MODALITY_KEYS = {"future", "possible", "intent_heads", "possible_words", "alleged_heads", "purpose_heads"}
+MODALITY_KEYS = {"future", "possible", "intent_heads", "possible_words", "alleged_heads", "alleged_words",
+                 "alleging_nominals", "purpose_heads", "need_heads", "conditional", "conditional_ends"}
+PRONOUN_KEYS = {"first_person", "person", "any", "relative"}
 REPORTED_KEYS = {"according_to", "reporting_verbs", "reporting_nominals", "complementizers"}
 
 
@@ -227,6 +265,12 @@ def validate_discourse(data: Any, where: Path | str = "discourse.yaml") -> None:
         raise LexiconError(f"{where}: roles needs exactly {sorted(ROLE_KEYS)}")
     if set(data["reported_speech"]) != REPORTED_KEYS:
         raise LexiconError(f"{where}: reported_speech needs exactly {sorted(REPORTED_KEYS)}")
+    if set(data["pronouns"]) != PRONOUN_KEYS:
+        raise LexiconError(f"{where}: pronouns needs exactly {sorted(PRONOUN_KEYS)}")
+    for section in ("modality", "reported_speech", "pronouns"):
+        for key, words in data[section].items():
+            if not isinstance(words, list) or not words or not all(isinstance(w, str) and w.strip() for w in words):
+                raise LexiconError(f"{where}: {section}.{key} must be a non-empty list of words")
     for lemma, forms in data["verb_forms"].items():
         if not forms or not all(isinstance(f, str) and f.strip() for f in forms):
             raise LexiconError(f"{where}: verb_forms[{lemma!r}] has an empty form")
@@ -282,6 +326,7 @@ class Word:
     start: int
     end: int
     mention: int | None = None  # index into the sentence's linked mentions
+    rel: int | None = None  # first word of the relative clause ("، جس نے … تھا،") this word belongs to
 
 
 @dataclass
@@ -289,7 +334,7 @@ class Actor:
     entity_id: str
     actor_code: str | None
     country_code: str | None
-    method: str  # agent_marker | title | nominative | case:<marker> | genitive | coordination
+    method: str  # how it was found: ACTOR1_METHODS for actor1; case:<marker> | genitive | destination … for actor2
 
 
 UNKNOWN_AGENT = Actor("", None, None, "unlinked")  # an agent is marked but not linked: blocks fallbacks
@@ -356,6 +401,8 @@ class Trigger:
     parse_ok: bool = False
     embedded: bool = False
     coordinated: bool = False  # shares its verb with a later nominal ("ملاقات اور بات چیت کی")
+    oblique: list = field(default_factory=list)  # agent phrase of a nominal inside the clause ("X کی جانب سے حملے")
+    headline: bool = False  # a nominal with no verb in a headline ("X کی Y پر تنقید")
 
 
 def _is_genitive_use(words: list[Word], i: int, lex: Lexicon) -> bool:
@@ -495,12 +542,16 @@ def _verb_group(words: list[Word], t: Trigger, lex: Lexicon) -> None:
             k2 += 1
         head = words[k2] if k2 < len(words) else None
         if head is not None and (head.norm in lex.intent_heads or head.lemma in lex.intent_heads):
-            t.modality = "intent"
+            t.modality = "intended"
         elif head is not None and (head.norm in lex.alleged_heads or head.lemma in lex.alleged_heads):
+            t.modality = "alleged"
+        elif head is not None and (head.norm in lex.possible_words or head.lemma in lex.possible_words):
             t.modality = "possible"
         elif head is not None and (head.norm in lex.purpose_heads or head.norm in lex.nominal_heads
+                                   or head.norm in lex.need_heads or head.lemma in lex.need_heads
                                    or head.lemma in lex.nominal_heads):
-            # "دورہ کرنے کی دعوت", "… کرنے کے لیے": the act is the content of an invitation/demand or a purpose
+            # "دورہ کرنے کی دعوت", "… کرنے کے لیے", "… کرنے کی ضرورت نہیں": the act is the content of an invitation
+            # or a demand, a purpose or a need
             t.embedded = True
 
 
@@ -508,18 +559,75 @@ def _verb_group(words: list[Word], t: Trigger, lex: Lexicon) -> None:
 
 
 def _clause_start(words: list[Word], before: int, lex: Lexicon, hard_floor: int = 0) -> int:
+    own = words[before].rel if before < len(words) else None
     j = before - 1
     while j >= hard_floor:
+        if words[j].rel is not None and words[j].rel != own:
+            j = words[j].rel - 1  # a relative clause inside this one ("روس، جس نے … تھا، نے"): look past it
+            continue
         n = words[j].norm or words[j].text
-        if n in lex.list_commas:
-            # a comma between two mentions is part of a coordination, not a clause break
-            if not (j > 0 and words[j - 1].mention is not None and j + 1 < len(words)
-                    and words[j + 1].mention is not None):
+        if words[j].mention is not None:
+            pass  # a word of a name ("شی جن پنگ") is never a clause break
+        elif n in lex.list_commas:
+            # a comma inside a list of names ("غزہ، لبنان اور ایران پر") is part of a coordination, not a break
+            if not _list_comma(words, j, lex):
                 return j + 1
         elif n in lex.clause_breaks or words[j].text in lex.clause_breaks:
             return j + 1
         j -= 1
     return hard_floor
+
+
+def _list_comma(words: list[Word], j: int, lex: Lexicon) -> bool:
+    """The comma at j joins names: a mention on both sides, or a noun before it and a conjunction within the next
+    four words with no verb or case marker in between ("غزہ، لبنان اور ایران پر")."""
+    if j == 0 or j + 1 >= len(words):
+        return False
+    if words[j - 1].mention is not None and words[j + 1].mention is not None:
+        return True
+    if words[j - 1].upos not in ("PROPN", "NOUN") and words[j - 1].mention is None:
+        return False
+    for k in range(j + 1, min(j + 5, len(words))):
+        w = words[k]
+        if w.norm in lex.conjunctions:
+            return k > j + 1
+        if w.upos in ("VERB", "AUX", "ADP", "PUNCT", "SCONJ", "PRON") or w.norm in lex.clause_breaks:
+            return False
+    return False
+
+
+def _relative_spans(words: list[Word], lex: Lexicon) -> None:
+    """Mark the words of relative clauses opened by a relative pronoun after a noun ("روس، جس نے یوکرین پر حملہ کیا
+    تھا، نے …"): up to the comma that closes it, or to the end of its first verb group when more follows."""
+    i = 1
+    while i < len(words):
+        w = words[i]
+        prev = i - 1 if words[i - 1].norm not in lex.list_commas else i - 2
+        if w.norm not in lex.pron_relative or w.upos not in ("PRON", "DET") or w.mention is not None or prev < 0 or not (
+                words[prev].mention is not None or words[prev].upos in ("NOUN", "PROPN")):
+            i += 1
+            continue
+        start = prev + 1
+        end = None
+        seen_verb = False
+        for k in range(i + 1, len(words)):
+            n = words[k].norm or words[k].text
+            if words[k].upos in ("VERB", "AUX"):
+                seen_verb = True
+            elif seen_verb and n in lex.list_commas:
+                end = k
+                break
+            elif seen_verb:
+                end = k - 1
+                break
+            if n in _PUNCT_WORDS and n not in lex.list_commas:
+                break
+        if end is None or all(w.upos == "PUNCT" for w in words[end + 1:]):
+            i += 1  # nothing follows: no main clause to hide it from
+            continue
+        for k in range(start, end + 1):
+            words[k].rel = start
+        i = end + 1
 
 
 def _mention_start(words: list[Word], j: int) -> int:
@@ -561,6 +669,8 @@ def _title_before(words: list[Word], end: int, lex: Lexicon) -> tuple[Title, int
 def _resolve_phrase_end(words: list[Word], end: int, floor: int, lex: Lexicon, mentions: list[dict],
                         entities: dict[str, dict], method: str) -> list[Actor]:
     """Actors of the noun phrase ending at word ``end`` (just before its case marker)."""
+    if 0 <= end and words[end].rel is not None and (end + 1 >= len(words) or words[end + 1].rel != words[end].rel):
+        end = words[end].rel - 1  # "روس، جس نے … تھا، نے": the phrase is the noun before the relative clause
     while end >= floor and words[end].norm in lex.particles:
         end -= 1
     if end < floor:
@@ -620,28 +730,132 @@ def _actor_from_mention(m: dict, entities: dict[str, dict], method: str, role: s
     if not eid:
         return None
     ent = entities.get(eid) or {"entity_id": eid}
+    if m.get("actor_code"):  # the code as of the article's date, set by linking (Obama in 2014 -> USAGOV)
+        ent = {**ent, "actor_code": m["actor_code"]}
     return _actor_from_entity({**ent, "entity_id": eid}, method, role)
 
 
-def _find_agent(words, t: Trigger, floor: int, lex, mentions, entities, source_ids) -> list[Actor]:
+@dataclass
+class _Context:
+    """What pronoun resolution may look back to: subjects of the earlier sentences of the article and of this one."""
+    entities: dict[str, dict]
+    history: list[tuple[int, Actor]] = field(default_factory=list)  # (sentence index, subject) in text order
+    si: int = 0
+    local: list[tuple[int, Actor]] = field(default_factory=list)  # (word index, subject) in this sentence
+    reports: list["_Report"] = field(default_factory=list)
+
+
+@dataclass
+class _Report:
+    verb: int  # the reporting verb (or the speaker's name in a headline "…، X")
+    start: int  # the reported content is words[start:end]
+    end: int
+    speaker: "Actor | None"
+
+
+PRONOUN_WINDOW = 3  # sentences back that a pronoun may reach
+PRONOUN_CONFIDENCE = 0.8  # factor on the confidence of an event whose Actor1 is a resolved pronoun
+ACTOR1_METHODS = ("agent_marker", "title", "nominative", "possessor", "between", "pronoun", "zero_subject",
+                  "relative", "speaker", "headline")
+
+
+def _country_like(a: Actor, entities: dict[str, dict]) -> bool:
+    """A country as such (IRN), not its government (IRNGOV) or a person or organisation."""
+    etype = ((entities.get(a.entity_id) or {}).get("entity_type") or "").upper()
+    return etype in ("COUNTRY", "GPE", "LOCATION") and (not a.actor_code or a.actor_code == a.country_code)
+
+
+def _speaker_of(j: int, ctx: "_Context | None") -> Actor | None:
+    for r in reversed(ctx.reports if ctx else []):
+        if r.start <= j < r.end and r.speaker is not None and r.speaker is not UNKNOWN_AGENT:
+            return r.speaker
+    return None
+
+
+def _is_pronoun(w: Word, lex: Lexicon) -> bool:
+    return w.mention is None and (w.norm in lex.pron_first or w.norm in lex.pron_person or w.norm in lex.pron_any
+                                  or w.norm in lex.pron_relative) and w.upos in ("PRON", "DET")
+
+
+def _resolve_pronoun(words: list[Word], j: int, lex: Lexicon, ctx: "_Context | None", method: str = "pronoun"
+                     ) -> Actor | None:
+    """The actor a subject pronoun at word j stands for: the speaker for "ہم/میں" inside a report, else the most
+    recent subject before it in the article (a person pronoun skips bare countries); an unlinked subject in between
+    stops the search (we never jump past the likely referent to an older one)."""
+    if ctx is None:
+        return None
+    n = words[j].norm
+    if n in lex.pron_first:
+        sp = _speaker_of(j, ctx)
+        return Actor(sp.entity_id, sp.actor_code, sp.country_code, "speaker") if sp else None
+    person = n in lex.pron_person
+    if not (person or n in lex.pron_any):
+        return None
+    return _recent_subject(j, ctx, person, method)
+
+
+def _phrase_actors(words, marker_at: int, floor: int, lex, mentions, entities, method: str,
+                   ctx: "_Context | None") -> list[Actor]:
+    """Actors of the phrase right before the marker at ``marker_at``; a pronoun is resolved ([UNKNOWN_AGENT] if it
+    cannot be), a relative pronoun stands for the noun before it ("روس، جس نے")."""
+    p = marker_at - 1
+    while p >= floor and words[p].norm in lex.particles:
+        p -= 1
+    if p < 0:
+        return []
+    if _is_pronoun(words[p], lex):
+        if words[p].norm in lex.pron_relative:
+            k = p - 1 if p > 0 and words[p - 1].norm not in lex.list_commas else p - 2
+            got = _resolve_phrase_end(words, k, 0, lex, mentions, entities, "relative") if k >= 0 else []
+            return got or [UNKNOWN_AGENT]
+        a = _resolve_pronoun(words, p, lex, ctx)
+        return [a] if a else [UNKNOWN_AGENT]
+    if p < floor:
+        return []
+    return _resolve_phrase_end(words, p, floor, lex, mentions, entities, method)
+
+
+def _find_agent(words, t: Trigger, floor: int, lex, mentions, entities, source_ids,
+                ctx: "_Context | None" = None) -> list[Actor]:
+    """Actor1: the ergative subject (X نے) of the clause, else an agent phrase (X کی جانب سے، X کے ذریعے، also in
+    passives). An agent phrase between an ergative subject and the trigger belongs to a nominal of the clause
+    ("X نے Y کی جانب سے حملے کی مذمت کی"): it is kept in ``t.oblique`` for Actor2."""
+    own = words[t.first].rel
+    hits: list[tuple[int, tuple[str, ...]]] = []
     j = t.first - 1
     while j >= floor:
+        if words[j].rel is not None and words[j].rel != own:
+            j = words[j].rel - 1
+            continue
         for marker in lex.agent_markers:
             if _seq_at(words, j, marker) and j + len(marker) <= t.first:
-                if words[j - 1].upos == "PRON" if j > 0 else False:
-                    return []  # "انہوں نے": a pronoun we do not resolve; never jump past it to an older agent
-                actors = _resolve_phrase_end(words, j - 1, floor, lex, mentions, entities, "agent_marker")
-                actors = [a for a in actors if a.entity_id not in source_ids]
-                if actors:
-                    return actors
-                if marker == (lex.ergative,):
-                    return [UNKNOWN_AGENT]  # "مغربی ممالک نے": an agent we cannot link; never guess another
+                hits.append((j, marker))
+                break
         j -= 1
+    erg = next((h for h in hits if h[1] == (lex.ergative,)), None)
+    if erg is not None:
+        for j, marker in hits:
+            if j > erg[0] and marker != (lex.ergative,) and not t.passive:
+                got = [a for a in _phrase_actors(words, j, floor, lex, mentions, entities, "agent_marker", None)
+                       if a is not UNKNOWN_AGENT and a.entity_id not in source_ids]
+                if got:
+                    t.oblique = got
+                    break
+        actors = _phrase_actors(words, erg[0], floor, lex, mentions, entities, "agent_marker", ctx)
+        actors = [a for a in actors if a is UNKNOWN_AGENT or a.entity_id not in source_ids]
+        # "مغربی ممالک نے": an agent we cannot link; never guess another
+        return actors or [UNKNOWN_AGENT]
+    for j, marker in hits:
+        actors = _phrase_actors(words, j, floor, lex, mentions, entities, "agent_marker", ctx)
+        actors = [a for a in actors if a is UNKNOWN_AGENT or a.entity_id not in source_ids]
+        if actors and actors != [UNKNOWN_AGENT]:
+            return actors
     # "X کا الزام ہے کہ …": with ہونا the possessor of the nominal is the one who holds it
     if t.entry.light_verbs and words[t.verb].norm in lex.copula_forms:
         g = t.first - 1
         if g - 1 >= floor and words[g].norm in lex.genitive:
-            return _resolve_phrase_end(words, g - 1, floor, lex, mentions, entities, "possessor")
+            return [a for a in _phrase_actors(words, g, floor, lex, mentions, entities, "possessor", ctx)
+                    if a is not UNKNOWN_AGENT]
     return []
 
 
@@ -652,9 +866,16 @@ def _find_patient(words, t: Trigger, floor: int, lex, mentions, entities, exclud
         a = _actor_from_mention(mentions[mi], entities, "destination", None)
         if a and a.entity_id not in exclude:
             return [a]
+    oblique = [Actor(a.entity_id, a.actor_code, a.country_code, "oblique_agent") for a in t.oblique
+               if a.entity_id not in exclude]
+    if oblique:  # "X نے Y کی جانب سے حملے کی مذمت کی": X condemns Y
+        return oblique
     best: tuple[int, int, list[Actor]] | None = None
     markers = t.entry.actor2_case
+    own = words[t.first].rel
     for j in range(t.first - 1, floor, -1):
+        if words[j].rel is not None and words[j].rel != own:
+            continue
         for rank, marker in enumerate(markers):
             if _seq_at(words, j, marker):
                 actors = _resolve_phrase_end(words, j - 1, floor, lex, mentions, entities,
@@ -725,12 +946,26 @@ def _title_after(words: list[Word], i: int, lex: Lexicon) -> bool:
                                                       for k in range(len(t.words))) for t in lex.titles)
 
 
-def _find_nominative(words, t: Trigger, floor: int, lex, mentions, entities, source_ids) -> list[Actor]:
-    """No agent marker: the first unmarked mention in the clause (Urdu is SOV, subjects come first)."""
+def _find_nominative(words, t: Trigger, floor: int, lex, mentions, entities, source_ids,
+                     ctx: "_Context | None" = None) -> list[Actor]:
+    """No agent marker: the first unmarked mention in the clause (Urdu is SOV, subjects come first), or a subject
+    pronoun opening the clause ("ہم … مذمت کرتے ہیں" inside X's report is X)."""
     # a mention followed by a case marker, a genitive or a locative is not the subject
     markers = lex.patient_markers + tuple((g,) for g in lex.genitive) + lex.according_to + ((lex.locative,),)
+    own = words[t.first].rel
     j = floor
     while j < t.first:
+        if words[j].rel is not None and words[j].rel != own:
+            j += 1
+            continue
+        if words[j].upos == "PRON" and _is_pronoun(words[j], lex) and words[j].norm not in lex.pron_relative:
+            nxt = j + 1
+            # "یہ معاہدہ", "وہ ملک": a demonstrative before a noun is no subject pronoun
+            demonstrative = words[nxt].upos == "NOUN" and words[j].norm not in lex.pron_first
+            if nxt < t.first and not demonstrative and not any(
+                    _seq_at(words, nxt, m) for m in markers + lex.agent_markers):
+                a = _resolve_pronoun(words, j, lex, ctx)
+                return [a] if a else [UNKNOWN_AGENT]
         if words[j].mention is not None:
             s = j
             while j + 1 < t.first and words[j + 1].mention == words[s].mention:
@@ -779,6 +1014,11 @@ def _reporting(words: list[Word], i: int, lex: Lexicon) -> int | None:
     is_rep = bool(lemmas & lex.reporting_verbs) or (
         i > 0 and words[i - 1].norm in lex.reporting_nominals and lex.reporting_light_verb in lemmas)
     if not is_rep:
+        # "کہاکہ": the verb written together with its complementizer
+        for c in lex.complementizers:
+            if len(w.norm) > len(c) and w.norm.endswith(c) and \
+                    lex.form_lemmas.get(w.norm[:-len(c)], frozenset()) & lex.reporting_verbs:
+                return i + 1
         return None
     j = i + 1
     while j < len(words) and (words[j].norm in lex.verb_tail or words[j].norm in lex.particles):
@@ -801,7 +1041,7 @@ def extract_events(article: dict, sentences: list[dict], tokens: list[dict], men
     cameo = cameo or load_cameo()
     words_dw = dates_mod.load_date_words()
     text = article.get("text") or ""
-    ref = dates_mod.reference(text, article.get("published_at"), words_dw)
+    ref = dates_mod.reference(text, article.get("published_at"), words_dw, dateline=article.get("dateline"))
     by_sent: dict[int, list[dict]] = {}
     for t in tokens:
         by_sent.setdefault(int(t["sentence_index"]), []).append(t)
@@ -810,6 +1050,10 @@ def extract_events(article: dict, sentences: list[dict], tokens: list[dict], men
         if m.get("entity_id"):
             ments_by_sent.setdefault(int(m["sentence_index"]) if m.get("sentence_index") is not None else -1,
                                      []).append(m)
+    title = (article.get("title") or "").strip()
+    lead = len(text) - len(text.lstrip())
+    title_end = lead + len(title) if title and text[lead:lead + len(title)] == title else 0
+    ctx = _Context(entities)
     rows: list[dict] = []
     for sent in sorted(sentences, key=lambda s: s["sentence_index"]):
         si = int(sent["sentence_index"])
@@ -820,35 +1064,176 @@ def extract_events(article: dict, sentences: list[dict], tokens: list[dict], men
                                                  if sent["start_char"] <= m["start_char"] < sent["end_char"]],
                     key=lambda m: m["start_char"])
         _attach_mentions(words, sm)
-        rows.extend(_sentence_events(article, sent, words, sm, entities, lex, cameo, ref, words_dw))
+        ctx.si = si
+        headline = int(sent["start_char"]) < title_end
+        rows.extend(_sentence_events(article, sent, words, sm, entities, lex, cameo, ref, words_dw, ctx, headline))
     return rows
 
 
-def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, words_dw) -> list[dict]:
-    si = int(sent["sentence_index"])
-    sources = _sources(words, lex, mentions, entities)
-    source_ids = {s for _, s in sources}
-    neither_at = [j for j in range(len(words)) for p in lex.neither_nor if _seq_at(words, j, p)]
-    # reporting verbs: "X نے بتایا کہ …" -> X is the source of events after the complementizer
-    report_spans: list[tuple[int, int, list[Actor]]] = []
+def _fake_trigger(i: int, lex: Lexicon) -> Trigger:
+    return Trigger(LexEntry((), (), "010", lex.patient_markers, False, False, ""), i, i, i)
+
+
+def _zero_subject(words: list[Word], floor: int, before: int) -> bool:
+    """Nothing before the verb in its clause could be a subject ("مزید کہا کہ …")."""
+    return all(w.mention is None and w.upos not in ("NOUN", "PROPN", "PRON", "NUM") for w in words[floor:before])
+
+
+def _find_reports(words, lex, mentions, entities, ctx: _Context, headline: bool) -> None:
+    """Subjects (X نے) and reports (X نے کہا کہ …) of a sentence in text order, into ctx.local / ctx.reports, so that
+    a pronoun sees what came before it."""
+    if headline:
+        # "… جاری رہے گا، طارق فاطمی": a headline that ends in a name after a comma quotes that speaker
+        k = len(words) - 1
+        while k > 0 and words[k].upos == "PUNCT" and words[k].norm not in lex.list_commas:
+            k -= 1
+        if k > 1 and words[k].mention is not None:
+            s0 = _mention_start(words, k)
+            if s0 > 1 and words[s0 - 1].norm in lex.list_commas:
+                a = _actor_from_mention(mentions[words[k].mention], entities, "speaker", None)
+                etype = ((entities.get(a.entity_id) or {}).get("entity_type") or "").upper() if a else ""
+                if a and etype in ("PERSON", "ORGANIZATION"):
+                    ctx.reports.append(_Report(s0, 0, s0 - 1, a))
     for i in range(len(words)):
+        if words[i].norm == lex.ergative and i > 0:
+            got = _phrase_actors(words, i, 0, lex, mentions, entities, "agent_marker", ctx)
+            ctx.local.append((i, got[0] if got else UNKNOWN_AGENT))
+            continue
         start = _reporting(words, i, lex)
         if start is None:
             continue
         floor = _clause_start(words, i, lex)
-        fake = Trigger(LexEntry((), (), "010", lex.patient_markers, False, False, ""), i, i, i)
+        fake = _fake_trigger(i, lex)
         if i > 0 and words[i - 1].norm in lex.reporting_nominals:
             fake.first = i - 1
-        speakers = _find_agent(words, fake, floor, lex, mentions, entities, set())
+        speakers = _find_agent(words, fake, floor, lex, mentions, entities, set(), ctx)
         if not speakers:
-            # "X کا کہنا ہے کہ …" / "X کا مزید کہنا تھا کہ …": the possessor of the saying is the speaker
+            # "X کا کہنا ہے کہ …" / "ان کا مزید کہنا تھا کہ …": the possessor of the saying is the speaker
             g = fake.first - 1
             while g > floor and words[g].norm in lex.particles:
                 g -= 1
             if g > floor and words[g].norm in lex.genitive:
-                speakers = _resolve_phrase_end(words, g - 1, floor, lex, mentions, entities, "possessor")
-        report_spans.append((i, start, speakers))
+                speakers = _phrase_actors(words, g, floor, lex, mentions, entities, "possessor", ctx)
+        passive = i + 1 < len(words) and words[i + 1].norm in lex.passive  # "کہا گیا": no subject to recover
+        if not speakers and not passive and _zero_subject(words, floor, fake.first) and not (
+                floor > 0 and words[floor - 1].norm in lex.pron_relative):
+            a = _recent_subject(fake.first, ctx, person=True, method="zero_subject")
+            speakers = [a] if a else []
+        speaker = speakers[0] if speakers else None
+        end = len(words)
+        if start >= len(words) and speaker is not None and speaker is not UNKNOWN_AGENT:
+            # '"ہم … مذمت کرتے ہیں،" X نے کہا': the quotation stands before its speaker
+            m = next((j for j in range(i - 1, floor - 1, -1) if words[j].norm == lex.ergative), None)
+            if m is not None and m > 1:
+                ps = _mention_start(words, m - 1) if words[m - 1].mention is not None else m - 1
+                while ps > 0 and words[ps - 1].text.strip() and words[ps - 1].text.strip() in _QUOTES:
+                    ps -= 1
+                if ps > 1 and words[ps - 1].norm in lex.list_commas | {":"}:
+                    start, end = 0, ps - 1
+        ctx.reports.append(_Report(i, start, end, speaker))
+        if speaker is not None:
+            ctx.local.append((i, speaker))
+
+
+def _recent_subject(j: int, ctx: "_Context | None", person: bool, method: str) -> Actor | None:
+    if ctx is None:
+        return None
+    cands = [a for pos, a in sorted(ctx.local, key=lambda x: x[0]) if pos < j][::-1]
+    cands += [a for s, a in reversed(ctx.history) if ctx.si - s <= PRONOUN_WINDOW]
+    for a in cands:
+        if a is UNKNOWN_AGENT:
+            return None
+        if person and _country_like(a, ctx.entities):
+            continue
+        return Actor(a.entity_id, a.actor_code, a.country_code, method)
+    return None
+
+
+def _headline_triggers(words: list[Word], lex: Lexicon, taken: list[Trigger]) -> list[Trigger]:
+    """Nominals with no verb in a headline ("چین کی امریکہ پر تنقید", "X، Y کے درمیان مذاکرات"): the nominal ends
+    its phrase (the headline, a comma or a conjunction follows)."""
+    used = {k for t in taken for k in range(t.first, t.last + 1)}
+    out: list[Trigger] = []
+    i = 0
+    while i < len(words):
+        hit = None
+        if i not in used:
+            for e in lex.by_nominal.get(words[i].norm, ()) + lex.by_nominal.get(words[i].lemma, ()):
+                end = i + len(e.pattern) - 1
+                if end < len(words) and all(_word_matches(words[i + k], e.pattern[k]) for k in range(len(e.pattern))):
+                    nxt = end + 1
+                    while nxt < len(words) and words[nxt].norm in lex.particles:
+                        nxt += 1
+                    ends = nxt >= len(words) or words[nxt].norm in _PUNCT_WORDS or words[nxt].upos == "PUNCT" \
+                        or words[nxt].norm in lex.conjunctions
+                    # it heads a noun phrase ("X کی Y پر تنقید", "قتل کا اعتراف", "شدید تنقید"); a participle after
+                    # a bare noun is a passive ("چار شہری ہلاک": killed, not killers)
+                    p = i - 1
+                    while p >= 0 and words[p].upos == "ADJ":
+                        p -= 1
+                    heads = p >= 0 and (words[p].norm in lex.genitive or words[p].norm in lex.conjunctions
+                                        or any(p - len(m) + 1 >= 0 and _seq_at(words, p - len(m) + 1, m)
+                                               for m in lex.between_markers)
+                                        or any(p - len(m) + 1 >= 0 and _seq_at(words, p - len(m) + 1, m)
+                                               for m in lex.patient_markers)
+                                        or p < i - 1)
+                    if ends and heads:
+                        hit = Trigger(e, i, end, end, headline=True)
+                        break
+        if hit:
+            out.append(hit)
+            i = hit.last + 1
+        else:
+            i += 1
+    return out
+
+
+def _headline_agent(words, t: Trigger, floor: int, lex, mentions, entities) -> list[Actor]:
+    """The first possessor of a headline clause is the actor of its nominal: "چین کی امریکہ پر تنقید" -> China."""
+    for j in range(max(floor, 1), t.first):
+        if words[j].norm in lex.genitive and j + 1 < len(words) and words[j + 1].norm not in lex.genitive_non_actor \
+                and not _title_after(words, j + 1, lex):
+            got = _resolve_phrase_end(words, j - 1, floor, lex, mentions, entities, "headline")
+            if got:
+                return got
+    return []
+
+
+def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, words_dw,
+                     ctx: "_Context | None" = None, headline: bool = False) -> list[dict]:
+    si = int(sent["sentence_index"])
+    ctx = ctx if ctx is not None else _Context(entities, si=si)
+    ctx.local, ctx.reports = [], []
+    _relative_spans(words, lex)
+    sources = _sources(words, lex, mentions, entities)
+    source_ids = {s for _, s in sources}
+    neither_at = [j for j in range(len(words)) for p in lex.neither_nor if _seq_at(words, j, p)]
+    _find_reports(words, lex, mentions, entities, ctx, headline)
+    # "اگر … تو …", "حملے کی صورت میں …": from the marker to the end of its scope
+    cond_scopes = []
+    for j in range(len(words)):
+        for p in lex.conditional:
+            if _seq_at(words, j, p):
+                end = next((k for k in range(j + len(p), len(words)) if words[k].norm in lex.conditional_ends),
+                           len(words))
+                cond_scopes.append((j, end))
+    # "X نے الزام لگایا کہ …", "X کا دعویٰ ہے کہ …": the کہ-clause is the allegation's content, X its source
+    alleging: list[tuple[int, str | None]] = []
+    for i, w in enumerate(words):
+        if w.norm in lex.alleging_nominals or w.lemma in lex.alleging_nominals:
+            k = next((k for k in range(i + 1, min(i + 6, len(words))) if words[k].norm in lex.complementizers), None)
+            if k is None:
+                continue
+            fake = _fake_trigger(i, lex)
+            floor = _clause_start(words, i, lex)
+            who = _find_agent(words, fake, floor, lex, mentions, entities, source_ids, ctx)
+            if not who and i - 1 > floor and words[i - 1].norm in lex.genitive:
+                who = _phrase_actors(words, i - 1, floor, lex, mentions, entities, "possessor", ctx)
+            who = [a for a in who if a is not UNKNOWN_AGENT]
+            alleging.append((k + 1, who[0].entity_id if who else None))
     triggers = find_triggers(words, lex)
+    if headline:
+        triggers = sorted(triggers + _headline_triggers(words, lex, triggers), key=lambda t: t.first)
     dates = dates_mod.find_dates(sent["text"], words_dw)
     sent_off = int(sent["start_char"])
     out: list[dict] = []
@@ -858,20 +1243,27 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
         floor = _clause_start(words, t.first, lex)
         src = next((s for at, s in reversed(sources) if at <= t.first), None)
         date_floor = 0
-        for (rv, start, speakers) in report_spans:
-            if t.first >= start:
-                date_floor = start  # a date before "کہا" dates the report, not the event
-                if speakers and speakers[0] is not UNKNOWN_AGENT:
-                    src = speakers[0].entity_id
-                floor = max(floor, start)
-        a1 = _find_agent(words, t, floor, lex, mentions, entities, source_ids)
+        for r in ctx.reports:
+            if r.start <= t.first < r.end:
+                if r.start > 0:
+                    date_floor = r.start  # a date before "کہا" dates the report, not the event
+                if r.speaker is not None and r.speaker is not UNKNOWN_AGENT:
+                    src = r.speaker.entity_id
+                floor = max(floor, r.start)
+        a1 = _find_agent(words, t, floor, lex, mentions, entities, source_ids, ctx)
         if a1 == [UNKNOWN_AGENT]:
             a1 = []  # an agent is marked but unlinked: no fallback may guess another one
         elif not a1:
             if t.entry.symmetric:
                 a1 = _find_between(words, t, floor, lex, mentions, entities)
-            if not a1 and not t.passive:
-                a1 = _find_nominative(words, t, floor, lex, mentions, entities, source_ids)
+            if not a1 and t.headline:
+                a1 = _headline_agent(words, t, floor, lex, mentions, entities)
+            elif not a1 and not t.passive:
+                a1 = _find_nominative(words, t, floor, lex, mentions, entities, source_ids, ctx)
+                if a1 == [UNKNOWN_AGENT]:
+                    a1 = []
+        if a1:
+            ctx.local.append((t.first, a1[0]))
         exclude = {a.entity_id for a in a1}
         a2 = _find_patient(words, t, floor, lex, mentions, entities, exclude, source_ids)
         if t.entry.needs_actor2 and not a2:
@@ -885,44 +1277,64 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
             pairs = [(x, y) for x in (a1 or [None]) for y in (a2 or [None])
                      if not (x and y and x.entity_id == y.entity_id)]
         negated = t.negated or any(floor <= j < t.first for j in neither_at)
+        modality = t.modality
+        # "مبینہ طور پر" anywhere in the clause before the trigger; "ممکنہ حملہ" right before the nominal
+        if any(words[k].norm in lex.alleged_words for k in range(floor, t.first)):
+            modality = "alleged"
+        elif modality == "asserted" and any(words[k].norm in lex.possible_words
+                                            for k in range(max(floor, t.first - 2), t.first)):
+            modality = "possible"
+        if modality != "alleged" and any(c < t.first < e for c, e in cond_scopes):
+            modality = "conditional"
+        for c, accuser in alleging:
+            if t.first >= c:
+                modality = "alleged"
+                src = accuser or src
         start_c = words[t.first].start
-        end_c = words[t.first + len(t.entry.pattern) - 1].end if t.coordinated else words[t.verb].end
+        end_c = words[t.first + len(t.entry.pattern) - 1].end if t.coordinated or t.headline else words[t.verb].end
         when = _event_date(dates, sent_off, start_c - sent_off, words[floor].start - sent_off, ref,
                            words[date_floor].start - sent_off if date_floor else None)
         code = lookup(t.entry.code, cameo)
         conf = 0.5 + (0.15 if a1 and a1[0].method in ("agent_marker", "title") else 0) \
             + (0.15 if a2 and a2[0].method.startswith("case:") else 0) + (0.1 if t.parse_ok else 0)
+        if a1 and a1[0].method in ("pronoun", "zero_subject"):
+            conf *= PRONOUN_CONFIDENCE
+        if t.headline:
+            conf = min(conf, 0.6)
         trigger_text = (article.get("text") or "")[start_c:end_c] or " ".join(
             w.text for w in words[t.first:t.verb + 1])
         for x, y in pairs:
             out.append(_event_row(article, si, code, x, y, start_c, end_c, when, trigger_text, bool(negated),
-                                  t.modality, src, round(min(conf, 0.95) * (0.8 if x is None else 1.0), 3)))
+                                  modality, src, round(min(conf, 0.95) * (0.8 if x is None else 1.0), 3)))
     seen: set[tuple] = set()
     deduped = []
     for row in out:  # "ملاقات اور بات چیت کی": one event per actor pair and code in a sentence
-        k = (row["actor1_entity_id"], row["actor2_entity_id"], row["event_code"], row["is_negated"])
+        k = (row["actor1_entity_id"], row["actor2_entity_id"], row["event_code"], row["is_negated"], row["modality"])
         if k not in seen:
             seen.add(k)
             deduped.append(row)
     out = deduped
     # "X نے کہا کہ …" with nothing codable in the report: X made a statement (010), unless X is a news outlet.
-    for (rv, start, speakers) in report_spans:
-        if any(t.first >= start and not t.embedded for t in triggers) or not speakers:
-            continue
-        x = speakers[0]
-        if x is UNKNOWN_AGENT:
+    for r in ctx.reports:
+        x = r.speaker
+        if x is None or x is UNKNOWN_AGENT or any(r.start <= t.first < r.end and not t.embedded for t in triggers):
             continue
         if x.actor_code and x.actor_code.endswith("MED"):
             continue
+        rv = r.verb
         floor = _clause_start(words, rv, lex)
-        fake = Trigger(LexEntry((), (), "010", lex.patient_markers, False, False, ""), rv, rv, rv)
-        a2 = _find_patient(words, fake, floor, lex, mentions, entities, {x.entity_id}, source_ids)
+        a2 = _find_patient(words, _fake_trigger(rv, lex), floor, lex, mentions, entities, {x.entity_id}, source_ids)
         y = a2[0] if a2 else None
         code = lookup("010", cameo)
         start_c, end_c = words[rv].start, words[rv].end
         when = _event_date(dates, sent_off, start_c - sent_off, words[floor].start - sent_off, ref)
+        conf = 0.5 * (PRONOUN_CONFIDENCE if x.method in ("pronoun", "zero_subject") else 1.0)
         out.append(_event_row(article, si, code, x, y, start_c, end_c, when, words[rv].text, False, "asserted",
-                              next((s for _, s in sources), None), 0.5))
+                              next((s for _, s in sources), None), round(conf, 3)))
+    # subjects inside a report's content ("X نے کہا کہ حکومت …") are the speaker's words: a later "انہوں نے" is X
+    for pos, a in sorted(ctx.local, key=lambda x: x[0]):
+        if not any(r.start <= pos < r.end for r in ctx.reports):
+            ctx.history.append((si, a))
     return out
 
 
@@ -937,7 +1349,7 @@ def _event_row(article: dict, si: int, code: CameoCode, x: Actor | None, y: Acto
         "article_id": article["article_id"], "sentence_index": si,
         "event_date": ev_date, "date_precision": when.precision if when else None,
         "actor1_entity_id": x and x.entity_id, "actor1_code": x and x.actor_code,
-        "actor1_country_code": x and x.country_code,
+        "actor1_country_code": x and x.country_code, "actor1_method": x and x.method,
         "actor2_entity_id": y and y.entity_id, "actor2_code": y and y.actor_code,
         "actor2_country_code": y and y.country_code,
         "event_code": code.code, "event_root_code": code.root, "quad_class": code.quad_class,

@@ -1,5 +1,6 @@
 -- Actor pairs (by actor code, as GDELT users aggregate them) with event counts per QuadClass, mean Goldstein and
--- the first and last event date. Negated events are left out; events lacking either actor are not dyads.
+-- the first and last event date. Only asserted events count: negated, conditional, alleged, possible, intended
+-- and future ones stay in `events` but are left out; events lacking either actor are not dyads.
 SELECT
     e.actor1_code,
     e.actor2_code,
@@ -14,6 +15,7 @@ SELECT
     max(e.event_date)                               AS last_date
 FROM events e
 WHERE NOT coalesce(e.is_negated, false)
+  AND coalesce(e.modality, 'asserted') = 'asserted'
   AND e.actor1_code IS NOT NULL
   AND e.actor2_code IS NOT NULL
 GROUP BY e.actor1_code, e.actor2_code

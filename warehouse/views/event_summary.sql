@@ -1,5 +1,6 @@
 -- One row per event_key (same actors, code and date across articles): how often and where it was reported.
--- Negated events ("did not sign") are left out: they are evidence, not occurrences.
+-- Only asserted events count: negated ("did not sign"), conditional ("if … then"), alleged, possible, intended and
+-- future events are kept in `events` as evidence, not occurrences (filter on events.modality to see them).
 -- num_sources counts distinct outlets: the record's source_name, else the domain of source_url, else the file.
 SELECT
     e.event_key,
@@ -26,4 +27,5 @@ SELECT
 FROM events e
 LEFT JOIN articles a USING (article_id)
 WHERE NOT coalesce(e.is_negated, false)
+  AND coalesce(e.modality, 'asserted') = 'asserted'
 GROUP BY e.event_key
