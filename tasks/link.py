@@ -628,8 +628,18 @@ def link_article(article: dict, sentences: list[dict], tokens: list[dict], ner_m
                                  "ner+dictionary" if ner else "dictionary", "provisional", code))
         entities.setdefault(pid, _provisional_row(pid, surface, "PERSON", code))
 
+    # unnamed groups with a country (افغان پولیس -> AFGCOP): after the dictionary's names, never overlapping
+    # them, and before NER-only spans, which would otherwise make "اسرائیلی فوج" an unknown organisation
+    agent_mentions, agent_entities = find_agents(text, tokens, mentions, entities, article, dictionary=dictionary)
+    for row in agent_entities:
+        entities.setdefault(row["entity_id"], row)
+    for m in agent_mentions:
+        m.setdefault("actor_code", entities[m["entity_id"]]["actor_code"])
+    mentions.extend(agent_mentions)
+    agent_spans = [(m["start_char"], m["end_char"]) for m in agent_mentions]
+
     for n, m in enumerate(ner_mentions):
-        if n in absorbed:
+        if n in absorbed or any(s < m["end_char"] and m["start_char"] < e for s, e in agent_spans):
             continue
         label = m.get("ner_label")
         conf = m.get("confidence")
@@ -647,13 +657,6 @@ def link_article(article: dict, sentences: list[dict], tokens: list[dict], ner_m
                                      None, conf, m.get("model_label"), "ner", "none"))
     _merge_partial_provisional_names(mentions, entities, idx)
 
-    # unnamed groups with a country (افغان پولیس -> AFGCOP): after the names, never overlapping them
-    agent_mentions, agent_entities = find_agents(text, tokens, mentions, entities, article, dictionary=dictionary)
-    for row in agent_entities:
-        entities.setdefault(row["entity_id"], row)
-    for m in agent_mentions:
-        m.setdefault("actor_code", entities[m["entity_id"]]["actor_code"])
-    mentions.extend(agent_mentions)
     mentions.sort(key=lambda r: (r["start_char"], r["end_char"]))
     return LinkOutput(mentions=mentions, entities=list(entities.values()))
 
