@@ -158,13 +158,17 @@ def _find_article(con, gold: dict) -> str | None:
 
 
 def predicted_entities(con, article_id: str) -> list[dict]:
-    # what the article names: its linked mentions, and the agency its dateline credits (articles.source_entity_id)
+    # what the article names: its linked mentions, and the agency its dateline credits (articles.source_entity_id,
+    # absent from warehouses written before it existed)
+    credited = "UNION SELECT source_entity_id FROM articles WHERE article_id = ?" if con.execute(
+        "SELECT count(*) FROM information_schema.columns WHERE table_name = 'articles' "
+        "AND column_name = 'source_entity_id'").fetchone()[0] else ""
     rows = con.execute(
         "SELECT DISTINCT e.entity_id, e.canonical_name, e.wikidata_id, e.entity_type, e.aliases "
-        "FROM (SELECT entity_id FROM mentions WHERE article_id = ? "
-        "      UNION SELECT source_entity_id FROM articles WHERE article_id = ?) m "
+        f"FROM (SELECT entity_id FROM mentions WHERE article_id = ? {credited}) m "
         "JOIN entities e USING (entity_id) WHERE e.entity_type IN "
-        f"({', '.join('?' for _ in EVAL_ENTITY_TYPES)})", [article_id, article_id, *EVAL_ENTITY_TYPES]).fetchall()
+        f"({', '.join('?' for _ in EVAL_ENTITY_TYPES)})",
+        [article_id, *([article_id] if credited else []), *EVAL_ENTITY_TYPES]).fetchall()
     return [dict(zip(("entity_id", "canonical_name", "wikidata_id", "entity_type", "aliases"), r)) for r in rows]
 
 
