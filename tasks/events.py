@@ -101,6 +101,8 @@ class Lexicon:
     pron_person: frozenset[str]
     pron_any: frozenset[str]
     pron_relative: frozenset[str]
+    participle_markers: frozenset[str]
+    participle_endings: tuple[str, ...]
     nominal_heads: frozenset[str]
     genitive_non_actor: frozenset[str]
     according_to: tuple[tuple[str, ...], ...]
@@ -193,6 +195,8 @@ def _load_lexicon(folder: Path) -> Lexicon:
         pron_person=frozenset(map(norm, disc["pronouns"]["person"])),
         pron_any=frozenset(map(norm, disc["pronouns"]["any"])),
         pron_relative=frozenset(map(norm, disc["pronouns"]["relative"])),
+        participle_markers=frozenset(map(norm, disc["participle"]["markers"])),
+        participle_endings=tuple(map(norm, disc["participle"]["endings"])),
         nominal_heads=frozenset(e.pattern[0] for e in entries if e.light_verbs),
         genitive_non_actor=frozenset(map(norm, disc["genitive_non_actor"])),
         according_to=tuple(_words(p) for p in disc["reported_speech"]["according_to"]),
@@ -242,7 +246,7 @@ DISCOURSE_KEYS = {
     "verb_forms": dict, "particles": list, "verb_tail": list, "passive": list, "negation": list, "neither_nor": list,
     "modality": dict, "reported_speech": dict, "agent_markers": list, "patient_markers": list,
     "genitive_markers": list, "genitive_non_actor": list, "between_markers": list, "coordinators": list,
-    "clause_breaks": list, "roles": dict, "pronouns": dict,
+    "clause_breaks": list, "roles": dict, "pronouns": dict, "participle": dict,
 }
 ROLE_KEYS = {"ergative", "locative", "copula", "reporting_light_verb", "verb_group_light_verbs", "goal_markers",
              "infinitive_endings"}
@@ -267,7 +271,9 @@ def validate_discourse(data: Any, where: Path | str = "discourse.yaml") -> None:
         raise LexiconError(f"{where}: reported_speech needs exactly {sorted(REPORTED_KEYS)}")
     if set(data["pronouns"]) != PRONOUN_KEYS:
         raise LexiconError(f"{where}: pronouns needs exactly {sorted(PRONOUN_KEYS)}")
-    for section in ("modality", "reported_speech", "pronouns"):
+    if set(data["participle"]) != {"markers", "endings"}:
+        raise LexiconError(f"{where}: participle needs exactly ['endings', 'markers']")
+    for section in ("modality", "reported_speech", "pronouns", "participle"):
         for key, words in data[section].items():
             if not isinstance(words, list) or not words or not all(isinstance(w, str) and w.strip() for w in words):
                 raise LexiconError(f"{where}: {section}.{key} must be a non-empty list of words")
@@ -594,6 +600,12 @@ def _list_comma(words: list[Word], j: int, lex: Lexicon) -> bool:
         if w.upos in ("VERB", "AUX", "ADP", "PUNCT", "SCONJ", "PRON") or w.norm in lex.clause_breaks:
             return False
     return False
+
+
+def _participles(words: list[Word], lex: Lexicon) -> list[int]:
+    """Indexes of the markers that close a participle clause ("… کا اظہار کرتے ہوئے")."""
+    return [h for h in range(1, len(words)) if words[h].norm in lex.participle_markers
+            and words[h - 1].norm.endswith(lex.participle_endings) and words[h - 1].upos in ("VERB", "AUX")]
 
 
 def _relative_spans(words: list[Word], lex: Lexicon) -> None:
@@ -1231,6 +1243,7 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
                 who = _phrase_actors(words, i - 1, floor, lex, mentions, entities, "possessor", ctx)
             who = [a for a in who if a is not UNKNOWN_AGENT]
             alleging.append((k + 1, who[0].entity_id if who else None))
+    parts = _participles(words, lex)
     triggers = find_triggers(words, lex)
     if headline:
         triggers = sorted(triggers + _headline_triggers(words, lex, triggers), key=lambda t: t.first)
@@ -1251,6 +1264,14 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
                     src = r.speaker.entity_id
                 floor = max(floor, r.start)
         a1 = _find_agent(words, t, floor, lex, mentions, entities, source_ids, ctx)
+        closes = next((h for h in parts if t.last < h <= t.last + 2), None)  # "… بات چیت کرتے ہوئے"
+        if not a1 and closes is not None:
+            # "X سے بات چیت کرتے ہوئے وزیر اعظم نے …": the participle's subject is the main clause's, after it
+            k = next((k for k in range(closes + 1, len(words)) if words[k].norm == lex.ergative
+                      or words[k].norm in lex.clause_breaks), None)
+            if k is not None and words[k].norm == lex.ergative:
+                a1 = _phrase_actors(words, k, closes + 1, lex, mentions, entities, "agent_marker", ctx) \
+                    or [UNKNOWN_AGENT]
         if a1 == [UNKNOWN_AGENT]:
             a1 = []  # an agent is marked but unlinked: no fallback may guess another one
         elif not a1:
@@ -1265,7 +1286,9 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
         if a1:
             ctx.local.append((t.first, a1[0]))
         exclude = {a.entity_id for a in a1}
-        a2 = _find_patient(words, t, floor, lex, mentions, entities, exclude, source_ids)
+        # the objects of a participle clause before the trigger are not its own
+        p_floor = max([h for h in parts if floor <= h < t.first], default=floor)
+        a2 = _find_patient(words, t, p_floor, lex, mentions, entities, exclude, source_ids)
         if t.entry.needs_actor2 and not a2:
             continue
         if not a1 and not a2:
@@ -1323,6 +1346,7 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
             continue
         rv = r.verb
         floor = _clause_start(words, rv, lex)
+        floor = max([h for h in parts if floor <= h < rv], default=floor)
         a2 = _find_patient(words, _fake_trigger(rv, lex), floor, lex, mentions, entities, {x.entity_id}, source_ids)
         y = a2[0] if a2 else None
         code = lookup("010", cameo)

@@ -327,6 +327,10 @@ def test_discourse_yaml_is_validated():
         validate_discourse(broken)
     with pytest.raises(LexiconError, match="negation"):
         validate_discourse({**data, "negation": []})
+    with pytest.raises(LexiconError, match="pronouns"):
+        validate_discourse({**data, "pronouns": {k: v for k, v in data["pronouns"].items() if k != "relative"}})
+    with pytest.raises(LexiconError, match="modality.conditional"):
+        validate_discourse({**data, "modality": {**data["modality"], "conditional": []}})
 
 
 def test_facing_sanctions_from(nlp):
@@ -371,6 +375,11 @@ FRAME_CASES = [  # (sentence, triples that must be present, triples that must be
      {("RUS", "UKR", "190"), ("RUS", "USA", "046")}, {(None, "USA", "046")}),
     ("امریکہ نے ان جنگجوؤں پر حملہ کیا جنہوں نے عراق میں قبضہ کیا تھا۔", {("USA", None, "190")},
      {("IRQ", None, "190")}),
+    # a participle clause: its object is not the main verb's, its subject is the main clause's (after it)
+    ("ایران سے بات چیت کرتے ہوئے شہباز شریف نے اسرائیل کی مذمت کی۔",
+     {("PAKGOV", "IRN", "040"), ("PAKGOV", "ISR", "111")}, {("PAKGOV", "IRN", "111"), (None, "IRN", "040")}),
+    ("شہباز شریف نے ایران کے ساتھ یکجہتی کا اظہار کرتے ہوئے کہا کہ خطے میں امن ضروری ہے۔",
+     {("PAKGOV", None, "010")}, {("PAKGOV", "IRN", "010")}),
 ]
 
 
