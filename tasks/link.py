@@ -142,6 +142,7 @@ class _Pattern:
     entity_id: str | None
     role: str | None = None
     common: bool = False   # every part is an everyday word (کم): links only as coreference
+    joined: bool = False   # an alias written without its spaces: matched exactly, never fuzzily (ٹیارٹی ≠ تجارتی)
 
 
 class _Index:
@@ -164,15 +165,15 @@ class _Index:
         self.patterns: list[_Pattern] = []
         seen: set[tuple] = set()
 
-        def add(kind: str, name: str, entity_id: str | None, role: str | None = None) -> None:
+        def add(kind: str, name: str, entity_id: str | None, role: str | None = None, joined: bool = False) -> None:
             parts = tuple(_key(name).split())
             if not parts or (kind, parts, entity_id, role) in seen:
                 return
             seen.add((kind, parts, entity_id, role))
             common = all(p in self.common_words for p in parts)
-            self.patterns.append(_Pattern(len(self.patterns), kind, parts, entity_id, role, common))
+            self.patterns.append(_Pattern(len(self.patterns), kind, parts, entity_id, role, common, joined))
             if len(parts) > 1:  # written joined (نوازشریف, وزیراعظم): the same name, matched exactly
-                add(kind, "".join(parts), entity_id, role)
+                add(kind, "".join(parts), entity_id, role, joined=True)
 
         for actor in d.actors.values():
             for names in actor.aliases.values():
@@ -199,7 +200,7 @@ class _Index:
         # Fuzzy candidates start from the first part; roles and demonyms are closed word lists, matched exactly.
         self.first_parts: dict[str, list[int]] = {}
         for p in self.patterns:
-            if p.kind in ("alias", "short"):
+            if p.kind in ("alias", "short") and not p.joined:
                 self.first_parts.setdefault(self.folder.fold(p.parts[0]), []).append(p.pid)
         self.first_keys = list(self.first_parts)
         # whole one-word keys of names, and the words that may be written joined to a name
@@ -264,6 +265,8 @@ def _tokens(text: str, tokens: list[dict], fused: dict[str, tuple[str, ...]] | N
         key = _key(text[s:e]) if e > s else ""
         upos = t.get("upos") if e > s else "PUNCT"
         pieces = split_token(key, fused or {}) if key else [(0, 0, "")]
+        if len(pieces) == 1 and key and (m := _DIGITS_GLUED.match(key)):  # "53راشٹریہ": a number glued on
+            pieces = [(0, m.end(1), m.group(1)), (m.end(1), len(key), m.group(2))]
         if len(pieces) == 1 and split_name is not None and key:
             pieces = split_name(key)
         same_len = len(key) == e - s  # offsets inside the key are offsets inside the text
@@ -705,6 +708,7 @@ def _name_part(text: str, start: int, end: int, idx: _Index) -> tuple[int, int] 
 
 
 _WORD = re.compile(r"\S+")
+_DIGITS_GLUED = re.compile(r"^(\d+)(\D{2,})$")
 
 
 def _mention(aid: str, sent: int | None, s: int, e: int, text: str, label: str | None, eid: str | None,
