@@ -7,16 +7,21 @@ How a sentence becomes events (details and decisions in docs/events.md):
    text or lemma after normalisation. The longest pattern wins; "ملاقات اور بات چیت کی" yields both nominals.
    The dependency parse adds confidence when the nominal hangs on the verb (compound/obj), but a wrong attachment
    never loses a trigger: the small parser gets only ~54% of nsubj/obj right.
-2. Actors. Actor1 is the nearest mention marked as agent (نے, کی جانب سے) before the trigger in its clause;
-   Actor2 the nearest mention carrying one of the trigger's case markers (کو, سے, کے ساتھ, کے خلاف, پر), else a
-   genitive (X کی حمایت). Markers are read next to the mention, not from the parse. A title before the marker
-   ("جاپان کے وزیر خارجہ نے") stands for the country's government. Coordinated mentions ("امریکہ، جنوبی کوریا اور
-   یوکرین نے") give one event each.
-3. Reported speech. "X کے مطابق" and "X نے بتایا کہ …" make X the source of the events they report
+2. Actors (argument frames). Actor1 is the ergative subject (X نے) of the trigger's clause, else an agent phrase
+   (کی جانب سے، کے ذریعے … also in passives); an agent phrase beside an ergative belongs to a nominal of the object
+   and becomes Actor2 ("X نے Y کی جانب سے حملے کی مذمت کی": X -> Y). Actor2 is the nearest mention carrying one of the
+   trigger's case markers (کو, سے, کے ساتھ, کے خلاف, پر), else a genitive (X کی حمایت). Markers are read next to the
+   mention, not from the parse. A title before the marker ("جاپان کے وزیر خارجہ نے") stands for the country's
+   government. Coordinated mentions give one event each. Relative clauses (، جس نے … ،) are hidden from the main verb
+   and their relative pronoun is the noun before them; participle clauses (… کرتے ہوئے) share the main subject.
+3. Pronouns (انہوں نے، ان کا کہنا، ہم inside X's report) resolve to the most recent compatible subject of the article
+   (actor1_method says how Actor1 was found; resolved pronouns lower the confidence). Verbless headlines give
+   events ("X کی Y پر تنقید"). "X کے مطابق" and "X نے بتایا کہ …" make X the source of the events they report
    (source_entity_id), never Actor1.
-4. Negation and modality come from the verb group (نہیں کی, کرے گا, کر سکتا) and from "نہ تو X اور نہ ہی Y نے".
-   Negated events are KEPT with is_negated = true so the evidence is inspectable; the warehouse views
-   (event_summary, dyads) leave them out, and so must any count of what happened.
+4. Negation (is_negated) and modality (MODALITIES: asserted, future, intended, possible, conditional, alleged) come
+   from the verb group, the clause and the sentence (اگر … تو، مبینہ، an accusation's کہ-clause). Every event is
+   KEPT so the evidence is inspectable; the warehouse views (event_summary, dyads) count asserted, non-negated
+   events only, and so must any count of what happened.
 5. Dates: tasks.dates, nearest expression in the clause, then the sentence, then the article reference date.
 """
 from __future__ import annotations
@@ -1264,6 +1269,7 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
                     src = r.speaker.entity_id
                 floor = max(floor, r.start)
         a1 = _find_agent(words, t, floor, lex, mentions, entities, source_ids, ctx)
+        possessor: list[Actor] = []
         closes = next((h for h in parts if t.last < h <= t.last + 2), None)  # "… بات چیت کرتے ہوئے"
         if not a1 and closes is not None:
             # "X سے بات چیت کرتے ہوئے وزیر اعظم نے …": the participle's subject is the main clause's, after it
@@ -1278,7 +1284,7 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
             if t.entry.symmetric:
                 a1 = _find_between(words, t, floor, lex, mentions, entities)
             if not a1 and t.headline:
-                a1 = _headline_agent(words, t, floor, lex, mentions, entities)
+                a1 = possessor = _headline_agent(words, t, floor, lex, mentions, entities)
             elif not a1 and not t.passive:
                 a1 = _find_nominative(words, t, floor, lex, mentions, entities, source_ids, ctx)
                 if a1 == [UNKNOWN_AGENT]:
@@ -1289,6 +1295,9 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
         # the objects of a participle clause before the trigger are not its own
         p_floor = max([h for h in parts if floor <= h < t.first], default=floor)
         a2 = _find_patient(words, t, p_floor, lex, mentions, entities, exclude, source_ids)
+        if t.headline and a1 and a1 is possessor and lookup(t.entry.code, cameo).quad_class == 4 and \
+                not (a2 and a2[0].method.startswith("case:")):
+            a1, a2 = [], a1  # "صحافی کا قتل": the possessor of a material-conflict noun is its victim
         if t.entry.needs_actor2 and not a2:
             continue
         if not a1 and not a2:

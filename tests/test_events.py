@@ -523,6 +523,11 @@ def test_headline_participle_and_body_nominals_are_not_events(nlp):
     # "… دو شہری گرفتار": a participle after a bare noun is passive (they were arrested); no Iranian arrester
     evs = analyse(nlp, "یہ خبر ہے۔", title="ایران میں امریکہ کے دو شہری گرفتار")
     assert not any(e["actor1_code"] in ("IRN", "USA") for e in _by(evs, "173"))
+    # the lone possessor of a material-conflict noun is its victim: "Ukraine's attack" headline -> someone on UKR
+    evs = analyse(nlp, "یہ خبر ہے۔", title="روس کی جانب سے یوکرین پر حملہ")
+    assert ("RUS", "UKR", "190") in triples(evs)
+    evs = analyse(nlp, "یہ خبر ہے۔", title="شام میں ایران کے سفیر کا قتل")
+    assert not any(e["actor1_code"] == "IRNGOV" for e in evs)
     # outside the headline a verbless nominal phrase is no event
     evs = analyse(nlp, "چین کی امریکہ پر تنقید")
     assert not _by(evs, "111")
