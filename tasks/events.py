@@ -547,7 +547,19 @@ def _verb_group(words: list[Word], t: Trigger, lex: Lexicon) -> None:
     k = t.last + 1
     while k < len(words) and words[k].norm in lex.particles:
         k += 1
-    if k + 1 < len(words) and words[k].norm in lex.genitive and words[t.last].norm.endswith(lex.infinitive_endings):
+    infinitive = words[t.last].norm.endswith(lex.infinitive_endings)
+    if infinitive and words[t.last].upos == "VERB" and not (k < len(words) and words[k].norm in lex.genitive):
+        # "حملہ کرنے، پولیس پر تشدد کرنے اور … مداخلت کرنے کے الزام میں": a list of infinitives shares the head
+        for j in range(k, min(len(words), t.last + 25)):
+            w = words[j]
+            if w.norm in lex.genitive and words[j - 1].upos == "VERB" and \
+                    words[j - 1].norm.endswith(lex.infinitive_endings):
+                k = j
+                break
+            if (w.upos in ("VERB", "AUX") and not w.norm.endswith(lex.infinitive_endings)) or (
+                    w.norm in lex.clause_breaks and w.norm not in lex.list_commas):
+                break
+    if k + 1 < len(words) and words[k].norm in lex.genitive and infinitive:
         k2 = k + 1
         while k2 < len(words) and words[k2].norm in lex.particles:
             k2 += 1
@@ -602,6 +614,8 @@ def _list_comma(words: list[Word], j: int, lex: Lexicon) -> bool:
         w = words[k]
         if w.norm in lex.conjunctions:
             return k > j + 1
+        if w.upos == "VERB" and w.norm.endswith(lex.infinitive_endings):
+            continue  # "حملہ، پرتشدد مظاہرے کرنے اور …": a list of verbal nouns
         if w.upos in ("VERB", "AUX", "ADP", "PUNCT", "SCONJ", "PRON") or w.norm in lex.clause_breaks:
             return False
     return False
@@ -707,6 +721,12 @@ def _resolve_phrase_end(words: list[Word], end: int, floor: int, lex: Lexicon, m
         return actors
     tt = _title_before(words, end, lex)
     if tt is None:
+        # "عدالت کے جج عتیق الرحمٰن نے": a name the linker missed after a title acts for the title's holder
+        for n in (1, 2, 3):
+            if end - n < floor or words[end - n + 1].upos != "PROPN" or words[end - n + 1].mention is not None:
+                break
+            if _title_before(words, end - n, lex):
+                return _resolve_phrase_end(words, end - n, floor, lex, mentions, entities, method)
         return []
     title, s = tt
     former = False
@@ -988,6 +1008,12 @@ def _find_nominative(words, t: Trigger, floor: int, lex, mentions, entities, sou
             while j + 1 < t.first and words[j + 1].mention == words[s].mention:
                 j += 1
             nxt = j + 1
+            # "X اور Y کے …": a coordinated phrase takes the marker after its last name
+            while nxt + 1 < t.first and (words[nxt].norm or words[nxt].text) in lex.coordinators and \
+                    words[nxt + 1].mention is not None:
+                nxt += 1
+                while nxt < t.first and words[nxt].mention == words[nxt - 1].mention:
+                    nxt += 1
             if not any(_seq_at(words, nxt, m) for m in markers) and not _title_after(words, nxt, lex):
                 a = _actor_from_mention(mentions[words[s].mention], entities, "nominative", None)
                 # an outlet named without نے is a dateline or credit ("(اے پی پی)"), not an unmarked subject

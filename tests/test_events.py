@@ -378,6 +378,8 @@ FRAME_CASES = [  # (sentence, triples that must be present, triples that must be
     # a participle clause: its object is not the main verb's, its subject is the main clause's (after it)
     ("ایران سے بات چیت کرتے ہوئے شہباز شریف نے اسرائیل کی مذمت کی۔",
      {("PAKGOV", "IRN", "040"), ("PAKGOV", "ISR", "111")}, {("PAKGOV", "IRN", "111"), (None, "IRN", "040")}),
+    # a name the linker missed after a title acts for the title's holder
+    ("امریکہ کے وزیر خارجہ جان کیری نے ایران پر تنقید کی۔", {("USAGOV", "IRN", "111")}, set()),
     ("شہباز شریف نے ایران کے ساتھ یکجہتی کا اظہار کرتے ہوئے کہا کہ خطے میں امن ضروری ہے۔",
      {("PAKGOV", None, "010")}, {("PAKGOV", "IRN", "010")}),
 ]
@@ -416,6 +418,9 @@ def test_allegation_content_is_alleged_and_attributed(nlp):
     assert [(e["actor1_code"], e["modality"], e["source_entity_id"]) for e in attack] == [("PAK", "alleged", "IND")]
     evs = analyse(nlp, "ایران نے مبینہ طور پر اسرائیل پر حملہ کیا۔")
     assert [e["modality"] for e in _by(evs, "190")] == ["alleged"]
+    # a list of charges: every infinitive before "کے الزام میں" is alleged
+    evs = analyse(nlp, "روس کی پولیس نے یوکرین پر حملہ کرنے، تشدد کرنے اور مداخلت کرنے کے الزام میں مقدمہ درج کیا۔")
+    assert _by(evs, "190") and all(e["modality"] == "alleged" for e in _by(evs, "190"))
 
 
 def test_need_for_an_act_is_no_event(nlp):
