@@ -108,6 +108,7 @@ class Lexicon:
     pron_relative: frozenset[str]
     participle_markers: frozenset[str]
     participle_endings: tuple[str, ...]
+    participle_adjectival: frozenset[str]
     nominal_heads: frozenset[str]
     genitive_non_actor: frozenset[str]
     according_to: tuple[tuple[str, ...], ...]
@@ -202,6 +203,7 @@ def _load_lexicon(folder: Path) -> Lexicon:
         pron_relative=frozenset(map(norm, disc["pronouns"]["relative"])),
         participle_markers=frozenset(map(norm, disc["participle"]["markers"])),
         participle_endings=tuple(map(norm, disc["participle"]["endings"])),
+        participle_adjectival=frozenset(map(norm, disc["participle"]["adjectival"])),
         nominal_heads=frozenset(e.pattern[0] for e in entries if e.light_verbs),
         genitive_non_actor=frozenset(map(norm, disc["genitive_non_actor"])),
         according_to=tuple(_words(p) for p in disc["reported_speech"]["according_to"]),
@@ -276,8 +278,8 @@ def validate_discourse(data: Any, where: Path | str = "discourse.yaml") -> None:
         raise LexiconError(f"{where}: reported_speech needs exactly {sorted(REPORTED_KEYS)}")
     if set(data["pronouns"]) != PRONOUN_KEYS:
         raise LexiconError(f"{where}: pronouns needs exactly {sorted(PRONOUN_KEYS)}")
-    if set(data["participle"]) != {"markers", "endings"}:
-        raise LexiconError(f"{where}: participle needs exactly ['endings', 'markers']")
+    if set(data["participle"]) != {"markers", "endings", "adjectival"}:
+        raise LexiconError(f"{where}: participle needs exactly ['adjectival', 'endings', 'markers']")
     for section in ("modality", "reported_speech", "pronouns", "participle"):
         for key, words in data[section].items():
             if not isinstance(words, list) or not words or not all(isinstance(w, str) and w.strip() for w in words):
@@ -627,6 +629,15 @@ def _participles(words: list[Word], lex: Lexicon) -> list[int]:
             and words[h - 1].norm.endswith(lex.participle_endings) and words[h - 1].upos in ("VERB", "AUX")]
 
 
+def _in_modifier(words: list[Word], after: int, before: int, lex: Lexicon) -> bool:
+    """The case-marked phrase ending before ``after`` sits in an adjectival participle ("سعودی عرب سے تعلق رکھنے
+    والے شدت پسند", "X پر حملہ کرنے والے"): a verb + والا/والے/والی follows within three words, before ``before``."""
+    for k in range(after, min(after + 4, before)):
+        if words[k].norm in lex.participle_adjectival and k > after and words[k - 1].upos in ("VERB", "AUX"):
+            return True
+    return False
+
+
 def _relative_spans(words: list[Word], lex: Lexicon) -> None:
     """Mark the words of relative clauses opened by a relative pronoun after a noun ("روس، جس نے یوکرین پر حملہ کیا
     تھا، نے …"): up to the comma that closes it, or to the end of its first verb group when more follows."""
@@ -914,7 +925,7 @@ def _find_patient(words, t: Trigger, floor: int, lex, mentions, entities, exclud
         if words[j].rel is not None and words[j].rel != own:
             continue
         for rank, marker in enumerate(markers):
-            if _seq_at(words, j, marker):
+            if _seq_at(words, j, marker) and not _in_modifier(words, j + len(marker), t.first, lex):
                 actors = _resolve_phrase_end(words, j - 1, floor, lex, mentions, entities,
                                              "case:" + " ".join(marker))
                 actors = [a for a in actors if a.entity_id not in exclude | source_ids]
@@ -924,7 +935,9 @@ def _find_patient(words, t: Trigger, floor: int, lex, mentions, entities, exclud
         return best[2]
     # genitive possessor of the nominal: "X کی حمایت", "X کی بھرپور حمایت", "X کے دورے کی دعوت",
     # "X کی جنگ کی حمایت" — at most one modifier, and one intermediate noun phrase of at most two words.
-    got = _genitive_possessor(words, t.first, floor, lex, mentions, entities, exclude | source_ids, hops=2)
+    # (the possessor of a statement is its author, "X کا بیان", not its target)
+    got = [] if t.entry.code.startswith("01") else \
+        _genitive_possessor(words, t.first, floor, lex, mentions, entities, exclude | source_ids, hops=2)
     if not got and COMPLEMENT in markers:
         got = _complement_subject(words, t, lex, mentions, entities, exclude | source_ids)
     return got
@@ -1284,6 +1297,10 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
     for t in triggers:
         if t.embedded:
             continue
+        nxt = t.last + 1
+        if nxt + 1 < len(words) and words[nxt].norm in lex.participle_markers and \
+                not words[t.last].norm.endswith(lex.participle_endings) and words[nxt + 1].upos in ("NOUN", "PROPN", "ADJ"):
+            continue  # "طالبان سے ملے ہوئے پولیس اہلکار": an adjectival participle describes, it reports no event
         floor = _clause_start(words, t.first, lex)
         src = next((s for at, s in reversed(sources) if at <= t.first), None)
         date_floor = 0

@@ -378,6 +378,12 @@ FRAME_CASES = [  # (sentence, triples that must be present, triples that must be
     # a participle clause: its object is not the main verb's, its subject is the main clause's (after it)
     ("ایران سے بات چیت کرتے ہوئے شہباز شریف نے اسرائیل کی مذمت کی۔",
      {("PAKGOV", "IRN", "040"), ("PAKGOV", "ISR", "111")}, {("PAKGOV", "IRN", "111"), (None, "IRN", "040")}),
+    # an adjectival participle ("allied with Iran") and a "… والے" modifier report nothing and give no Actor2
+    ("ایران سے ملے ہوئے اہلکاروں نے عراق پر حملہ کیا۔", {(None, "IRQ", "190")}, {(None, "IRN", "040")}),
+    ("امریکہ نے سعودی عرب سے تعلق رکھنے والے ایک شدت پسند کی رہائی کی تصدیق کی۔", {("USA", None, "010")},
+     {("USA", "SAU", "010")}),
+    # the possessor of a statement is its author, never its target
+    ("ترکی نے چین کا نظریہ بیان کیا۔", {("TUR", None, "010")}, {("TUR", "CHN", "010")}),
     # a name the linker missed after a title acts for the title's holder
     ("امریکہ کے وزیر خارجہ جان کیری نے ایران پر تنقید کی۔", {("USAGOV", "IRN", "111")}, set()),
     ("شہباز شریف نے ایران کے ساتھ یکجہتی کا اظہار کرتے ہوئے کہا کہ خطے میں امن ضروری ہے۔",
