@@ -790,6 +790,7 @@ class _Context:
     history: list[tuple[int, Actor]] = field(default_factory=list)  # (sentence index, subject) in text order
     si: int = 0
     local: list[tuple[int, Actor]] = field(default_factory=list)  # (word index, subject) in this sentence
+    persons: list[tuple[int, str]] = field(default_factory=list)  # (word index, entity id) of the persons named in it
     reports: list["_Report"] = field(default_factory=list)
 
 
@@ -802,6 +803,8 @@ class _Report:
 
 
 PRONOUN_WINDOW = 3  # sentences back that a pronoun may reach
+REQUEST_ROOTS = ("02", "10")  # appeals and demands: their کہ-clause is what is asked for
+PROMISE_ROOTS = ("03",)  # intents: their کہ-clause is what is promised
 PRONOUN_CONFIDENCE = 0.8  # factor on the confidence of an event whose Actor1 is a resolved pronoun
 ACTOR1_METHODS = ("agent_marker", "title", "nominative", "possessor", "between", "pronoun", "zero_subject",
                   "relative", "speaker", "headline")
@@ -1011,7 +1014,8 @@ def _find_nominative(words, t: Trigger, floor: int, lex, mentions, entities, sou
         if words[j].upos == "PRON" and _is_pronoun(words[j], lex) and words[j].norm not in lex.pron_relative:
             nxt = j + 1
             # "یہ معاہدہ", "وہ ملک": a demonstrative before a noun is no subject pronoun
-            demonstrative = words[nxt].upos == "NOUN" and words[j].norm not in lex.pron_first
+            demonstrative = words[nxt].upos == "NOUN" and words[nxt].mention is None and \
+                words[j].norm not in lex.pron_first
             if nxt < t.first and not demonstrative and not any(
                     _seq_at(words, nxt, m) for m in markers + lex.agent_markers):
                 a = _resolve_pronoun(words, j, lex, ctx)
@@ -1194,13 +1198,15 @@ def _find_reports(words, lex, mentions, entities, ctx: _Context, headline: bool)
 def _recent_subject(j: int, ctx: "_Context | None", person: bool, method: str) -> Actor | None:
     if ctx is None:
         return None
-    cands = [a for pos, a in sorted(ctx.local, key=lambda x: x[0]) if pos < j][::-1]
-    cands += [a for s, a in reversed(ctx.history) if ctx.si - s <= PRONOUN_WINDOW]
-    for a in cands:
+    cands = [(pos, a) for pos, a in sorted(ctx.local, key=lambda x: x[0]) if pos < j][::-1]
+    cands += [(-1, a) for s, a in reversed(ctx.history) if ctx.si - s <= PRONOUN_WINDOW]
+    for pos, a in cands:
         if a is UNKNOWN_AGENT:
             return None
         if person and _country_like(a, ctx.entities):
             continue
+        if person and any(pos < p < j and eid != a.entity_id for p, eid in ctx.persons):
+            return None  # "جوبائیڈن پر تنقید کی گئی کہ انہوں نے …": another person named in between may be meant
         return Actor(a.entity_id, a.actor_code, a.country_code, method)
     return None
 
@@ -1260,6 +1266,8 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
     si = int(sent["sentence_index"])
     ctx = ctx if ctx is not None else _Context(entities, si=si)
     ctx.local, ctx.reports = [], []
+    ctx.persons = [(w.i, mentions[w.mention]["entity_id"]) for w in words if w.mention is not None and (
+        (entities.get(mentions[w.mention]["entity_id"]) or {}).get("entity_type") or "").upper() == "PERSON"]
     _relative_spans(words, lex)
     sources = _sources(words, lex, mentions, entities)
     source_ids = {s for _, s in sources}
@@ -1273,6 +1281,9 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
                 end = next((k for k in range(j + len(p), len(words)) if words[k].norm in lex.conditional_ends),
                            len(words))
                 cond_scopes.append((j, end))
+    # "X نے Y پر زور دیا کہ وہ … فراہم کرے": what an appeal or a demand asks for has not happened (not coded); what
+    # a promise promises is intended
+    requested: list[tuple[int, str]] = []
     # "X نے الزام لگایا کہ …", "X کا دعویٰ ہے کہ …": the کہ-clause is the allegation's content, X its source
     alleging: list[tuple[int, str | None]] = []
     for i, w in enumerate(words):
@@ -1291,6 +1302,20 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
     triggers = find_triggers(words, lex)
     if headline:
         triggers = sorted(triggers + _headline_triggers(words, lex, triggers), key=lambda t: t.first)
+    for t in triggers:
+        root = t.entry.code[:2]
+        if root in REQUEST_ROOTS or root in PROMISE_ROOTS:
+            k = next((k for k in range(t.last + 1, min(t.last + 4, len(words))) if words[k].norm in lex.complementizers),
+                     None)
+            if k is not None:
+                requested.append((k + 1, "embedded" if root in REQUEST_ROOTS else "intended"))
+    for t in triggers:
+        for c, how in requested:
+            if t.first >= c:
+                if how == "embedded":
+                    t.embedded = True
+                elif t.modality in ("asserted", "future"):
+                    t.modality = "intended"
     dates = dates_mod.find_dates(sent["text"], words_dw)
     sent_off = int(sent["start_char"])
     out: list[dict] = []

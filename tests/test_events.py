@@ -429,6 +429,13 @@ def test_allegation_content_is_alleged_and_attributed(nlp):
     assert _by(evs, "190") and all(e["modality"] == "alleged" for e in _by(evs, "190"))
 
 
+def test_what_an_appeal_asks_is_no_event_and_a_promise_is_intended(nlp):
+    evs = analyse(nlp, "امریکہ نے جرمنی پر زور دیا کہ وہ یوکرین کو اسلحہ فراہم کرے۔")
+    assert ("USA", "DEU", "020") in triples(evs) and not _by(evs, "072")
+    evs = analyse(nlp, "ترکی نے عہد کیا کہ اس کی فوج شام پر حملہ نہیں کرے گی۔")
+    assert _by(evs, "190") and all(e["modality"] == "intended" for e in _by(evs, "190"))
+
+
 def test_need_for_an_act_is_no_event(nlp):
     evs = analyse(nlp, "چین نے کہا کہ امریکہ کے ساتھ مذاکرات کرنے کی ضرورت نہیں۔")
     assert not _by(evs, "046")
@@ -496,6 +503,11 @@ def test_pronoun_after_an_unlinked_subject_stays_empty(nlp):
     evs = analyse(nlp, "شہباز شریف نے چین کا دورہ کیا۔ مغربی ممالک نے اس دورے پر تشویش ظاہر کی۔ "
                        "انہوں نے روس پر تنقید کی۔")
     assert all(e["actor1_code"] is None for e in _by(evs, "111"))
+
+
+def test_person_named_between_makes_a_pronoun_ambiguous(nlp):
+    evs = analyse(nlp, "شہباز شریف نے چین کا دورہ کیا۔ شی جن پنگ پر تنقید کی گئی کہ انہوں نے روس سے ملاقات کی۔")
+    assert all(e["actor1_code"] is None for e in _by(evs, "040"))
 
 
 def test_possessive_and_zero_subject_speakers(nlp):
