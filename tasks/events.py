@@ -365,6 +365,16 @@ def sentence_words(tokens: list[dict], lex: Lexicon) -> list[Word]:
         end = int(t["end_char"]) if t.get("end_char") is not None else start + len(text)
         n = norm(text)
         split = None
+        erg = len(lex.ergative)
+        if len(n) > erg + 1 and n.startswith(lex.ergative) and norm(text[:erg]) == lex.ergative:
+            # "نےکہا", "فوج نےکمال عدوان": the ergative written together with the next word
+            common = dict(deprel="case", head=int(t.get("head") or 0), token_index=int(t["token_index"]))
+            out.append(Word(len(out), text[:erg], lex.ergative, lex.ergative, start=start, end=start + erg,
+                            upos="ADP", **common))
+            start += erg
+            text = text[erg:]
+            t = {**t, "lemma": None}
+            n = norm(text)
         if n not in lex.form_lemmas and n not in nominals:
             for k in range(2, len(text) - 1):
                 if norm(text[:k]) in nominals and norm(text[k:]) in lex.form_lemmas:
@@ -527,18 +537,24 @@ def _match_before(words: list[Word], verb: int, entry: LexEntry, lex: Lexicon, l
 def _verb_group(words: list[Word], t: Trigger, lex: Lexicon) -> None:
     """Extend the trigger over its auxiliaries and read negation, passive and modality from them."""
     j = t.verb + 1
+    aux = lex.passive | lex.verb_tail | lex.modality["possible"] | lex.modality["future"]
     while j < len(words):
         n = words[j].norm
-        if n in lex.negation:
-            t.negated = True
-        elif n in lex.passive:
-            t.passive = True
-        elif n in lex.modality["possible"]:
-            t.modality = "possible"
-        elif n in lex.modality["future"]:
-            if t.modality == "asserted":
-                t.modality = "future"
-        elif not (n in lex.verb_tail or n in lex.particles or (
+        # "جاسکتا", "جائےگا": two auxiliaries written as one word
+        parts = next(([n[:k], n[k:]] for k in range(1, len(n)) if n[:k] in aux and n[k:] in aux), [n]) \
+            if n not in aux and n not in lex.negation and n not in lex.particles else [n]
+        for n in parts:
+            if n in lex.negation:
+                t.negated = True
+            elif n in lex.passive:
+                t.passive = True
+            elif n in lex.modality["possible"]:
+                t.modality = "possible"
+            elif n in lex.modality["future"]:
+                if t.modality == "asserted":
+                    t.modality = "future"
+        if len(parts) == 1 and not (n in lex.negation or n in lex.passive or n in lex.modality["possible"]
+                                    or n in lex.modality["future"] or n in lex.verb_tail or n in lex.particles or (
                 lex.lemmas_of(words[j]) & lex.verb_group_light_verbs and not _is_genitive_use(words, j, lex))):
             break
         t.last = j

@@ -436,6 +436,18 @@ def test_what_an_appeal_asks_is_no_event_and_a_promise_is_intended(nlp):
     assert _by(evs, "190") and all(e["modality"] == "intended" for e in _by(evs, "190"))
 
 
+def test_passive_with_can_is_possible(nlp):
+    for text in ("امریکہ پر حملہ کیا جا سکتا ہے۔", "امریکہ پر حملہ کیا جاسکتا ہے۔"):
+        evs = _by(analyse(nlp, text), "190")
+        assert [(e["actor1_code"], e["actor2_code"], e["modality"]) for e in evs] == [(None, "USA", "possible")], text
+
+
+def test_ergative_written_together_with_the_next_word(nlp):
+    evs = analyse(nlp, "امریکہ نےکہا کہ ایران نے اسرائیل پر حملہ کیا۔")
+    assert [(e["actor1_code"], e["actor2_code"], e["source_entity_id"]) for e in _by(evs, "190")] == \
+        [("IRN", "ISR", "USA")]
+
+
 def test_need_for_an_act_is_no_event(nlp):
     evs = analyse(nlp, "چین نے کہا کہ امریکہ کے ساتھ مذاکرات کرنے کی ضرورت نہیں۔")
     assert not _by(evs, "046")
