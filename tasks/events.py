@@ -100,6 +100,7 @@ class Lexicon:
     possible_words: frozenset[str]
     alleged_words: frozenset[str]
     alleging_nominals: frozenset[str]
+    claim_nominals: frozenset[str]
     conditional: tuple[tuple[str, ...], ...]
     conditional_ends: frozenset[str]
     pron_first: frozenset[str]
@@ -195,6 +196,7 @@ def _load_lexicon(folder: Path) -> Lexicon:
         possible_words=frozenset(map(norm, mod["possible_words"])),
         alleged_words=frozenset(map(norm, mod["alleged_words"])),
         alleging_nominals=frozenset(map(norm, mod["alleging_nominals"])),
+        claim_nominals=frozenset(map(norm, disc["reported_speech"]["claim_nominals"])),
         conditional=tuple(_words(p) for p in mod["conditional"]),
         conditional_ends=frozenset(norm(c) or c for c in mod["conditional_ends"]),
         pron_first=frozenset(map(norm, disc["pronouns"]["first_person"])),
@@ -260,7 +262,7 @@ ROLE_KEYS = {"ergative", "locative", "copula", "reporting_light_verb", "verb_gro
 MODALITY_KEYS = {"future", "possible", "intent_heads", "possible_words", "alleged_heads", "alleged_words",
                  "alleging_nominals", "purpose_heads", "need_heads", "conditional", "conditional_ends"}
 PRONOUN_KEYS = {"first_person", "person", "any", "relative"}
-REPORTED_KEYS = {"according_to", "reporting_verbs", "reporting_nominals", "complementizers"}
+REPORTED_KEYS = {"according_to", "reporting_verbs", "reporting_nominals", "complementizers", "claim_nominals"}
 
 
 def validate_discourse(data: Any, where: Path | str = "discourse.yaml") -> None:
@@ -1300,10 +1302,12 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
     # "X نے Y پر زور دیا کہ وہ … فراہم کرے": what an appeal or a demand asks for has not happened (not coded); what
     # a promise promises is intended
     requested: list[tuple[int, str]] = []
-    # "X نے الزام لگایا کہ …", "X کا دعویٰ ہے کہ …": the کہ-clause is the allegation's content, X its source
-    alleging: list[tuple[int, str | None]] = []
+    # "X نے الزام لگایا کہ …": the کہ-clause is the allegation's content (alleged), X its source; "X نے دعویٰ کیا کہ
+    # …": what X claims is reported by X (asserted, X its source)
+    alleging: list[tuple[int, str | None, bool]] = []
     for i, w in enumerate(words):
-        if w.norm in lex.alleging_nominals or w.lemma in lex.alleging_nominals:
+        alleged = w.norm in lex.alleging_nominals or w.lemma in lex.alleging_nominals
+        if alleged or w.norm in lex.claim_nominals or w.lemma in lex.claim_nominals:
             k = next((k for k in range(i + 1, min(i + 6, len(words))) if words[k].norm in lex.complementizers), None)
             if k is None:
                 continue
@@ -1313,7 +1317,7 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
             if not who and i - 1 > floor and words[i - 1].norm in lex.genitive:
                 who = _phrase_actors(words, i - 1, floor, lex, mentions, entities, "possessor", ctx)
             who = [a for a in who if a is not UNKNOWN_AGENT]
-            alleging.append((k + 1, who[0].entity_id if who else None))
+            alleging.append((k + 1, who[0].entity_id if who else None, alleged))
     parts = _participles(words, lex)
     triggers = find_triggers(words, lex)
     if headline:
@@ -1402,9 +1406,9 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
             modality = "possible"
         if modality != "alleged" and any(c < t.first < e for c, e in cond_scopes):
             modality = "conditional"
-        for c, accuser in alleging:
+        for c, accuser, alleged in alleging:
             if t.first >= c:
-                modality = "alleged"
+                modality = "alleged" if alleged else modality
                 src = accuser or src
         start_c = words[t.first].start
         end_c = words[t.first + len(t.entry.pattern) - 1].end if t.coordinated or t.headline else words[t.verb].end

@@ -422,6 +422,10 @@ def test_allegation_content_is_alleged_and_attributed(nlp):
         [("IND", "PAK", "asserted")]
     attack = _by(evs, "190")
     assert [(e["actor1_code"], e["modality"], e["source_entity_id"]) for e in attack] == [("PAK", "alleged", "IND")]
+    # a claim is its claimant's report, not an allegation
+    evs = analyse(nlp, "امریکہ نے دعویٰ کیا کہ ایران نے اسرائیل پر حملہ کیا۔")
+    assert [(e["actor1_code"], e["modality"], e["source_entity_id"]) for e in _by(evs, "190")] == \
+        [("IRN", "asserted", "USA")]
     evs = analyse(nlp, "ایران نے مبینہ طور پر اسرائیل پر حملہ کیا۔")
     assert [e["modality"] for e in _by(evs, "190")] == ["alleged"]
     # a list of charges: every infinitive before "کے الزام میں" is alleged
