@@ -107,6 +107,8 @@ class Lexicon:
     pron_person: frozenset[str]
     pron_any: frozenset[str]
     pron_relative: frozenset[str]
+    both_words: frozenset[str]
+    both_nouns: frozenset[str]
     participle_markers: frozenset[str]
     participle_endings: tuple[str, ...]
     participle_adjectival: frozenset[str]
@@ -203,6 +205,8 @@ def _load_lexicon(folder: Path) -> Lexicon:
         pron_person=frozenset(map(norm, disc["pronouns"]["person"])),
         pron_any=frozenset(map(norm, disc["pronouns"]["any"])),
         pron_relative=frozenset(map(norm, disc["pronouns"]["relative"])),
+        both_words=frozenset(map(norm, disc["pronouns"]["both"])),
+        both_nouns=frozenset(map(norm, disc["pronouns"]["both_nouns"])),
         participle_markers=frozenset(map(norm, disc["participle"]["markers"])),
         participle_endings=tuple(map(norm, disc["participle"]["endings"])),
         participle_adjectival=frozenset(map(norm, disc["participle"]["adjectival"])),
@@ -261,7 +265,7 @@ ROLE_KEYS = {"ergative", "locative", "copula", "reporting_light_verb", "verb_gro
              "infinitive_endings"}
 MODALITY_KEYS = {"future", "possible", "intent_heads", "possible_words", "alleged_heads", "alleged_words",
                  "alleging_nominals", "purpose_heads", "need_heads", "conditional", "conditional_ends"}
-PRONOUN_KEYS = {"first_person", "person", "any", "relative"}
+PRONOUN_KEYS = {"first_person", "person", "any", "relative", "both", "both_nouns"}
 REPORTED_KEYS = {"according_to", "reporting_verbs", "reporting_nominals", "complementizers", "claim_nominals"}
 
 
@@ -809,6 +813,7 @@ class _Context:
     si: int = 0
     local: list[tuple[int, Actor]] = field(default_factory=list)  # (word index, subject) in this sentence
     persons: list[tuple[int, str]] = field(default_factory=list)  # (word index, entity id) of the persons named in it
+    pairs: list[tuple[int, int, list[Actor]]] = field(default_factory=list)  # (sentence, word, [X, Y]): "X اور Y"
     reports: list["_Report"] = field(default_factory=list)
 
 
@@ -872,6 +877,9 @@ def _phrase_actors(words, marker_at: int, floor: int, lex, mentions, entities, m
         p -= 1
     if p < 0:
         return []
+    both = _both(words, p, lex, ctx)
+    if both:
+        return both
     if _is_pronoun(words[p], lex):
         if words[p].norm in lex.pron_relative:
             k = p - 1 if p > 0 and words[p - 1].norm not in lex.list_commas else p - 2
@@ -1058,14 +1066,27 @@ def _find_nominative(words, t: Trigger, floor: int, lex, mentions, entities, sou
     return []
 
 
-def _find_between(words, t: Trigger, floor: int, lex, mentions, entities) -> list[Actor]:
-    """"X اور Y کے درمیان معاہدہ طے پایا": the coordinated pair before کے درمیان."""
+def _find_between(words, t: Trigger, floor: int, lex, mentions, entities, ctx: "_Context | None" = None
+                  ) -> list[Actor]:
+    """"X اور Y کے درمیان معاہدہ طے پایا": the coordinated pair before کے درمیان ("دونوں ممالک کے درمیان": the last
+    pair named)."""
     for j in range(t.first - 1, floor, -1):
         for marker in lex.between_markers:
             if _seq_at(words, j, marker):
-                actors = _resolve_phrase_end(words, j - 1, floor, lex, mentions, entities, "between")
+                actors = _both(words, j - 1, lex, ctx) or \
+                    _resolve_phrase_end(words, j - 1, floor, lex, mentions, entities, "between")
                 if len(actors) >= 2:
                     return actors
+    return []
+
+
+def _both(words: list[Word], end: int, lex: Lexicon, ctx: "_Context | None") -> list[Actor]:
+    """"دونوں ممالک", "دونوں رہنماؤں": the last pair of actors named together in the article's recent sentences."""
+    if ctx is None or end < 1 or words[end].norm not in lex.both_nouns or words[end - 1].norm not in lex.both_words:
+        return []
+    for si, pos, pair in reversed(ctx.pairs):
+        if ctx.si - si <= PRONOUN_WINDOW and (si < ctx.si or pos < end):
+            return [Actor(a.entity_id, a.actor_code, a.country_code, "pronoun") for a in pair]
     return []
 
 
@@ -1287,6 +1308,14 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
     ctx.persons = [(w.i, mentions[w.mention]["entity_id"]) for w in words if w.mention is not None and (
         (entities.get(mentions[w.mention]["entity_id"]) or {}).get("entity_type") or "").upper() == "PERSON"]
     _relative_spans(words, lex)
+    # "X اور Y" / "X، Y کے درمیان": pairs named together, for a later "دونوں ممالک"
+    for j in range(1, len(words) - 1):
+        if (words[j].norm or words[j].text) in lex.coordinators and words[j - 1].mention is not None \
+                and words[j + 1].mention is not None and words[j - 1].mention != words[j + 1].mention:
+            x = _actor_from_mention(mentions[words[j - 1].mention], entities, "pronoun", None)
+            y = _actor_from_mention(mentions[words[j + 1].mention], entities, "pronoun", None)
+            if x and y and x.entity_id != y.entity_id:
+                ctx.pairs.append((si, j, [x, y]))
     sources = _sources(words, lex, mentions, entities)
     source_ids = {s for _, s in sources}
     neither_at = [j for j in range(len(words)) for p in lex.neither_nor if _seq_at(words, j, p)]
@@ -1370,7 +1399,7 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
             a1 = []  # an agent is marked but unlinked: no fallback may guess another one
         elif not a1:
             if t.entry.symmetric:
-                a1 = _find_between(words, t, floor, lex, mentions, entities)
+                a1 = _find_between(words, t, floor, lex, mentions, entities, ctx)
             if not a1 and t.headline:
                 a1 = possessor = _headline_agent(words, t, floor, lex, mentions, entities)
             elif not a1 and not t.passive:

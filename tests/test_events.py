@@ -526,6 +526,13 @@ def test_person_named_between_makes_a_pronoun_ambiguous(nlp):
     assert all(e["actor1_code"] is None for e in _by(evs, "040"))
 
 
+def test_both_countries_are_the_last_pair_named(nlp):
+    evs = analyse(nlp, "پاکستان اور بھارت کے درمیان کشیدگی ہے۔ دونوں ممالک نے مذاکرات کیے۔")
+    assert triples(evs) >= {("PAK", "IND", "046"), ("IND", "PAK", "046")}
+    evs = analyse(nlp, "ایران اور عراق کے وزرا آئے۔ دونوں ممالک کے درمیان معاہدے پر دستخط کیے گئے۔")
+    assert triples(evs) >= {("IRN", "IRQ", "057"), ("IRQ", "IRN", "057")}
+
+
 def test_possessive_and_zero_subject_speakers(nlp):
     for second in ("ان کا کہنا تھا کہ خطے میں امن ضروری ہے۔", "مزید کہا کہ خطے میں امن ضروری ہے۔"):
         evs = analyse(nlp, "شہباز شریف نے چین کا دورہ کیا۔ " + second)
