@@ -1305,8 +1305,11 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
     si = int(sent["sentence_index"])
     ctx = ctx if ctx is not None else _Context(entities, si=si)
     ctx.local, ctx.reports = [], []
+    # persons named in the sentence: linked ones, and proper names the linker missed ("" stands for any of those)
     ctx.persons = [(w.i, mentions[w.mention]["entity_id"]) for w in words if w.mention is not None and (
         (entities.get(mentions[w.mention]["entity_id"]) or {}).get("entity_type") or "").upper() == "PERSON"]
+    ctx.persons += [(w.i, "") for w in words if w.mention is None and w.upos == "PROPN" and (
+        w.i + 1 >= len(words) or words[w.i + 1].upos != "PROPN")]
     _relative_spans(words, lex)
     # "X اور Y" / "X، Y کے درمیان": pairs named together, for a later "دونوں ممالک"
     for j in range(1, len(words) - 1):
