@@ -583,6 +583,11 @@ def _verb_group(words: list[Word], t: Trigger, lex: Lexicon) -> None:
             if (w.upos in ("VERB", "AUX") and not w.norm.endswith(lex.infinitive_endings)) or (
                     w.norm in lex.clause_breaks and w.norm not in lex.list_commas):
                 break
+    if infinitive and k < len(words) and (words[k].norm in lex.purpose_heads or (
+            words[k].norm in lex.participle_adjectival and words[t.last].upos == "VERB")):
+        # "… کرنے کیلئے" (purpose, written as one word); "… کی حمایت کرنے والے" (those who support: a description)
+        t.embedded = True
+        return
     if k + 1 < len(words) and words[k].norm in lex.genitive and infinitive:
         k2 = k + 1
         while k2 < len(words) and words[k2].norm in lex.particles:

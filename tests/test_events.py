@@ -452,6 +452,16 @@ def test_ergative_written_together_with_the_next_word(nlp):
         [("IRN", "ISR", "USA")]
 
 
+def test_purpose_description_and_preparation_are_not_asserted(nlp):
+    assert not _by(analyse(nlp, "ترکی شام پر حملہ کرنے کیلئے تیار ہے۔"), "190")  # purpose, written as one word
+    assert not _by(analyse(nlp, "ترکی کی حمایت کرنے والے ممالک نے اجلاس کیا۔"), "051")  # its supporters: a description
+    evs = _by(analyse(nlp, "ایران اسرائیل پر حملہ کرنے کی تیاری کر رہا ہے۔"), "190")
+    assert [(e["actor1_code"], e["actor2_code"], e["modality"]) for e in evs] == [("IRN", "ISR", "intended")]
+    # "after attacking" presupposes the attack
+    evs = _by(analyse(nlp, "روس نے یوکرین پر حملہ کرنے کے بعد مذاکرات کیے۔"), "190")
+    assert [(e["actor1_code"], e["modality"]) for e in evs] == [("RUS", "asserted")]
+
+
 def test_need_for_an_act_is_no_event(nlp):
     evs = analyse(nlp, "چین نے کہا کہ امریکہ کے ساتھ مذاکرات کرنے کی ضرورت نہیں۔")
     assert not _by(evs, "046")
