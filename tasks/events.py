@@ -1014,6 +1014,12 @@ def _genitive_possessor(words, first, floor, lex, mentions, entities, exclude, h
                 return []
             a = _actor_from_mention(mentions[words[g - 1].mention], entities, "genitive", None)
             return [a] if a and a.entity_id not in exclude else []
+        if g - 2 >= floor and words[g - 2].mention is not None and words[g - 1].upos == "NOUN" and \
+                _country_like(_actor_from_mention(mentions[words[g - 2].mention], entities, "genitive", None)
+                              or UNKNOWN_AGENT, entities):
+            # "اسرائیلی مصنوعات کا بائیکاٹ": the country named before the possessor noun
+            a = _actor_from_mention(mentions[words[g - 2].mention], entities, "genitive", None)
+            return [a] if a and a.entity_id not in exclude else []
         if hops > 1 and words[g - 1].upos in ("NOUN", "PROPN", "VERB"):
             for span in (1, 2):
                 inner = _genitive_possessor(words, g - span, floor, lex, mentions, entities, exclude, hops - 1)
@@ -1062,7 +1068,10 @@ def _find_nominative(words, t: Trigger, floor: int, lex, mentions, entities, sou
                 nxt += 1
                 while nxt < t.first and words[nxt].mention == words[nxt - 1].mention:
                     nxt += 1
-            if not any(_seq_at(words, nxt, m) for m in markers) and not _title_after(words, nxt, lex):
+            # "… قبرص منتقل کرنے کا الزام تھا": a name inside an infinitive phrase governed by the trigger is no subject
+            inside = any(words[k].upos == "VERB" and words[k].norm.endswith(lex.infinitive_endings)
+                         and k + 1 < len(words) and words[k + 1].norm in lex.genitive for k in range(nxt, t.first))
+            if not inside and not any(_seq_at(words, nxt, m) for m in markers) and not _title_after(words, nxt, lex):
                 a = _actor_from_mention(mentions[words[s].mention], entities, "nominative", None)
                 # an outlet named without نے is a dateline or credit ("(اے پی پی)"), not an unmarked subject
                 if a and a.entity_id not in source_ids and not (a.actor_code or "").endswith("MED"):

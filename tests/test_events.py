@@ -34,6 +34,7 @@ E = {  # entity rows as the linker emits them
     "XI": ("Xi Jinping", "PERSON", "CHN", "CHNGOV"), "LULA": ("Lula", "PERSON", "BRA", "BRAGOV"),
     "ARAQ": ("Abbas Araghchi", "PERSON", "IRN", "IRNGOV"), "SHARIF": ("Shehbaz Sharif", "PERSON", "PAK", "PAKGOV"),
     "LBN": ("Lebanon", "COUNTRY", "LBN", "LBN"), "PSE": ("Palestine", "COUNTRY", "PSE", "PSE"),
+    "CYP": ("Cyprus", "COUNTRY", "CYP", "CYP"),
 }
 ENTITIES = {k: {"entity_id": k, "canonical_name": n, "entity_type": t, "country_code": c, "actor_code": a}
             for k, (n, t, c, a) in E.items()}
@@ -43,7 +44,7 @@ ALIASES = {
     "افغانستان": "AFG", "اسرائیل": "ISR", "روس": "RUS", "سعودی عرب": "SAU", "ترکی": "TUR", "برازیل": "BRA",
     "شمالی کوریا": "PRK", "آرمینیا": "ARM", "آذربائیجان": "AZE", "یورپی یونین": "EU", "اقوام متحدہ": "UN",
     "رائٹرز": "REU", "الجزیرہ": "JAZ", "شی جن پنگ": "XI", "لولا": "LULA", "عباس عراقچی": "ARAQ",
-    "شہباز شریف": "SHARIF", "لبنان": "LBN", "غزہ": "PSE",
+    "شہباز شریف": "SHARIF", "لبنان": "LBN", "غزہ": "PSE", "اسرائیلی": "ISR", "قبرص": "CYP",
 }
 
 
@@ -382,6 +383,10 @@ FRAME_CASES = [  # (sentence, triples that must be present, triples that must be
     ("ایران سے ملے ہوئے اہلکاروں نے عراق پر حملہ کیا۔", {(None, "IRQ", "190")}, {(None, "IRN", "040")}),
     ("امریکہ نے سعودی عرب سے تعلق رکھنے والے ایک شدت پسند کی رہائی کی تصدیق کی۔", {("USA", None, "010")},
      {("USA", "SAU", "010")}),
+    # the country named before the possessor noun is the target: a boycott of Israeli products
+    ("کینیڈا کے طلبہ نے اسرائیلی مصنوعات کا بائیکاٹ کیا۔", {(None, "ISR", "143")}, set()),
+    # a name inside an infinitive phrase governed by the trigger is no subject
+    ("دونوں پر رقم قبرص منتقل کرنے کا الزام تھا۔", set(), {("CYP", None, "112")}),
     # the possessor of a statement is its author, never its target
     ("ترکی نے چین کا نظریہ بیان کیا۔", {("TUR", None, "010")}, {("TUR", "CHN", "010")}),
     # a name the linker missed after a title acts for the title's holder
