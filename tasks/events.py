@@ -672,8 +672,8 @@ def _relative_spans(words: list[Word], lex: Lexicon) -> None:
     while i < len(words):
         w = words[i]
         prev = i - 1 if words[i - 1].norm not in lex.list_commas else i - 2
-        if w.norm not in lex.pron_relative or w.upos not in ("PRON", "DET") or w.mention is not None or prev < 0 or not (
-                words[prev].mention is not None or words[prev].upos in ("NOUN", "PROPN")):
+        if w.norm not in lex.pron_relative or w.upos not in ("PRON", "DET") or w.mention is not None \
+                or prev < 0 or not (words[prev].mention is not None or words[prev].upos in ("NOUN", "PROPN")):
             i += 1
             continue
         start = prev + 1
@@ -1371,8 +1371,8 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
     for t in triggers:
         root = t.entry.code[:2]
         if root in REQUEST_ROOTS or root in PROMISE_ROOTS:
-            k = next((k for k in range(t.last + 1, min(t.last + 4, len(words))) if words[k].norm in lex.complementizers),
-                     None)
+            k = next((k for k in range(t.last + 1, min(t.last + 4, len(words)))
+                      if words[k].norm in lex.complementizers), None)
             if k is not None:
                 requested.append((k + 1, "embedded" if root in REQUEST_ROOTS else "intended"))
     for t in triggers:
@@ -1390,7 +1390,8 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
             continue
         nxt = t.last + 1
         if nxt + 1 < len(words) and words[nxt].norm in lex.participle_markers and \
-                not words[t.last].norm.endswith(lex.participle_endings) and words[nxt + 1].upos in ("NOUN", "PROPN", "ADJ"):
+                not words[t.last].norm.endswith(lex.participle_endings) and \
+                words[nxt + 1].upos in ("NOUN", "PROPN", "ADJ"):
             continue  # "طالبان سے ملے ہوئے پولیس اہلکار": an adjectival participle describes, it reports no event
         floor = _clause_start(words, t.first, lex)
         src = next((s for at, s in reversed(sources) if at <= t.first), None)
