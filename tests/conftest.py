@@ -49,3 +49,17 @@ def nlp(stanza_dir):
 # Prefect stops its ephemeral API server from an atexit hook, after pytest has closed the captured
 # streams; its last log line would then print a "Logging error" traceback that says nothing about the tests.
 logging.raiseExceptions = False
+
+
+@pytest.fixture(scope="session")
+def d():
+    """The actor dictionary as shipped (cached by load_dictionary)."""
+    from tasks.actors import load_dictionary
+    return load_dictionary()
+
+
+@pytest.fixture(scope="session")
+def lookup(d):
+    """entity_id -> codes on a date (EntityLookup) over the shipped dictionary."""
+    from tasks.actors import entity_lookup
+    return entity_lookup(d)

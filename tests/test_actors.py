@@ -21,11 +21,6 @@ from tasks.normalize import normalize_for_match
 FIXTURE = Path(__file__).parent / "fixtures" / "wikidata_sample.jsonl"
 
 
-@pytest.fixture(scope="module")
-def d():
-    return load_dictionary()
-
-
 def _cli():
     app = typer.Typer()
     register(app)

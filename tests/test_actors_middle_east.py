@@ -7,20 +7,10 @@ from datetime import date, datetime
 
 import pytest
 
-from tasks.actors import entity_lookup, load_dictionary
+
 from tasks.link import link_article
 
 NETANYAHU, HAMAS, ISIS, QAEDA = "Q43723", "Q38799", "Q2429253", "Q34490"
-
-
-@pytest.fixture(scope="module")
-def d():
-    return load_dictionary()
-
-
-@pytest.fixture(scope="module")
-def lookup(d):
-    return entity_lookup(d)
 
 
 def _by_name(d, name):

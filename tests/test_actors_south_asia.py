@@ -12,22 +12,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tasks.actors import ACTORS_DIR, entity_lookup, load_dictionary, read_actor_file
+from tasks.actors import ACTORS_DIR, read_actor_file
 from tasks.link import link_article
 from tasks.normalize import normalize_for_match
 
 FILES = [ACTORS_DIR / "people_south_asia.yaml", ACTORS_DIR / "organizations_south_asia.yaml"]
 SOUTH_ASIA = {"PAK", "IND", "AFG", "BGD", "LKA", "NPL"}
-
-
-@pytest.fixture(scope="module")
-def d():
-    return load_dictionary()
-
-
-@pytest.fixture(scope="module")
-def lookup(d):
-    return entity_lookup(d)
 
 
 def _entries(path: Path) -> list[dict]:

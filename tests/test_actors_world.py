@@ -6,20 +6,10 @@ from datetime import date
 
 import pytest
 
-from tasks.actors import ACTORS_DIR, entity_lookup, load_dictionary, read_actor_file
+from tasks.actors import ACTORS_DIR, read_actor_file
 from tasks.normalize import normalize_for_match
 
 FILES = ("organizations_world.yaml", "people_world.yaml")
-
-
-@pytest.fixture(scope="module")
-def d():
-    return load_dictionary()
-
-
-@pytest.fixture(scope="module")
-def lookup(d):
-    return entity_lookup(d)
 
 
 @pytest.fixture(scope="module")

@@ -12,11 +12,6 @@ PUTIN, KJU, KJI, KJD = "Q7747", "Q56226", "Q10990", "khabar:kim_jong_dae"
 ZELENSKY = "Q3874799"
 
 
-@pytest.fixture(scope="module")
-def d():
-    return load_dictionary()
-
-
 def link(nlp, d, text, when=None, aid="a1"):
     art, sents, toks, ner = nlp(aid, text, when)
     out = link_article(art, sents, toks, ner, d)
