@@ -18,6 +18,28 @@ pytestmark = pytest.mark.slow
 
 ROWS = list(read_lexicon_rows(LANG_DIR / "ur" / "event_lexicon.tsv"))
 
+# Forms a row's own example does not show: other light verbs of the same row (continuing an act with جاری رکھنا /
+# جاری ہونا, ہونا for an event that took place, پانا, breaking out with پھوٹ پڑنا) and fused verb forms from
+# discourse.yaml verb_forms (کررہے, کیاہے). Each sentence is written for this test; it must trigger its code.
+FORM_EXAMPLES = [
+    ("فوج نے شدت پسندوں کے خلاف فوجی کارروائی جاری رکھی۔", "190"),
+    ("غزہ میں اسرائیلی حملے جاری ہیں۔", "190"),
+    ("روس نے یوکرین کے شہروں پر بمباری جاری رکھی۔", "195"),
+    ("مظاہرین نے دارالحکومت میں احتجاج جاری رکھا۔", "140"),
+    ("دونوں ملکوں کے درمیان مذاکرات جاری ہیں۔", "046"),
+    ("حکومت کے خلاف ملک بھر میں مظاہرے پھوٹ پڑے۔", "141"),
+    ("طلبہ یونیورسٹی کے باہر مظاہرہ کررہے تھے۔", "141"),
+    ("حکومت نے نئی پالیسی کا اعلان کیاہے۔", "010"),
+    ("دونوں وزرائے خارجہ کے درمیان گفتگو ہوئی۔", "040"),
+    ("اجلاس میں علاقائی صورتحال پر تبادلہ خیال ہوا۔", "040"),
+    ("دونوں ممالک میں تجارت بڑھانے پر اتفاق پایا گیا۔", "030"),
+    ("چین نے سیلاب کے بعد پاکستان کو مدد دی۔", "070"),
+    ("شہر کے مرکزی بازار میں ایک زوردار دھماکہ ہوا۔", "183"),
+    ("اپوزیشن کا دھرنا جاری ہے۔", "141"),
+    ("پولیس نے واقعے کی تحقیقات جاری رکھیں۔", "090"),
+    ("قیدی نے دو محافظوں کو زہر پلا دیا۔", "182"),
+]
+
 
 def _row_id(e) -> str:
     return f"{e.code}:{'_'.join(e.pattern)}:{'|'.join(lv[-1] for lv in e.light_verbs) or '-'}"
@@ -28,8 +50,10 @@ def parsed(stanza_dir):
     """article_id -> (sentences, tokens, mentions) for every example, parsed in one batch."""
     from tasks.nlp import parse_articles
 
-    arts = [{"article_id": f"lex{i}", "text": e.example, "language": "ur", "content_hash": sha256_text(e.example)}
-            for i, e in enumerate(ROWS)]
+    texts = [(f"lex{i}", e.example) for i, e in enumerate(ROWS)]
+    texts += [(f"form{i}", text) for i, (text, _) in enumerate(FORM_EXAMPLES)]
+    arts = [{"article_id": aid, "text": text, "language": "ur", "content_hash": sha256_text(text)}
+            for aid, text in texts]
     out = parse_articles(arts, models_dir=stanza_dir, torch_threads=1)
     assert not out.failures, out.failures
     by: dict[str, tuple[list, list, list]] = {a["article_id"]: ([], [], []) for a in arts}
@@ -42,11 +66,11 @@ def parsed(stanza_dir):
     return by
 
 
-def _triggers(e, i: int, parsed, lex):
-    sentences, tokens, ner = parsed[f"lex{i}"]
+def _triggers(text: str, aid: str, parsed, lex):
+    sentences, tokens, ner = parsed[aid]
     # NER spans plus the test gazetteer: a destination between nominal and verb ("دورے پر پاکستان پہنچے") must be
     # a mention for the trigger to match, as it is after linking.
-    mentions = ner + [m for m in gazetteer_mentions(e.example, f"lex{i}", sentences)
+    mentions = ner + [m for m in gazetteer_mentions(text, aid, sentences)
                       if not any(m["start_char"] < n["end_char"] and n["start_char"] < m["end_char"] for n in ner)]
     found = []
     for s in sentences:
@@ -62,9 +86,17 @@ def _triggers(e, i: int, parsed, lex):
 def test_example_triggers_its_own_code(parsed, i):
     lex = load_lexicon()
     e = ROWS[i]
-    found = _triggers(e, i, parsed, lex)
+    found = _triggers(e.example, f"lex{i}", parsed, lex)
     got = {(t.entry.code, " ".join(t.entry.pattern)) for t in found}
     assert any(t.entry.code == e.code for t in found), f"{e.example!r} gave {sorted(got)}"
+
+
+@pytest.mark.parametrize("i", range(len(FORM_EXAMPLES)), ids=[f"{c}:{t[:24]}" for t, c in FORM_EXAMPLES])
+def test_other_forms_trigger_their_code(parsed, i):
+    text, code = FORM_EXAMPLES[i]
+    found = _triggers(text, f"form{i}", parsed, load_lexicon())
+    got = {(t.entry.code, " ".join(t.entry.pattern)) for t in found}
+    assert any(t.entry.code == code for t in found), f"{text!r} gave {sorted(got)}"
 
 
 def test_every_cameo_root_has_rows():
