@@ -25,10 +25,10 @@ def check_stage(until: str) -> None:
 
 
 def open_warehouse(warehouse: Path) -> duckdb.DuckDBPyConnection:
-    """The warehouse, read-only, or a clear error when there is none."""
+    """The warehouse, read-only and sealed (nothing outside it readable or writable), or a clear error."""
     from warehouse import WarehouseNotFound, connect_readonly
 
     try:
-        return connect_readonly(warehouse)
+        return connect_readonly(warehouse, sealed=True)
     except WarehouseNotFound as exc:
         fail(str(exc))

@@ -124,6 +124,24 @@ def test_query_cannot_write(loaded: Path, sql: str):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("sql", [
+    "COPY (SELECT * FROM events) TO '{wh}/parquet/events.parquet' (FORMAT parquet)",   # overwrite a snapshot
+    "COPY (SELECT 1 AS x) TO '{tmp}/out.csv'", "EXPORT DATABASE '{tmp}/export'",
+    "SELECT * FROM read_csv('/etc/passwd')", "SELECT * FROM read_text('/etc/hostname')", "SELECT * FROM glob('/etc/*')",
+    "SELECT * FROM read_parquet('{wh}/parquet/events.parquet')", "ATTACH '{tmp}/other.duckdb' AS other",
+    "INSTALL httpfs", "LOAD httpfs", "SET enable_external_access = true",
+])
+def test_query_cannot_reach_outside_the_warehouse(loaded: Path, tmp_path: Path, sql: str):
+    before = warehouse_content(loaded)
+    snapshot = (loaded / "parquet" / "events.parquet").read_bytes()
+    rc, out, err = run_khabar(["query", sql.format(wh=loaded, tmp=tmp_path), "-w", str(loaded)], base_env())
+    assert rc == 1, out + err
+    assert "error" in (out + err).lower()
+    assert warehouse_content(loaded) == before and (loaded / "parquet" / "events.parquet").read_bytes() == snapshot
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.slow
 def test_readonly_connection_refuses_writes_and_query_reads(loaded: Path):
     con = connect_readonly(loaded)
     try:

@@ -52,14 +52,22 @@ def read_snapshot(warehouse: Path, table: str, columns: list[str] | None = None,
     return pq.read_table(path, columns=columns, filters=filters)
 
 
-def connect_readonly(warehouse: Path, retries: int = 20, delay: float = 0.25) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse read-only; waits briefly while a load holds the single writer lock."""
+# A sealed connection reads the warehouse's own tables and views and nothing else: no files read or written
+# (COPY TO, EXPORT, read_csv/read_text/glob, ATTACH), no extensions installed or loaded, settings locked.
+SEALED = {"enable_external_access": False, "autoinstall_known_extensions": False,
+          "autoload_known_extensions": False, "lock_configuration": True}
+
+
+def connect_readonly(warehouse: Path, retries: int = 20, delay: float = 0.25,
+                     sealed: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse read-only; waits briefly while a load holds the single writer lock. ``sealed``: for SQL
+    a user typed (khabar query): nothing outside the warehouse can be read or written."""
     path = db_path(warehouse)
     if not path.exists():
         raise WarehouseNotFound(f"no warehouse at {path} (run `khabar run INPUT --warehouse {warehouse}` first)")
     for attempt in range(retries):
         try:
-            return duckdb.connect(str(path), read_only=True)
+            return duckdb.connect(str(path), read_only=True, config=dict(SEALED) if sealed else {})
         except duckdb.IOException:
             if attempt == retries - 1:
                 raise
