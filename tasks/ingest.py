@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import re
+import stat
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -28,8 +29,8 @@ from lxml import html as lxml_html
 log = logging.getLogger(__name__)
 
 SUPPORTED_SUFFIXES = (".txt", ".jsonl", ".json", ".html", ".htm")
-REASONS = ("empty", "binary", "undecodable", "mojibake", "oversized", "bad_json", "missing_text",
-           "unsupported_format", "unreadable")
+REASONS = ("empty", "binary", "undecodable", "mojibake", "oversized", "bad_json", "json_too_deep", "missing_text",
+           "unsupported_format", "unreadable", "not_a_regular_file", "ingest_failed")
 
 # Single-byte code pages tried when bytes are not UTF-8: Arabic script (Windows, ISO) and Western Latin.
 # Constrained on purpose: unconstrained detection calls short Arabic text cp874 or iso8859_5.
@@ -308,6 +309,10 @@ def _records(path: Path, data: bytes, text: str, encoding: str) -> Iterator[RawD
             except json.JSONDecodeError as e:
                 yield Rejection(key, "bad_json", f"line {n}: {e.msg} at column {e.colno}", line.encode("utf-8"))
                 continue
+            except RecursionError:
+                yield Rejection(key, "json_too_deep", f"line {n}: nested deeper than the JSON reader allows",
+                                line.encode("utf-8"))
+                continue
             try:
                 yield _record_doc(path, rec, n, f"line {n}", encoding)
             except _Reject as r:
@@ -317,6 +322,9 @@ def _records(path: Path, data: bytes, text: str, encoding: str) -> Iterator[RawD
         obj = json.loads(text)
     except json.JSONDecodeError as e:
         yield Rejection(str(path), "bad_json", f"{e.msg} at line {e.lineno} column {e.colno}", data)
+        return
+    except RecursionError:
+        yield Rejection(str(path), "json_too_deep", "nested deeper than the JSON reader allows", data)
         return
     items = obj if isinstance(obj, list) else [obj]
     for i, rec in enumerate(items, start=1):
@@ -455,10 +463,13 @@ def _ingest_file(path: Path, max_bytes: int) -> list[RawDocument | Rejection]:
         return [Rejection(key, "unsupported_format", f"unsupported file type {path.suffix or '(no suffix)'!r}; "
                                                      f"supported: {' '.join(SUPPORTED_SUFFIXES)}", None)]
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            return [Rejection(key, "oversized", f"{size} bytes exceeds max_bytes={max_bytes}", None)]
-        data = path.read_bytes()
+        st = path.stat()
+        if not stat.S_ISREG(st.st_mode):  # a FIFO would block for ever, a device (/dev/zero) never ends
+            return [Rejection(key, "not_a_regular_file", f"not a regular file ({_file_kind(st.st_mode)})", None)]
+        if st.st_size > max_bytes:
+            return [Rejection(key, "oversized", f"{st.st_size} bytes exceeds max_bytes={max_bytes}", None)]
+        with path.open("rb") as fh:
+            data = fh.read(max_bytes + 1)  # bounded by bytes actually read, not by what stat said
     except OSError as e:
         return [Rejection(key, "unreadable", f"cannot read file: {e.strerror or e}", None)]
     if len(data) > max_bytes:  # grew between stat and read
@@ -479,11 +490,26 @@ def _ingest_file(path: Path, max_bytes: int) -> list[RawDocument | Rejection]:
         return [Rejection(key, r.reason, r.detail, data)]
 
 
+def _file_kind(mode: int) -> str:
+    for test, name in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return name
+    return "a special file"
+
+
 def ingest_paths(paths: Sequence[str | Path], *, max_bytes: int) -> tuple[list[RawDocument], list[Rejection]]:
-    """Read every input under ``paths`` (deterministic order) into documents and rejections."""
+    """Read every input under ``paths`` (deterministic order) into documents and rejections.
+
+    One input never stops the batch: anything a file raises that the readers did not foresee quarantines that
+    file with the exception named, and the rest goes on."""
     docs: list[RawDocument] = []
     rejects: list[Rejection] = []
     for path in _walk(paths):
-        for item in _ingest_file(path, max_bytes):
+        try:
+            items = _ingest_file(path, max_bytes)
+        except (Exception, RecursionError) as exc:  # noqa: BLE001 - isolation is the point
+            items = [Rejection(str(path), "ingest_failed", f"{type(exc).__name__}: {str(exc)[:200]}", None)]
+        for item in items:
             (docs if isinstance(item, RawDocument) else rejects).append(item)
     return docs, rejects

@@ -342,3 +342,25 @@ def test_html_main_text(tmp_path: Path, seeds_dir: Path) -> None:
 def test_html_without_main_text(tmp_path: Path) -> None:
     r = only_rejection(one(tmp_path, "nav.html", b"<html><head><title>x</title><script>var a = 1;</script></head><body><div></div></body></html>"))
     assert r.reason == "missing_text" and "trafilatura" in r.detail
+
+
+def test_deeply_nested_json_is_quarantined_and_the_rest_lands(tmp_path: Path, seeds_dir: Path) -> None:
+    (tmp_path / "deep.json").write_text("[" * 50000 + "]" * 50000, encoding="utf-8")
+    good = json.dumps({"text": "اسلام آباد میں اجلاس ہوا۔"}, ensure_ascii=False)
+    (tmp_path / "mixed.jsonl").write_text(good + "\n" + "[" * 50000 + "]" * 50000 + "\n", encoding="utf-8")
+    docs, rejects = ingest_paths([tmp_path], max_bytes=10_000_000)
+    assert len(docs) == 1 and docs[0].raw_text.startswith("اسلام آباد")
+    assert sorted((Path(r.source_path).name, r.reason) for r in rejects) == [
+        ("deep.json", "json_too_deep"), ("mixed.jsonl#2", "json_too_deep")]
+
+
+def test_only_regular_files_are_read_fifo_and_device_links_are_quarantined(tmp_path: Path) -> None:
+    import os
+    os.mkfifo(tmp_path / "pipe.txt")                      # reading it would block for ever
+    (tmp_path / "zero.txt").symlink_to("/dev/zero")        # reading it would never end
+    (tmp_path / "ok.txt").write_text("کراچی میں بارش ہوئی۔", encoding="utf-8")
+    docs, rejects = ingest_paths([tmp_path], max_bytes=1_000_000)
+    assert [Path(d.source_path).name for d in docs] == ["ok.txt"]
+    got = {Path(r.source_path).name: (r.reason, r.detail) for r in rejects}
+    assert got["pipe.txt"] == ("not_a_regular_file", "not a regular file (a FIFO)")
+    assert got["zero.txt"] == ("not_a_regular_file", "not a regular file (a character device)")
