@@ -49,16 +49,17 @@ MAX_PLACE_WORDS = 4
 # confidence by where the country came from: named with the noun; the same group earlier; what the sentence is
 # about; the reporting desk (dateline)
 CONF = {"before": 0.8, "genitive": 0.8, "after": 0.8, "leader": 0.75, "coordinated": 0.75, "earlier": 0.7,
-        "locative": 0.65, "sentence": 0.6, "dateline": 0.55}
-EXPLICIT = ("before", "genitive", "after", "leader")
+        "locative": 0.65, "sentence": 0.6, "dateline": 0.55, "member": 0.75}
+EXPLICIT = ("before", "genitive", "after", "leader", "member")
 AMBIGUOUS_FACTOR = 0.9   # a form that is also an adjective
 _SECTOR = re.compile(r"^[A-Z]{3}$")
 _ISO3 = re.compile(r"^[A-Z]{3}$")
 TOP_KEYS = {"schema_version", "sectors", "genitive", "coordinators", "locatives", "modifiers", "blockers",
             "blockers_after", "ambiguous_places", "possessors_unknown", "noun_cues",
-            "country_words", "demonyms", "derived_demonyms", "places", "agents"}
+            "country_words", "demonyms", "derived_demonyms", "places", "people_suffixes", "people_sector",
+            "victim_sectors", "targets", "attacks", "remembered_sectors", "agents"}
 AGENT_KEYS = {"concept", "phoenix", "sector", "forms", "ambiguous", "title", "explicit_country", "country_after",
-              "leader_before", "examples"}
+              "leader_before", "org_possessor", "org_only", "followed_by", "examples"}
 EXAMPLE_KEYS = {"text", "country", "code"}
 _PLACE_TYPES = {"COUNTRY", "CITY"}
 
@@ -77,6 +78,9 @@ class AgentConcept:
     explicit_country: bool = False
     country_after: bool = False
     leader_before: bool = False
+    org_possessor: bool = False
+    org_only: bool = False
+    followed_by: tuple[tuple[str, ...], ...] = ()   # token keys: the form counts only before one of these
     phoenix: tuple[str, ...] = ()
     examples: tuple[dict, ...] = ()
 
@@ -101,6 +105,12 @@ class AgentLexicon:
     demonyms: dict[tuple[str, ...], str]
     derived_demonyms: tuple[tuple[str, str], ...]
     places: dict[tuple[str, ...], str]
+    people_suffixes: tuple[str, ...] = ()
+    people_sector: str = "CVL"
+    victim_sectors: frozenset[str] = frozenset()
+    targets: frozenset[str] = frozenset()
+    attacks: frozenset[tuple[str, ...]] = frozenset()
+    remembered_sectors: frozenset[str] = frozenset()
     _place_index: dict[int, tuple[ActorDictionary, dict]] = field(default_factory=dict, repr=False)
 
 
@@ -182,25 +192,33 @@ def validate_agents(data: Any, where: str = "agents.yaml") -> AgentLexicon:
             _str_list(amb, f"{w}.ambiguous")
         if not set(amb) <= set(form_list):
             raise AgentDataError(f"{w}: ambiguous forms {sorted(set(amb) - set(form_list))} are not in forms")
-        for flag in ("title", "explicit_country", "country_after", "leader_before"):
+        for flag in ("title", "explicit_country", "country_after", "leader_before", "org_possessor", "org_only"):
             if not isinstance(a.get(flag, False), bool):
                 raise AgentDataError(f"{w}: {flag} must be true or false")
+        if a.get("org_only") and not a.get("org_possessor"):
+            raise AgentDataError(f"{w}: org_only needs org_possessor")
+        followed = a.get("followed_by", [])
+        if followed:
+            _str_list(followed, f"{w}.followed_by")
         examples = a["examples"]
         if not isinstance(examples, list) or not examples:
             raise AgentDataError(f"{w}: at least one example is needed")
         for ex in examples:
             if not isinstance(ex, dict) or set(ex) != EXAMPLE_KEYS or not isinstance(ex["text"], str) or \
                     not isinstance(ex["country"], str) or not _ISO3.match(ex["country"]) or \
-                    not (ex["code"] is None or (isinstance(ex["code"], str) and re.match(r"^[A-Z]{6}$", ex["code"]))):
-                raise AgentDataError(f"{w}: example must be {{text, country (ISO3), code (six capitals or null)}}: "
+                    not (ex["code"] is None or (isinstance(ex["code"], str) and re.match(r"^[A-Z]{6,15}$", ex["code"]))):
+                raise AgentDataError(f"{w}: example must be {{text, country (ISO3), code (capitals or null)}}: "
                                      f"{ex}")
-            if ex["code"] is not None and ex["code"][3:] != a["sector"]:
+            # an organisation's member takes the organisation's own code (PSEREBHMS, IGOUNO)
+            if ex["code"] is not None and ex["code"][3:] != a["sector"] and not a.get("org_possessor"):
                 raise AgentDataError(f"{w}: example code {ex['code']} does not end in the sector {a['sector']}")
         c = AgentConcept(concept=concept, sector=a["sector"], forms=tuple(form_list),
                          ambiguous=frozenset(_keys(f) for f in amb), title=a.get("title", False),
                          explicit_country=a.get("explicit_country", False),
                          country_after=a.get("country_after", False),
-                         leader_before=a.get("leader_before", False), phoenix=tuple(phoenix),
+                         leader_before=a.get("leader_before", False),
+                         org_possessor=a.get("org_possessor", False), org_only=a.get("org_only", False),
+                         followed_by=tuple(_keys(f) for f in followed), phoenix=tuple(phoenix),
                          examples=tuple(examples))
         for f in form_list:
             key = _keys(f)
@@ -213,7 +231,7 @@ def validate_agents(data: Any, where: str = "agents.yaml") -> AgentLexicon:
         return frozenset(_keys(x) for x in _str_list(data[name], f"{where}: {name}"))
 
     single = {}
-    for name in ("genitive", "coordinators", "locatives", "modifiers", "possessors_unknown"):
+    for name in ("genitive", "coordinators", "locatives", "targets", "modifiers", "possessors_unknown"):
         keys = word_set(name)
         if any(len(k) != 1 for k in keys):
             raise AgentDataError(f"{where}: {name} must be single words")
@@ -229,7 +247,21 @@ def validate_agents(data: Any, where: str = "agents.yaml") -> AgentLexicon:
         demonyms=_iso_map(data["demonyms"], f"{where}: demonyms"),
         derived_demonyms=tuple((_k(r["ending"]) if r["ending"] else "", _k(r["replace"])) for r in rules),
         places=_iso_map(data["places"], f"{where}: places"),
+        people_suffixes=tuple(_k(x) for x in _str_list(data["people_suffixes"], f"{where}: people_suffixes")),
+        people_sector=_people_sector(data["people_sector"], sectors, where),
+        victim_sectors=frozenset(_people_sector(v, sectors, where) for v in _str_list(data["victim_sectors"],
+                                                                                      f"{where}: victim_sectors")),
+        targets=single["targets"], attacks=word_set("attacks"),
+        remembered_sectors=frozenset(_people_sector(v, sectors, where) for v in _str_list(
+            data["remembered_sectors"], f"{where}: remembered_sectors")),
     )
+
+
+def _people_sector(value: Any, sectors: dict, where: str) -> str:
+    if value not in sectors:
+        raise AgentDataError(f"{where}: sector {value!r} (people_sector, victim_sectors, remembered_sectors) is "
+                             f"not in sectors")
+    return value
 
 
 @lru_cache(maxsize=4)
@@ -309,12 +341,30 @@ def _strip(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+_GLUED_AFTER_HAMZA = re.compile(r"(?<=.ء)(کو|کی|کے|کا|نے|سے|پر|میں)$")
+
+
+def _trim(text: str, s: int, e: int) -> tuple[int, int]:
+    """A number written into the word ("103ملزمان", "43طلباء") is cut off, as is a postposition written onto a
+    word ending in hamza ("شرکاءکو")."""
+    d = s
+    while d < e and unicodedata.category(text[d]) == "Nd":
+        d += 1
+    if s < d < e:
+        s = d
+    m = _GLUED_AFTER_HAMZA.search(text[s:e])
+    if m:
+        e = s + m.start()
+    return s, e
+
+
 def _tokens(text: str, tokens: list[dict]) -> list[_Tok]:
     out = []
     for t in sorted(tokens, key=lambda r: (r["sentence_index"], r["token_index"])):
         if t.get("start_char") is None:
             continue
         s, e = _strip(text, t["start_char"], t["end_char"])
+        s, e = _trim(text, s, e)
         key = _k(text[s:e]) if e > s else ""
         out.append(_Tok(t["sentence_index"], s, e, key, t.get("upos") if e > s else "PUNCT"))
     return out
@@ -332,7 +382,10 @@ class _Ctx:
     entities: dict[str, dict]
     dictionary: ActorDictionary
     found_end: dict[int, tuple[str, str]] = field(default_factory=dict)  # last token of an agent -> (ISO3, how)
+    found_code: dict[int, tuple[str, str]] = field(default_factory=dict)  # last token of an agent -> (entity, code)
     last_explicit: dict[str, str] = field(default_factory=dict)  # sector -> country of its latest explicit agent
+    last_any: dict[str, str] = field(default_factory=dict)  # sector -> country of its latest agent (no dateline)
+    members: dict[int, dict] = field(default_factory=dict)  # last token of a member agent -> its organisation
 
     def same_sentence(self, i: int, j: int) -> bool:
         return 0 <= j < len(self.toks) and self.toks[j].sent == self.toks[i].sent
@@ -385,6 +438,24 @@ class _Ctx:
             return (m.get("ner_label") or "").upper() not in ("LOCATION", "GPE")
         return m is None and self.toks[j].upos == "PROPN"
 
+    def organisation(self, j: int) -> dict | None:
+        """The linked mention at token j when it names an organisation with a CAMEO code (no place, no person):
+        "تحریک انصاف" in "تحریک انصاف کے کارکنوں"; else None."""
+        m = self.mention_at.get(j)
+        eid = m.get("entity_id") if m else None
+        if not eid or self.mention_country(m):
+            return None
+        ent = self.entities.get(eid)
+        if ent is not None:
+            etype, code = (ent.get("entity_type") or "").upper(), ent.get("actor_code")
+        else:
+            actor = self.dictionary.actors.get(eid)
+            etype, code = (actor.type, actor.actor_code) if actor else ("", None)
+        code = m.get("actor_code") or code
+        if etype in ("PERSON", "AGENT", *_PLACE_TYPES) or not code:
+            return None
+        return {"entity_id": eid, "actor_code": code}
+
     def place_starting(self, i: int, anchor: int) -> str | None:
         if not self.same_sentence(anchor, i):
             return None
@@ -397,10 +468,12 @@ class _Ctx:
         m = self.mention_at.get(i)
         return self.mention_country(m) if m is not None else None
 
-    def sentence_country(self, s: int) -> tuple[str | None, str]:
+    def sentence_country(self, s: int, victims: bool = False) -> tuple[str | None, str]:
         """The country the sentence is about, looking back from token s: the nearest "X میں" (in X), else the
         nearest demonym ("امریکی صدر نے … فوجیوں") or place that heads a genitive ("پاکستان کے وزیراعظم … حکومت");
-        a place in any other role ("افغانستان سے فوجیوں کا انخلا": from Afghanistan) says nothing."""
+        a place in any other role ("افغانستان سے فوجیوں کا انخلا": from Afghanistan) says nothing. For victims
+        and people (``victims``) the target of the sentence ("لبنان پر حملے میں 40 افراد") counts like "X میں", and a
+        demonym before an attack word says nothing: it names the attacker ("اسرائیلی حملوں میں 12 افراد شہید")."""
         nearest: str | None = None
         j = s - 1
         while self.same_sentence(s, j):
@@ -410,9 +483,10 @@ class _Ctx:
                 continue
             if iso:
                 after = self.toks[j + 1].key if self.same_sentence(s, j + 1) else ""
-                if after in self.lex.locatives:
+                if after in self.lex.locatives or (victims and after in self.lex.targets):
                     return iso, "locative"
-                if adjective or after in self.lex.genitive:
+                attacker = victims and any(_seq_at(self.toks, j + 1, a) for a in self.lex.attacks)
+                if (adjective and not attacker) or after in self.lex.genitive:
                     nearest = nearest or iso
                 j = first - 1
                 continue
@@ -451,13 +525,26 @@ def _blocked_before(ctx: _Ctx, j: int, anchor: int) -> bool:
     return False
 
 
+def _modifier(ctx: _Ctx, j: int) -> bool:
+    """Token j may stand between a country and its agent noun: a modifier word or a number ("ایتھوپیا کے 7
+    شہریوں")."""
+    t = ctx.toks[j]
+    if j in ctx.mention_at:
+        return False
+    if t.key in ctx.lex.modifiers:
+        return True
+    if t.upos == "NUM" or t.key.isdigit():   # only after a genitive: "30 بچوں سمیت 70 مہاجرین" names no owner
+        return j > 0 and ctx.same_sentence(j, j - 1) and ctx.toks[j - 1].key in ctx.lex.genitive
+    return False
+
+
 def _country_of(ctx: _Ctx, s: int, e: int, c: AgentConcept, dateline: str | None) -> tuple[str | None, str]:
     """(ISO3 or None, how): the agent's country from the words around tokens [s, e)."""
     lex, toks = ctx.lex, ctx.toks
     j = s - 1
     if _blocked_before(ctx, j, s):
         return None, "blocked"
-    while ctx.same_sentence(s, j) and toks[j].key in lex.modifiers and j not in ctx.mention_at:
+    while ctx.same_sentence(s, j) and _modifier(ctx, j):
         j -= 1
         if _blocked_before(ctx, j, s):
             return None, "blocked"
@@ -491,17 +578,78 @@ def _country_of(ctx: _Ctx, s: int, e: int, c: AgentConcept, dateline: str | None
                     return iso, "coordinated"
     if c.country_after and (iso := ctx.place_starting(e, s)):
         return iso, "after"
+    victims = c.sector in lex.victim_sectors
+    if victims:
+        # "غزہ میں 40 افراد شہید": where people are hurt is their country, whoever was named before
+        iso, how = ctx.sentence_country(s, victims=True)
+        if iso and how == "locative":
+            return iso, how
     if c.sector in ctx.last_explicit:
         # "فلسطینی مظاہرین … مظاہرین نے پولیس پر پتھراؤ کیا": the same kind of group named earlier with a country
         return ctx.last_explicit[c.sector], "earlier"
     if c.explicit_country:
         return None, "needs country"
-    iso, how = ctx.sentence_country(s)
+    iso, how = ctx.sentence_country(s, victims=victims)
     if iso:
         return iso, how
+    if c.sector in ctx.last_any:
+        # "پاکستان کے وزیراعظم … حکومت … (next sentence) حکومت کے خاتمے": the same group again
+        return ctx.last_any[c.sector], "earlier"
     if dateline:
         return dateline, "dateline"
     return None, "no country"
+
+
+def _organisation_of(ctx: _Ctx, s: int) -> tuple[dict | None, bool]:
+    """(organisation, blocked) for a member noun at token s: a linked organisation (or an agent) right before it
+    ("پی ٹی آئی کارکنان") or heading a genitive before it ("تحریک انصاف کے کارکنوں", "وزارت خارجہ کے ترجمان");
+    blocked when a blocker or pronoun stands there instead."""
+    lex, toks = ctx.lex, ctx.toks
+    j = s - 1
+    while ctx.same_sentence(s, j) and _modifier(ctx, j):
+        j -= 1
+    if not ctx.same_sentence(s, j):
+        return None, False
+    if _blocked_before(ctx, j, s):
+        return None, True
+    if toks[j].key in lex.coordinators and (j - 1) in ctx.members:
+        # "تحریک انصاف کے کارکنوں اور حامیوں": the first conjunct's organisation
+        return ctx.members[j - 1], False
+    if toks[j].key in lex.genitive and j not in ctx.mention_at and ctx.same_sentence(s, j - 1):
+        j -= 1
+    org = ctx.organisation(j)
+    if org is None and j in ctx.found_code:
+        eid, code = ctx.found_code[j]
+        org = {"entity_id": eid, "actor_code": code}
+    return org, False
+
+
+def _remember_group(ctx: _Ctx, m: dict) -> None:
+    """A group the linker named ("اسرائیلی فوج" ISRMIL, an organisation coded country + sector of
+    remembered_sectors) is the group a later bare noun of that sector means: "اسرائیلی فوج نے … غزہ میں فوج نے"
+    (no person: a minister's GOV code says nothing about the next "حکومت")."""
+    eid = m.get("entity_id")
+    ent = ctx.entities.get(eid or "") or {}
+    etype = (ent.get("entity_type") or "").upper()
+    code = m.get("actor_code") or ent.get("actor_code") or ""
+    iso = ent.get("country_code")
+    if etype in ("PERSON", "AGENT", *_PLACE_TYPES) or len(code) != 6 or not iso or code[:3] != iso or \
+            code[3:] not in ctx.lex.remembered_sectors:
+        return
+    ctx.last_explicit[code[3:]] = iso
+    ctx.last_any[code[3:]] = iso
+
+
+def _people_country(ctx: _Ctx, i: int) -> str | None:
+    """"فلسطینیوں", "افغانوں": a demonym made a plural noun of people gives that country's civilians."""
+    key = ctx.toks[i].key
+    for suffix in ctx.lex.people_suffixes:
+        if key.endswith(suffix) and len(key) > len(suffix) + 1:
+            stem = (key[:-len(suffix)],)
+            hit = ctx.places.get(stem)
+            if hit and hit[1] and stem not in ctx.lex.ambiguous_places:
+                return hit[0]
+    return None
 
 
 def find_agents(text: str, tokens: list[dict], mentions: list[dict], entities: dict[str, dict], article: dict,
@@ -539,6 +687,8 @@ def find_agents(text: str, tokens: list[dict], mentions: list[dict], entities: d
     i = 0
     while i < len(toks):
         found = None
+        if i in mention_at and (i + 1 >= len(toks) or mention_at.get(i + 1) is not mention_at[i]):
+            _remember_group(ctx, mention_at[i])
         if toks[i].key in lex.first_words and i not in mention_at:
             for n in range(min(lex.max_form_words, len(toks) - i), 0, -1):
                 if toks[i + n - 1].sent != toks[i].sent or any(i + k in mention_at for k in range(n)):
@@ -549,40 +699,70 @@ def find_agents(text: str, tokens: list[dict], mentions: list[dict], entities: d
                     found = (n, key, c)
                     break
         if found is None:
-            i += 1
-            continue
+            people = _people_country(ctx, i) if i not in mention_at and toks[i].key else None
+            if people is None:
+                i += 1
+                continue
+            found = (1, (toks[i].key,), None)
         n, key, c = found
         s, e = i, i + n
         i = e
-        if key in c.ambiguous and not _used_as_noun(ctx, e):
-            continue
-        if e not in mention_at and any(_seq_at(toks, e, b) for b in lex.blockers_after):
-            continue  # "حکومت مخالف مظاہرین": anti-government, a modifier of what follows
-        if c.title and ctx.same_sentence(s, e) and (toks[e].upos == "PROPN" or (
-                e in mention_at and not ctx.mention_country(mention_at[e]) and mention_at[e].get("entity_id"))):
-            continue  # ترجمان میتھیو ملر: a title before a name, whose mention carries the actor
-        iso, how = _country_of(ctx, s, e, c, dateline)
-        if iso is None:
-            continue
-        country = d.actors.get(d.country_by_iso3.get(iso, ""))
-        if country is None:
-            continue
-        code = f"{country.actor_code or iso}{c.sector}"
-        eid = agent_entity_id(code)
         start, end = toks[s].start, toks[e - 1].end
-        conf = CONF[how]
-        if key in c.ambiguous:
-            conf *= AMBIGUOUS_FACTOR
-        ctx.found_end[e - 1] = (iso, how)
-        if how in EXPLICIT or how == "coordinated":
-            ctx.last_explicit[c.sector] = iso
-        out_m.append({"mention_id": stable_id("m", aid, start, end), "article_id": aid,
-                      "sentence_index": toks[s].sent, "start_char": start, "end_char": end,
-                      "text": text[start:end], "ner_label": "AGENT", "entity_id": eid,
-                      "confidence": round(conf, 3), "model_label": None, "found_by": "agent",
-                      "link_method": "agent"})
+        if c is None:  # a plural demonym: that country's people
+            iso, how, sector, org, conf = people, "before", lex.people_sector, None, CONF["before"]
+        else:
+            if key in c.ambiguous and not _used_as_noun(ctx, e):
+                continue
+            if e not in mention_at and any(_seq_at(toks, e, b) for b in lex.blockers_after):
+                continue  # "حکومت مخالف مظاہرین": anti-government, a modifier of what follows
+            if c.followed_by and not any(_seq_at(toks, e, f) and toks[e].sent == toks[s].sent
+                                         for f in c.followed_by):
+                continue  # "اسپتال میں داخل": the place, not the hospital acting
+            if c.title and ctx.same_sentence(s, e) and (toks[e].upos == "PROPN" or (
+                    e in mention_at and not ctx.mention_country(mention_at[e]) and mention_at[e].get("entity_id"))):
+                continue  # ترجمان میتھیو ملر: a title before a name, whose mention carries the actor
+            org, blocked = _organisation_of(ctx, s) if c.org_possessor else (None, False)
+            if org is None and (blocked or c.org_only):
+                continue
+            sector = c.sector
+            if org is not None:
+                iso, how, conf = None, "member", CONF["member"]
+            else:
+                iso, how = _country_of(ctx, s, e, c, dateline)
+                if iso is None:
+                    continue
+                conf = CONF[how] * (AMBIGUOUS_FACTOR if key in c.ambiguous else 1.0)
+        if org is not None:
+            eid, code = org["entity_id"], org["actor_code"]
+            ent = entities.get(eid) or {}
+            iso = ent.get("country_code")
+        else:
+            country = d.actors.get(d.country_by_iso3.get(iso, ""))
+            if country is None:
+                continue
+            code = f"{country.actor_code or iso}{sector}"
+            eid = agent_entity_id(code)
+        if c is not None and not c.title:
+            ctx.found_code[e - 1] = (eid, code)   # an institution may own what follows: "وزارت خارجہ کے ترجمان"
+        if iso:
+            ctx.found_end[e - 1] = (iso, how)
+            if how in EXPLICIT or how == "coordinated":
+                ctx.last_explicit[sector] = iso
+            if how != "dateline":
+                ctx.last_any[sector] = iso
+        mention = {"mention_id": stable_id("m", aid, start, end), "article_id": aid,
+                   "sentence_index": toks[s].sent, "start_char": start, "end_char": end,
+                   "text": text[start:end], "ner_label": "AGENT", "entity_id": eid,
+                   "confidence": round(conf, 3), "model_label": None, "found_by": "agent",
+                   "link_method": "agent"}
+        if org is not None:
+            ctx.members[e - 1] = org
+            mention["actor_code"] = code   # the organisation's code on the article's date, as its mention had
+            out_m.append(mention)
+            continue
+        out_m.append(mention)
         row = out_e.setdefault(eid, {
-            "entity_id": eid, "canonical_name": f"{country.name} {lex.sectors[c.sector]}", "entity_type": "AGENT",
+            "entity_id": eid, "canonical_name": f"{country.name} {lex.sectors[sector]}", "entity_type": "AGENT",
             "wikidata_id": None, "country_code": iso, "actor_code": code, "aliases": [],
             "is_provisional": False})
         if text[start:end] not in row["aliases"]:
