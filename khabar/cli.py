@@ -157,10 +157,12 @@ def query(
             writer.writerows(rel.fetchall())
         else:
             table = Table(*rel.columns)
-            rows = rel.limit(max_rows).fetchall()  # relations have no fetchmany in DuckDB 2.0
-            for row in rows:
+            rows = rel.limit(max_rows + 1).fetchall()  # relations have no fetchmany in DuckDB 2.0
+            for row in rows[:max_rows]:
                 table.add_row(*("" if v is None else str(v) for v in row))
             out.print(table)
+            if len(rows) > max_rows:  # say so: a silently cut table reads as the whole answer
+                console.print(f"[yellow]first {max_rows} rows shown[/]; more with --max-rows N, or -f csv / -f json")
     except duckdb.Error as exc:
         console.print(f"[red]error:[/] {exc}")
         raise typer.Exit(1)

@@ -26,6 +26,8 @@ import trafilatura
 from lxml import etree
 from lxml import html as lxml_html
 
+from tasks.normalize import normalize_text
+
 log = logging.getLogger(__name__)
 
 SUPPORTED_SUFFIXES = (".txt", ".jsonl", ".json", ".html", ".htm")
@@ -478,7 +480,7 @@ def _ingest_file(path: Path, max_bytes: int) -> list[RawDocument | Rejection]:
         return [Rejection(key, "empty", "file is 0 bytes", data)]
     try:
         text, encoding = decode_bytes(data)
-        if not text.strip():
+        if not normalize_text(text).strip():  # no-break and zero-width spaces are nothing too
             raise _Reject("empty", f"file has only whitespace ({len(data)} bytes, {encoding})")
         suffix = path.suffix.lower()
         if suffix in (".json", ".jsonl"):

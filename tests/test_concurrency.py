@@ -153,3 +153,11 @@ def test_readonly_connection_refuses_writes_and_query_reads(loaded: Path):
     rc, out, err = run_khabar(["query", "SELECT count(*) AS n FROM articles", "-w", str(loaded), "--format", "csv"],
                               base_env())
     assert rc == 0 and out.split() == ["n", "3"], out + err
+
+
+@pytest.mark.slow
+def test_query_says_when_the_table_is_cut(loaded: Path):
+    rc, out, err = run_khabar(["query", "SELECT * FROM range(5)", "-w", str(loaded), "--max-rows", "3"], base_env())
+    assert rc == 0 and "first 3 rows shown" in out + err, out + err
+    rc, out, err = run_khabar(["query", "SELECT * FROM range(3)", "-w", str(loaded), "--max-rows", "3"], base_env())
+    assert rc == 0 and "rows shown" not in out + err, out + err

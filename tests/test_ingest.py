@@ -364,3 +364,9 @@ def test_only_regular_files_are_read_fifo_and_device_links_are_quarantined(tmp_p
     got = {Path(r.source_path).name: (r.reason, r.detail) for r in rejects}
     assert got["pipe.txt"] == ("not_a_regular_file", "not a regular file (a FIFO)")
     assert got["zero.txt"] == ("not_a_regular_file", "not a regular file (a character device)")
+
+
+def test_a_file_of_only_invisible_spaces_is_empty(tmp_path: Path) -> None:
+    (tmp_path / "blank.txt").write_text("\u00a0\u200b\u200c \u200f\n\u2009", encoding="utf-8")
+    docs, rejects = ingest_paths([tmp_path], max_bytes=1_000_000)
+    assert docs == [] and [r.reason for r in rejects] == ["empty"]
