@@ -113,6 +113,12 @@ def run(
         "dedup_shingle_size": shingle_size, "default_language": language,
     }
     settings = {k: v for k, v in settings.items() if v is not None}
+    from khabar.config import Settings, SettingsError
+
+    try:  # every setting (flags and KHABAR_* variables) checked before any work, one message naming it
+        Settings.from_env(**settings)
+    except SettingsError as exc:
+        fail(str(exc))
     # Progress bar with per-stage counts and an ETA on stderr; none for --quiet or --json (scripts).
     display = nullcontext() if (quiet or as_json) else ProgressDisplay(
         planned_stages(until), console, history_path=warehouse / HISTORY_FILE)

@@ -14,6 +14,27 @@ def default_workers() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
 
 
+class SettingsError(ValueError):
+    """A run setting has a bad value; the message names the setting (flag and environment variable)."""
+
+
+# Allowed ranges, checked before any work: (lowest, highest), inclusive; None = unbounded.
+LIMITS: dict[str, tuple[float | None, float | None]] = {
+    "workers": (1, None), "nlp_batch_size": (1, None), "max_file_bytes": (1, None),
+    "dedup_threshold": (0.01, 1.0), "dedup_num_perm": (8, 4096), "dedup_shingle_size": (1, 20),
+}
+
+
+# `khabar run` flags whose name differs from the setting's (None: environment variable only).
+FLAGS = {"dedup_shingle_size": "--shingle-size", "dedup_num_perm": None, "nlp_batch_size": None,
+         "default_language": "--language"}
+
+
+def _names(name: str) -> str:
+    flag = FLAGS.get(name, f"--{name.replace('_', '-')}")
+    return f"{flag} / KHABAR_{name.upper()}" if flag else f"KHABAR_{name.upper()}"
+
+
 @dataclass(frozen=True)
 class Settings:
     warehouse: Path = Path("warehouse")
@@ -49,10 +70,16 @@ class Settings:
                 value = Path(str(value)).expanduser()
             elif isinstance(current, bool):
                 value = str(value).lower() in ("1", "true", "yes")
-            elif isinstance(current, int):
-                value = int(value)  # type: ignore[arg-type]
-            elif isinstance(current, float):
-                value = float(value)  # type: ignore[arg-type]
+            elif isinstance(current, (int, float)):
+                kind = type(current)
+                try:
+                    value = kind(value)  # type: ignore[arg-type]
+                except (TypeError, ValueError):
+                    raise SettingsError(f"{_names(f.name)}: {value!r} is not a{'n integer' if kind is int else ' number'}")
+                low, high = LIMITS.get(f.name, (None, None))
+                if (low is not None and value < low) or (high is not None and value > high):
+                    raise SettingsError(f"{_names(f.name)}: {value} is out of range "
+                                        f"({low if low is not None else '-inf'} to {high if high is not None else 'inf'})")
             out[f.name] = value
         settings = replace(self, **out)
         return replace(settings, warehouse=settings.warehouse.resolve())

@@ -115,3 +115,20 @@ def test_missing_models_is_a_clear_message_before_any_work(seeds_dir: Path, tmp_
     assert result.exit_code == 2
     assert "khabar models download" in result.output and "Traceback" not in result.output
     assert not (tmp_path / "wh").exists()
+
+
+@pytest.mark.parametrize("args,env,message", [
+    (["--workers", "0"], {}, "--workers / KHABAR_WORKERS: 0 is out of range"),
+    (["--dedup-threshold", "1.5"], {}, "--dedup-threshold / KHABAR_DEDUP_THRESHOLD: 1.5 is out of range"),
+    (["--shingle-size", "0"], {}, "--shingle-size / KHABAR_DEDUP_SHINGLE_SIZE: 0 is out of range"),
+    ([], {"KHABAR_DEDUP_NUM_PERM": "abc"}, "KHABAR_DEDUP_NUM_PERM: 'abc' is not an integer"),
+])
+def test_bad_settings_are_refused_before_any_work(seeds_dir: Path, stanza_dir: Path, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch, args, env, message):
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    wh = tmp_path / "wh"
+    result = CliRunner().invoke(app, ["run", str(seeds_dir), "-w", str(wh), "--models-dir", str(stanza_dir), *args])
+    assert result.exit_code == 2, result.output
+    assert message in " ".join(result.output.split())
+    assert not wh.exists()
