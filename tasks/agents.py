@@ -4,26 +4,41 @@ GDELT/CAMEO codes "Afghan police", "the Chinese army", "Iraqi militants" by the 
 Urdu nouns and their sectors are data (khabar/lang/ur/agents.yaml, schema at its top, validated here); this
 module finds them in an article's tokens and gives each one a country:
 
-1. a country word right before it (modifiers such as اعلیٰ, قابض, ایک may sit between): a demonym (افغان پولیس,
-   عراقی عسکریت پسندوں; adjectives are also derived from every country name), a country adjective valid only
-   here (پاک فوج), a country or city name (کابل پولیس), or an already linked COUNTRY/CITY mention;
+0. for nouns marked org_possessor, an organisation the linker found right before it or heading a genitive before
+   it (تحریک انصاف کے کارکنوں, پی ٹی آئی مظاہرین, حماس کے جنگجو), or an institution agent heading that genitive
+   (وزارت خارجہ کے ترجمان): the noun is a mention of that organisation and takes its own code (its members act
+   for it); nouns marked org_only (کارکنوں, حامیوں, رہنماؤں) are emitted only so;
+1. a country word right before it (modifiers such as اعلیٰ, قابض, ایک, or a number after a genitive, may sit
+   between): a demonym (افغان پولیس, عراقی عسکریت پسندوں; adjectives are also derived from every country name), a
+   country adjective valid only here (پاک فوج), a country or city name (کابل پولیس), or an already linked
+   COUNTRY/CITY mention;
 2. a genitive before it whose possessor is such a place (عراق کی فوج, اسرائیل کے حکام);
 3. for government nouns, a linked person right before it (مودی سرکار, ٹرمپ انتظامیہ): that person's country;
 4. a coordinated agent before it lends its country (امریکی شہریوں اور فوجی دستوں), as does a demonym on the first
    conjunct (افغان اداروں اور اعلیٰ حکام);
 5. for nouns marked country_after, a place right after it (حکومت پاکستان);
-6. the country of the latest agent of the same sector named with its country earlier in the article
-   ("فلسطینی مظاہرین … مظاہرین نے"): the same group mentioned again;
-7. the country the sentence is about: the nearest "X میں" (in X) before it, else the nearest place named before
-   it in the sentence (unless the noun needs an explicit country, as ترجمان does);
-8. the country of the article's dateline ("کابل ۔ 10 اگست"): the reporting desk, the weakest evidence;
-9. else nothing: an agent without a country is skipped.
+6. for victims and people (victim_sectors: civilians, refugees), "X میں" or a target "X پر" in the sentence
+   (غزہ میں 40 افراد, لبنان پر بمباری میں 47 افراد): where people are hurt, whoever was named before;
+7. the country of the latest agent of the same sector named with its country earlier in the article
+   ("فلسطینی مظاہرین … مظاہرین نے"), or of a group of remembered_sectors the linker named (اسرائیلی فوج … فوج نے):
+   the same group mentioned again;
+8. the country the sentence is about: the nearest "X میں" (in X) before it, else the nearest place named before
+   it in the sentence (unless the noun needs an explicit country, as ترجمان does; for victims a demonym before an
+   attack word is the attacker's and says nothing: "اسرائیلی حملوں میں 12 افراد");
+9. the latest agent of the same sector, whatever gave its country;
+10. the country of the article's dateline ("کابل ۔ 10 اگست"): the reporting desk, the weakest evidence;
+11. else nothing: an agent without a country is skipped.
+
+A plural demonym is a noun for that country's people (فلسطینیوں, افغانوں, اسرائیلیوں: people_sector, CVL). Forms
+marked followed_by count only before those words (اسپتال کی جانب سے, never اسپتال میں). A number or a postposition
+written into a word (103ملزمان, شرکاءکو) is cut off before matching.
 
 It is skipped too when a blocker precedes it (عالمی عدالت, سابق فوجی), when its possessor or the word before it
-is a name of something else (حماس کے جنگجو, طالبان جنگجو) or a pronoun (ان کی حکومت), when an ambiguous form is
-used as an adjective (فوجی اڈے), when a title-like noun heads a name (ترجمان میتھیو ملر), and when its span
-overlaps a mention the linker already made. Agents become mentions (found_by / link_method "agent") of entities
-"agent:<CODE>" of type AGENT, which the entity score ignores and events code by their actor_code.
+is a name of something else with no role here (a person: عمران خان کے حامی) or a pronoun (ان کی حکومت), when an
+ambiguous form is used as an adjective (فوجی اڈے), when a title-like noun heads a name (ترجمان میتھیو ملر), and
+when its span overlaps a mention the linker already made. Agents become mentions (found_by / link_method
+"agent") of entities "agent:<CODE>" of type AGENT, which the entity score ignores and events code by their
+actor_code; members are mentions of their organisation's own entity.
 """
 from __future__ import annotations
 
@@ -54,6 +69,7 @@ EXPLICIT = ("before", "genitive", "after", "leader", "member")
 AMBIGUOUS_FACTOR = 0.9   # a form that is also an adjective
 _SECTOR = re.compile(r"^[A-Z]{3}$")
 _ISO3 = re.compile(r"^[A-Z]{3}$")
+_CODE = re.compile(r"^[A-Z]{6,15}$")   # country + sector, or an organisation's own code (PSEREBHMS)
 TOP_KEYS = {"schema_version", "sectors", "genitive", "coordinators", "locatives", "modifiers", "blockers",
             "blockers_after", "ambiguous_places", "possessors_unknown", "noun_cues",
             "country_words", "demonyms", "derived_demonyms", "places", "people_suffixes", "people_sector",
@@ -206,7 +222,7 @@ def validate_agents(data: Any, where: str = "agents.yaml") -> AgentLexicon:
         for ex in examples:
             if not isinstance(ex, dict) or set(ex) != EXAMPLE_KEYS or not isinstance(ex["text"], str) or \
                     not isinstance(ex["country"], str) or not _ISO3.match(ex["country"]) or \
-                    not (ex["code"] is None or (isinstance(ex["code"], str) and re.match(r"^[A-Z]{6,15}$", ex["code"]))):
+                    not (ex["code"] is None or (isinstance(ex["code"], str) and _CODE.match(ex["code"]))):
                 raise AgentDataError(f"{w}: example must be {{text, country (ISO3), code (capitals or null)}}: "
                                      f"{ex}")
             # an organisation's member takes the organisation's own code (PSEREBHMS, IGOUNO)
