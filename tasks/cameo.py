@@ -1,8 +1,8 @@
 """CAMEO event codes: names, roots, QuadClass, Goldstein and PLOVER type, loaded from the reference TSV.
 
 The values are never retyped here: GDELT's Goldstein column differs from copies found in the wild, so the
-reference file (env ``KHABAR_CAMEO_TSV``, default ``<repo>/../shared/reference/cameo_codes.tsv``) is the only
-source. Four-digit codes inherit their three-digit parent's values, as the reference README prescribes.
+reference file (env ``KHABAR_CAMEO_TSV``, default the copy shipped in ``khabar/reference/``, sources named in its
+README) is the only source. Four-digit codes inherit their three-digit parent's values, as the reference README prescribes.
 """
 from __future__ import annotations
 
@@ -12,10 +12,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from khabar.config import REPO_ROOT
 
 ENV_VAR = "KHABAR_CAMEO_TSV"
-DEFAULT_PATH = REPO_ROOT.parent / "shared" / "reference" / "cameo_codes.tsv"
+DEFAULT_PATH = Path(__file__).resolve().parent.parent / "khabar" / "reference" / "cameo_codes.tsv"
 _REQUIRED = ("code", "name", "goldstein", "quad_class", "plover_type")
 
 

@@ -35,6 +35,10 @@ E = {  # entity rows as the linker emits them
     "ARAQ": ("Abbas Araghchi", "PERSON", "IRN", "IRNGOV"), "SHARIF": ("Shehbaz Sharif", "PERSON", "PAK", "PAKGOV"),
     "LBN": ("Lebanon", "COUNTRY", "LBN", "LBN"), "PSE": ("Palestine", "COUNTRY", "PSE", "PSE"),
     "CYP": ("Cyprus", "COUNTRY", "CYP", "CYP"),
+    "NATO": ("NATO", "ORGANIZATION", None, "IGOWSTNAT"), "WH": ("White House", "ORGANIZATION", "USA", "USAGOV"),
+    "USASPY": ("US intelligence agencies", "ORGANIZATION", "USA", "USASPY"),
+    "DAR": ("Ishaq Dar", "PERSON", "PAK", "PAKGOV"), "WANG": ("Wang Yi", "PERSON", "CHN", "CHNGOV"),
+    "MODI": ("Narendra Modi", "PERSON", "IND", "INDGOV"),
 }
 ENTITIES = {k: {"entity_id": k, "canonical_name": n, "entity_type": t, "country_code": c, "actor_code": a}
             for k, (n, t, c, a) in E.items()}
@@ -45,6 +49,8 @@ ALIASES = {
     "شمالی کوریا": "PRK", "آرمینیا": "ARM", "آذربائیجان": "AZE", "یورپی یونین": "EU", "اقوام متحدہ": "UN",
     "رائٹرز": "REU", "الجزیرہ": "JAZ", "شی جن پنگ": "XI", "لولا": "LULA", "عباس عراقچی": "ARAQ",
     "شہباز شریف": "SHARIF", "لبنان": "LBN", "غزہ": "PSE", "اسرائیلی": "ISR", "قبرص": "CYP",
+    "نیٹو": "NATO", "وائٹ ہاؤس": "WH", "امریکی": "USA", "انٹیلی جنس ایجنسیاں": "USASPY", "اسحاق ڈار": "DAR",
+    "وانگ ای": "WANG", "نریندر مودی": "MODI",
 }
 
 
@@ -277,6 +283,15 @@ def test_cameo_table_path_is_configurable(tmp_path: Path, monkeypatch):
         load_cameo()
     t = load_cameo(Path(__file__).resolve().parent.parent.parent / "shared/reference/cameo_codes.tsv")
     assert lookup("0311", t).goldstein == t["031"].goldstein and lookup("0311", t).code == "0311"
+
+
+def test_the_packaged_cameo_table_is_the_shared_reference(monkeypatch):
+    """An installed khabar needs no ../shared: it ships the reference table, and the copy must not drift."""
+    from tasks.cameo import DEFAULT_PATH, load_cameo
+    monkeypatch.delenv("KHABAR_CAMEO_TSV", raising=False)
+    shared = Path(__file__).resolve().parent.parent.parent / "shared/reference/cameo_codes.tsv"
+    assert DEFAULT_PATH.is_file() and DEFAULT_PATH.read_bytes() == shared.read_bytes()
+    assert load_cameo()["190"].quad_class == 4
 
 
 def test_between_pair_acts_for_symmetric_events(nlp):
@@ -593,3 +608,60 @@ def test_headline_participle_and_body_nominals_are_not_events(nlp):
     # outside the headline a verbless nominal phrase is no event
     evs = analyse(nlp, "چین کی امریکہ پر تنقید")
     assert not _by(evs, "111")
+
+
+# ------------------------------------------------------------------------------------------ actors of a found trigger
+
+ACTOR_CASES = [  # (text, triples that must be present, triples that must be absent)
+    # titled phrases joined by اور are one actor each; a symmetric act between them goes both ways
+    ("پاکستان کے وزیر خارجہ اسحاق ڈار اور چین کے وزیر خارجہ وانگ ای نے معاہدے پر دستخط کیے۔",
+     {("PAKGOV", "CHNGOV", "057"), ("CHNGOV", "PAKGOV", "057")}, set()),
+    ("پاکستان کے سفیر خالد میمن اور ترکی کے سفیر احمد یلماز نے معاہدے پر دستخط کیے۔",
+     {("PAKGOV", "TURGOV", "057"), ("TURGOV", "PAKGOV", "057")}, set()),
+    # "X کا Y کے ساتھ": X is Actor1, and an agreement of X with Y is Y's with X
+    ("پاکستان کا چین کے ساتھ معاہدہ طے پا گیا۔", {("PAK", "CHN", "057"), ("CHN", "PAK", "057")}, set()),
+    # but "X met Y" stays one-directional (as the gold annotates it)
+    ("ترکی نے جرمنی سے ملاقات کی۔", {("TUR", "DEU", "040")}, {("DEU", "TUR", "040")}),
+    # the case-marked phrase is a thing of the target: X کے قافلے / فوجی اڈے / سفارت خانے پر
+    ("روس نے یوکرین کے فوجی اڈے پر حملہ کیا۔", {("RUS", "UKR", "190")}, {("RUS", None, "190")}),
+    # a passive without an agent has no Actor1 (never the first name of the clause)
+    ("ایران میں امریکہ کے سفارت خانے پر حملہ کیا گیا۔", {(None, "USA", "190")}, {("IRN", "USA", "190")}),
+    # ... but not an event noun: "at Modi's invitation" is no target of the visit
+    ("چین نے نریندر مودی کی دعوت پر بھارت کا دورہ کیا۔", {("CHN", "IND", "042")}, {("CHN", "INDGOV", "042")}),
+    # an event nominal heading an adverbial phrase took place: attacks (…حملے میں), meetings (… سے ملاقات کے دوران)
+    ("کابل میں نیٹو کے قافلے پر خودکش حملے میں چار شہری ہلاک ہو گئے۔", {(None, "IGOWSTNAT", "183")}, set()),
+    ("اسرائیلی حملوں میں بیس افراد ہلاک ہو گئے۔", {("ISR", None, "190")}, set()),
+    ("شہباز شریف نے ترکی کے سفیر سے ملاقات کے دوران اس بات کا اظہار کیا۔", {("PAKGOV", "TURGOV", "040")}, set()),
+    # the subject of the clause is not the attacker of an adverbial attack, nor is the main verb's کو-object its target
+    ("شہباز شریف نے حملے کے نتیجے میں ہلاکتوں پر افسوس کا اظہار کیا۔", set(), {("PAKGOV", None, "190")}),
+    ("امریکہ ایران کو جنگ میں دھکیل رہا ہے۔", set(), {(None, "IRN", "190"), ("USA", "IRN", "190")}),
+    # a bare title is the person named with that title earlier in the article; two holders named: ambiguous
+    ("وزیر اعظم شہباز شریف نے کہا کہ خطے میں امن ضروری ہے۔ وزیراعظم نے ایران کی تعریف کی۔",
+     {("PAKGOV", "IRN", "051")}, set()),
+    ("وزیر اعظم شہباز شریف اور وزیر اعظم نریندر مودی نے ملاقات کی۔ وزیراعظم نے ایران کی تعریف کی۔",
+     set(), {("PAKGOV", "IRN", "051"), ("INDGOV", "IRN", "051")}),
+    # "both countries" reaches the pair named together up to six sentences back
+    ("پاکستان اور ترکی کے وفود اسلام آباد پہنچے۔ اجلاس صبح شروع ہوا۔ اس میں کئی امور زیر غور آئے۔ "
+     "تجارت پر بات ہوئی۔ تعلیم پر بھی بات ہوئی۔ دونوں ممالک نے معاہدے پر دستخط کیے۔",
+     {("PAK", "TUR", "057"), ("TUR", "PAK", "057")}, set()),
+    # a report whose content states nothing that happened is the speaker's statement
+    ("ترکی نے کہا کہ اگر ایران نے حملہ کیا تو وہ جواب دے گا۔", {("TUR", None, "010")}, set()),
+    # a determiner between the possessor and the title; a demonym before a name modifies it
+    ("وائٹ ہاؤس کی ایک ترجمان کا کہنا تھا کہ امن ضروری ہے۔", {("USAGOV", None, "010")}, set()),
+    ("امریکی انٹیلی جنس ایجنسیاں اس ویڈیو کی تحقیقات کر رہی ہیں۔", {("USASPY", None, "090")}, {("USA", None, "090")}),
+    # a genitive written together with the nominal after it
+    ("چین نے اس فیصلے پر تشویش کااظہار کیا۔", {("CHN", None, "012")}, set()),
+]
+
+
+@pytest.mark.parametrize("text, present, absent", ACTOR_CASES, ids=[f"actors{i}" for i in range(len(ACTOR_CASES))])
+def test_actors_of_found_triggers(nlp, text, present, absent):
+    got = triples(analyse(nlp, text))
+    assert present <= got, got
+    assert not (absent & got), got
+
+
+def test_headline_particle_before_the_nominal(nlp):
+    # "… پر بھی دستخط": a particle between the case marker and the headline nominal
+    evs = analyse(nlp, "یہ خبر ہے۔", title="پاکستان اور ترکی کے درمیان معاہدے پر بھی دستخط")
+    assert {("PAK", "TUR", "057"), ("TUR", "PAK", "057")} <= triples(evs)
