@@ -27,7 +27,7 @@ How a sentence becomes events (details and decisions in docs/events.md):
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -132,6 +132,10 @@ class Lexicon:
     verb_group_light_verbs: frozenset[str]
     goal_markers: frozenset[str]
     infinitive_endings: tuple[str, ...]
+    target_markers: tuple[tuple[str, ...], ...]
+    adverbial_consult: tuple[tuple[str, ...], ...]
+    adverbial_violent: tuple[tuple[str, ...], ...]
+    adverbial_states: frozenset[tuple[str, ...]]
     clause_breaks: frozenset[str]
     titles: tuple[Title, ...]
     title_modifiers: dict[str, frozenset[str]]
@@ -230,6 +234,10 @@ def _load_lexicon(folder: Path) -> Lexicon:
         verb_group_light_verbs=frozenset(map(norm, roles["verb_group_light_verbs"])),
         goal_markers=frozenset(map(norm, roles["goal_markers"])),
         infinitive_endings=tuple(map(norm, roles["infinitive_endings"])),
+        target_markers=tuple(_words(m) for m in roles["target_markers"]),
+        adverbial_consult=tuple(_words(m) for m in disc["adverbial_heads"]["consult"]),
+        adverbial_violent=tuple(_words(m) for m in disc["adverbial_heads"]["violent"]),
+        adverbial_states=frozenset(_words(m) for m in disc["adverbial_heads"]["states"]),
         clause_breaks=frozenset(norm(c) or c for c in disc["clause_breaks"]),
         titles=tuple(sorted((Title(_words(" ".join(t["words"])), t["predicate"], t["role"]) for t in rel["titles"]),
                             key=lambda t: -len(t.words))),
@@ -259,10 +267,10 @@ DISCOURSE_KEYS = {
     "verb_forms": dict, "particles": list, "verb_tail": list, "passive": list, "negation": list, "neither_nor": list,
     "modality": dict, "reported_speech": dict, "agent_markers": list, "patient_markers": list,
     "genitive_markers": list, "genitive_non_actor": list, "between_markers": list, "coordinators": list,
-    "clause_breaks": list, "roles": dict, "pronouns": dict, "participle": dict,
+    "clause_breaks": list, "roles": dict, "pronouns": dict, "participle": dict, "adverbial_heads": dict,
 }
 ROLE_KEYS = {"ergative", "locative", "copula", "reporting_light_verb", "verb_group_light_verbs", "goal_markers",
-             "infinitive_endings"}
+             "infinitive_endings", "target_markers"}
 MODALITY_KEYS = {"future", "possible", "intent_heads", "possible_words", "alleged_heads", "alleged_words",
                  "alleging_nominals", "purpose_heads", "need_heads", "conditional", "conditional_ends"}
 PRONOUN_KEYS = {"first_person", "person", "any", "relative", "both", "both_nouns"}
@@ -286,7 +294,9 @@ def validate_discourse(data: Any, where: Path | str = "discourse.yaml") -> None:
         raise LexiconError(f"{where}: pronouns needs exactly {sorted(PRONOUN_KEYS)}")
     if set(data["participle"]) != {"markers", "endings", "adjectival"}:
         raise LexiconError(f"{where}: participle needs exactly ['adjectival', 'endings', 'markers']")
-    for section in ("modality", "reported_speech", "pronouns", "participle"):
+    if set(data["adverbial_heads"]) != {"consult", "violent", "states"}:
+        raise LexiconError(f"{where}: adverbial_heads needs exactly ['consult', 'states', 'violent']")
+    for section in ("modality", "reported_speech", "pronouns", "participle", "adverbial_heads"):
         for key, words in data[section].items():
             if not isinstance(words, list) or not words or not all(isinstance(w, str) and w.strip() for w in words):
                 raise LexiconError(f"{where}: {section}.{key} must be a non-empty list of words")
@@ -363,6 +373,12 @@ def sentence_words(tokens: list[dict], lex: Lexicon) -> list[Word]:
     """Tokens of one sentence as Words; fused nominal+verb tokens (اظہارکیا) are split at the verb form."""
     out: list[Word] = []
     nominals = {e.pattern[-1] for e in lex.entries}
+    # (genitive, word) pairs of the lexicon's patterns ("تشویش کا اظہار"): "کااظہار" is written together
+    after_genitive = {(e.pattern[k], e.pattern[k + 1]) for e in lex.entries for k in range(len(e.pattern) - 1)
+                      if e.pattern[k] in lex.genitive}
+    # but "کیخلاف" is the marker کے خلاف written together, not "کی خلاف ورزی"
+    after_genitive = {(g, w) for g, w in after_genitive
+                      if not any((g2, w) in lex.patient_markers + lex.agent_markers for g2 in lex.genitive)}
     for t in sorted(tokens, key=lambda r: r["token_index"]):
         text, start = t["text"], t.get("start_char")
         if not text.strip(_QUOTES):
@@ -380,6 +396,17 @@ def sentence_words(tokens: list[dict], lex: Lexicon) -> list[Word]:
             start += erg
             text = text[erg:]
             t = {**t, "lemma": None}
+            n = norm(text)
+        gen = next((g for g in lex.genitive if len(n) > len(g) + 1 and n.startswith(g)
+                    and (g, norm(text[len(g):])) in after_genitive), None)
+        if gen is not None and norm(text[:len(gen)]) == gen:
+            # "کااظہار": a genitive written together with the nominal after it
+            common = dict(deprel="case", head=int(t.get("head") or 0), token_index=int(t["token_index"]))
+            out.append(Word(len(out), text[:len(gen)], gen, gen, start=start, end=start + len(gen), upos="ADP",
+                            **common))
+            start += len(gen)
+            text = text[len(gen):]
+            t = {**t, "lemma": None, "upos": "NOUN"}
             n = norm(text)
         if n not in lex.form_lemmas and n not in nominals:
             for k in range(2, len(text) - 1):
@@ -432,6 +459,7 @@ class Trigger:
     coordinated: bool = False  # shares its verb with a later nominal ("ملاقات اور بات چیت کی")
     oblique: list = field(default_factory=list)  # agent phrase of a nominal inside the clause ("X کی جانب سے حملے")
     headline: bool = False  # a nominal with no verb in a headline ("X کی Y پر تنقید")
+    adverbial: bool = False  # a nominal heading an adverbial phrase ("X سے ملاقات کے دوران", "حملے میں")
 
 
 def _is_genitive_use(words: list[Word], i: int, lex: Lexicon) -> bool:
@@ -736,17 +764,68 @@ def _title_before(words: list[Word], end: int, lex: Lexicon) -> tuple[Title, int
 
 
 def _resolve_phrase_end(words: list[Word], end: int, floor: int, lex: Lexicon, mentions: list[dict],
-                        entities: dict[str, dict], method: str) -> list[Actor]:
-    """Actors of the noun phrase ending at word ``end`` (just before its case marker)."""
+                        entities: dict[str, dict], method: str, ctx: "_Context | None" = None) -> list[Actor]:
+    """Actors of the noun phrase ending at word ``end`` (just before its case marker). A bare title ("وزیراعظم نے")
+    is the person last named with that title in the article; titled phrases joined by اور are one actor each
+    ("پاکستان کے سفیر X اور لٹویا کے وزیر خارجہ Y نے")."""
+    actors, start, bare, titled = _resolve_np(words, end, floor, lex, mentions, entities, method)
+    if not actors and bare is not None:
+        a = _titled_antecedent(bare, ctx)
+        actors = [a] if a else []
+    if actors and (titled or bare is not None) and start - 2 >= floor and (
+            words[start - 1].norm in lex.conjunctions or (
+                (words[start - 1].norm or words[start - 1].text) in lex.list_commas and _list_comma(words, start - 1, lex))):
+        ids = {a.entity_id for a in actors}
+        more = _resolve_phrase_end(words, start - 2, floor, lex, mentions, entities, method, ctx)
+        actors = [a for a in more if a.entity_id not in ids] + actors
+    return actors
+
+
+def _titled_antecedent(title: "Title", ctx: "_Context | None") -> "Actor | None":
+    """The one person the article has named with this title so far ("وزیر اعظم نواز شریف … وزیراعظم نے")."""
+    if ctx is None:
+        return None
+    found = {a.entity_id: a for key, a in ctx.titled if key == "".join(title.words)}
+    if len(found) != 1:
+        return None  # never named, or two holders named (Pakistan's and India's prime ministers): ambiguous
+    a = next(iter(found.values()))
+    return Actor(a.entity_id, a.actor_code, a.country_code, "pronoun")
+
+
+def _title_phrase_start(words: list[Word], s: int, floor: int, lex: Lexicon) -> tuple[int, bool]:
+    """Start of the phrase whose title begins at ``s``: over modifiers, a determiner, "X کے" or a demonym; and
+    whether the title is bare (no country before it)."""
+    while s - 1 >= floor and any(words[s - 1].norm in v for v in lex.title_modifiers.values()):
+        s -= 1
+    if s - 1 >= floor and words[s - 1].upos in ("DET", "NUM") and words[s - 1].mention is None:
+        s -= 1
+    if s - 2 >= floor and words[s - 1].norm in lex.genitive and words[s - 2].mention is not None:
+        # "روس اور شمالی کوریا کے رہنما": the countries' list; but "پاکستان کے وزیر خارجہ اسحاق ڈار اور چین کے": a titled
+        # name before اور is a phrase of its own
+        ends = _coordinated(words, s - 2, lex, floor)
+        while len(ends) > 1 and _title_before(words, _mention_start(words, ends[0]) - 1, lex):
+            ends = ends[1:]
+        return _mention_start(words, ends[0]), False
+    for dem in lex.demonyms:
+        d0 = s - len(dem)
+        if d0 >= floor and all(words[d0 + k].norm == dem[k] for k in range(len(dem))):
+            return d0, False
+    return s, True
+
+
+def _resolve_np(words: list[Word], end: int, floor: int, lex: Lexicon, mentions: list[dict],
+                entities: dict[str, dict], method: str) -> tuple[list[Actor], int, "Title | None", bool]:
+    """(actors, first word of the phrase, its title when it is a bare title, whether it carries a title)."""
     if 0 <= end and words[end].rel is not None and (end + 1 >= len(words) or words[end + 1].rel != words[end].rel):
         end = words[end].rel - 1  # "روس، جس نے … تھا، نے": the phrase is the noun before the relative clause
     while end >= floor and words[end].norm in lex.particles:
         end -= 1
     if end < floor:
-        return []
+        return [], end + 1, None, False
     if words[end].mention is not None:
         actors = []
-        for e in _coordinated(words, end, lex, floor):
+        ends = _coordinated(words, end, lex, floor)
+        for e in ends:
             a = _actor_from_mention(mentions[words[e].mention], entities, method, None)
             if a and not a.actor_code:
                 # "اسرائیل کے صدر ریون ریولن": a name the dictionary does not know acts for the title's country
@@ -756,7 +835,11 @@ def _resolve_phrase_end(words: list[Word], end: int, floor: int, lex: Lexicon, m
                     a = Actor(a.entity_id, titled[0].actor_code, titled[0].country_code, "title")
             if a:
                 actors.append(a)
-        return actors
+        start = _mention_start(words, ends[0])
+        tt = _title_before(words, start - 1, lex) if start - 1 >= floor else None
+        if tt is not None:
+            return actors, _title_phrase_start(words, tt[1], floor, lex)[0], None, True
+        return actors, start, None, False
     tt = _title_before(words, end, lex)
     if tt is None:
         # "عدالت کے جج عتیق الرحمٰن نے": a name the linker missed after a title acts for the title's holder
@@ -764,26 +847,29 @@ def _resolve_phrase_end(words: list[Word], end: int, floor: int, lex: Lexicon, m
             if end - n < floor or words[end - n + 1].upos != "PROPN" or words[end - n + 1].mention is not None:
                 break
             if _title_before(words, end - n, lex):
-                return _resolve_phrase_end(words, end - n, floor, lex, mentions, entities, method)
-        return []
+                return _resolve_np(words, end - n, floor, lex, mentions, entities, method)
+        return [], end + 1, None, False
     title, s = tt
     former = False
     while s - 1 >= floor and any(words[s - 1].norm in v for v in lex.title_modifiers.values()):
         former |= words[s - 1].norm in lex.title_modifiers.get("former", ())
         s -= 1
     role = None if former else title.role
-    # "جاپان کے وزیر خارجہ" / "روس اور شمالی کوریا کے رہنماؤں"
+    start, bare = _title_phrase_start(words, s, floor, lex)
+    # "جاپان کے وزیر خارجہ" / "روس اور شمالی کوریا کے رہنماؤں" / "وائٹ ہاؤس کی ایک ترجمان" (a determiner between)
+    if s - 1 >= floor and words[s - 1].upos in ("DET", "NUM") and words[s - 1].mention is None:
+        s -= 1
     if s - 2 >= floor and words[s - 1].norm in lex.genitive and words[s - 2].mention is not None:
         return [a for e in _coordinated(words, s - 2, lex, floor)
-                if (a := _actor_from_mention(mentions[words[e].mention], entities, "title", role))]
+                if (a := _actor_from_mention(mentions[words[e].mention], entities, "title", role))], start, None, True
     # "روسی وزیر دفاع"
     for dem, iso in lex.demonyms.items():
         d0 = s - len(dem)
         if d0 >= floor and all(words[d0 + k].norm == dem[k] for k in range(len(dem))):
             ent = _country_entity(iso, entities)
             if ent:
-                return [_actor_from_entity(ent, "title", role)]
-    return []
+                return [_actor_from_entity(ent, "title", role)], start, None, True
+    return [], start, (title if bare and not former else None), True
 
 
 def _country_entity(iso: str, entities: dict[str, dict]) -> dict | None:
@@ -820,6 +906,7 @@ class _Context:
     persons: list[tuple[int, str]] = field(default_factory=list)  # (word index, entity id) of the persons named in it
     pairs: list[tuple[int, int, list[Actor]]] = field(default_factory=list)  # (sentence, word, [X, Y]): "X اور Y"
     reports: list["_Report"] = field(default_factory=list)
+    titled: list[tuple[str, Actor]] = field(default_factory=list)  # (title words, person) named with a title
 
 
 @dataclass
@@ -831,9 +918,13 @@ class _Report:
 
 
 PRONOUN_WINDOW = 3  # sentences back that a pronoun may reach
+PAIR_WINDOW = 6  # sentences back that "دونوں ممالک" (both countries) may reach for the pair named together
 REQUEST_ROOTS = ("02", "10")  # appeals and demands: their کہ-clause is what is asked for
 PROMISE_ROOTS = ("03",)  # intents: their کہ-clause is what is promised
 PRONOUN_CONFIDENCE = 0.8  # factor on the confidence of an event whose Actor1 is a resolved pronoun
+# a report whose content states no event of these with a known Actor1 (none, or only conditional, possible, alleged
+# or negated ones, or only acts of someone unnamed) is itself a statement (010) by its speaker
+STATED_MODALITIES = ("asserted", "future", "intended")
 ACTOR1_METHODS = ("agent_marker", "title", "nominative", "possessor", "between", "pronoun", "zero_subject",
                   "relative", "speaker", "headline")
 
@@ -894,7 +985,7 @@ def _phrase_actors(words, marker_at: int, floor: int, lex, mentions, entities, m
         return [a] if a else [UNKNOWN_AGENT]
     if p < floor:
         return []
-    return _resolve_phrase_end(words, p, floor, lex, mentions, entities, method)
+    return _resolve_phrase_end(words, p, floor, lex, mentions, entities, method, ctx)
 
 
 def _find_agent(words, t: Trigger, floor: int, lex, mentions, entities, source_ids,
@@ -942,7 +1033,7 @@ def _find_agent(words, t: Trigger, floor: int, lex, mentions, entities, source_i
 
 
 def _find_patient(words, t: Trigger, floor: int, lex, mentions, entities, exclude: set[str],
-                  source_ids: set[str]) -> list[Actor]:
+                  source_ids: set[str], ctx: "_Context | None" = None) -> list[Actor]:
     """Nearest phrase before the trigger carrying one of the entry's case markers; genitive as a last resort."""
     for mi in t.inner_mentions:  # "فوجی روس بھیجے": a mention between nominal and verb is the destination
         a = _actor_from_mention(mentions[mi], entities, "destination", None)
@@ -961,7 +1052,10 @@ def _find_patient(words, t: Trigger, floor: int, lex, mentions, entities, exclud
         for rank, marker in enumerate(markers):
             if _seq_at(words, j, marker) and not _in_modifier(words, j + len(marker), t.first, lex):
                 actors = _resolve_phrase_end(words, j - 1, floor, lex, mentions, entities,
-                                             "case:" + " ".join(marker))
+                                             "case:" + " ".join(marker), ctx)
+                if not actors and marker in lex.target_markers:
+                    actors = _possessor_of_marked(words, j - 1, floor, lex, mentions, entities,
+                                                  "case:" + " ".join(marker))
                 actors = [a for a in actors if a.entity_id not in exclude | source_ids]
                 if actors and (best is None or rank < best[0]):
                     best = (rank, j, actors)
@@ -975,6 +1069,24 @@ def _find_patient(words, t: Trigger, floor: int, lex, mentions, entities, exclud
     if not got and COMPLEMENT in markers:
         got = _complement_subject(words, t, lex, mentions, entities, exclude | source_ids)
     return got
+
+
+def _possessor_of_marked(words, end: int, floor: int, lex, mentions, entities, method: str) -> list[Actor]:
+    """"نیٹو کے قافلے پر حملہ": the case-marked phrase is a thing (قافلہ، دفتر، اڈہ) of a named actor; the possessor
+    is the target. At most two words (nouns, adjectives; the small tagger calls some nouns verbs: "سفارت خانے")
+    between the genitive and the marker."""
+    for n in (1, 2):
+        g = end - n
+        if g - 1 < floor or words[g].norm not in lex.genitive or words[g - 1].mention is None:
+            continue
+        head = words[g + 1:end + 1]
+        # not an event noun ("مودی کی دعوت پر": at Modi's invitation) nor a name ("اسرائیل کی غزہ پر")
+        if any(w.mention is not None or w.upos not in ("NOUN", "ADJ", "VERB") or w.norm in lex.genitive_non_actor
+               for w in head) or words[end].norm in lex.nominal_heads or words[end].lemma in lex.nominal_heads or \
+                _title_after(words, g + 1, lex):
+            return []
+        return _resolve_phrase_end(words, g - 1, floor, lex, mentions, entities, method)
+    return []
 
 
 COMPLEMENT = ("COMPLEMENT",)  # actor2_case value: the subject of the following کہ-clause ("X کا الزام ہے کہ Y …")
@@ -1062,6 +1174,11 @@ def _find_nominative(words, t: Trigger, floor: int, lex, mentions, entities, sou
             while j + 1 < t.first and words[j + 1].mention == words[s].mention:
                 j += 1
             nxt = j + 1
+            if nxt < t.first and words[nxt].mention is not None and all(_country_like(
+                    _actor_from_mention(mentions[words[k].mention], entities, "nominative", None) or UNKNOWN_AGENT,
+                    entities) != (k == nxt) for k in (s, nxt)):
+                j = nxt  # "امریکی انٹیلی جنس ایجنسیاں": a country or demonym right before a name modifies it
+                continue
             # "X اور Y کے …": a coordinated phrase takes the marker after its last name
             while nxt + 1 < t.first and (words[nxt].norm or words[nxt].text) in lex.coordinators and \
                     words[nxt + 1].mention is not None:
@@ -1099,7 +1216,7 @@ def _both(words: list[Word], end: int, lex: Lexicon, ctx: "_Context | None") -> 
     if ctx is None or end < 1 or words[end].norm not in lex.both_nouns or words[end - 1].norm not in lex.both_words:
         return []
     for si, pos, pair in reversed(ctx.pairs):
-        if ctx.si - si <= PRONOUN_WINDOW and (si < ctx.si or pos < end):
+        if ctx.si - si <= PAIR_WINDOW and (si < ctx.si or pos < end):
             return [Actor(a.entity_id, a.actor_code, a.country_code, "pronoun") for a in pair]
     return []
 
@@ -1284,6 +1401,9 @@ def _headline_triggers(words: list[Word], lex: Lexicon, taken: list[Trigger]) ->
                     # it heads a noun phrase ("X کی Y پر تنقید", "قتل کا اعتراف", "شدید تنقید"); a participle after
                     # a bare noun is a passive ("چار شہری ہلاک": killed, not killers)
                     p = i - 1
+                    while p >= 0 and words[p].norm in lex.particles:  # "… پر بھی دستخط"
+                        p -= 1
+                    bare = p
                     while p >= 0 and words[p].upos == "ADJ":
                         p -= 1
                     heads = p >= 0 and (words[p].norm in lex.genitive or words[p].norm in lex.conjunctions
@@ -1291,7 +1411,7 @@ def _headline_triggers(words: list[Word], lex: Lexicon, taken: list[Trigger]) ->
                                                for m in lex.between_markers)
                                         or any(p - len(m) + 1 >= 0 and _seq_at(words, p - len(m) + 1, m)
                                                for m in lex.patient_markers)
-                                        or p < i - 1)
+                                        or p < bare)
                     if ends and heads:
                         hit = Trigger(e, i, end, end, headline=True)
                         break
@@ -1301,6 +1421,90 @@ def _headline_triggers(words: list[Word], lex: Lexicon, taken: list[Trigger]) ->
         else:
             i += 1
     return out
+
+
+VIOLENT_ROOTS = ("18", "19", "20")  # assault, fight, mass violence: "… حملے میں" reports one
+CONSULT_ROOTS = ("04",)  # meet, talk, visit: "… سے ملاقات کے دوران" reports one
+
+
+def _adverbial_triggers(words: list[Word], lex: Lexicon, taken: list[Trigger], cameo) -> list[Trigger]:
+    """Nominals with no verb of their own that head an adverbial postposition (discourse.yaml adverbial_heads):
+    "افغان سفیر سے ملاقات کے دوران", "نیٹو کے قافلے پر خودکش حملے میں": the event took place."""
+    used = {k for t in taken for k in range(t.first, t.last + 1)}
+    out: list[Trigger] = []
+    i = 0
+    while i < len(words):
+        hit = None
+        if i not in used and not (i > 0 and words[i - 1].upos == "VERB"):
+            for e in lex.by_nominal.get(words[i].norm, ()) + lex.by_nominal.get(words[i].lemma, ()):
+                end = i + len(e.pattern) - 1
+                if end >= len(words) or any(k in used for k in range(i, end + 1)) or not all(
+                        _word_matches(words[i + k], e.pattern[k]) for k in range(len(e.pattern))):
+                    continue
+                nxt = end + 1
+                while nxt < len(words) and words[nxt].norm in lex.particles:
+                    nxt += 1
+                heads = lex.adverbial_violent if e.code.startswith(VIOLENT_ROOTS) else \
+                    lex.adverbial_consult if e.code.startswith(CONSULT_ROOTS) else ()
+                if any(_seq_at(words, nxt, m) for m in heads) and e.pattern not in lex.adverbial_states:
+                    hit = Trigger(e, i, end, end, adverbial=True)
+                    break
+        if hit:
+            out.append(hit)
+            i = hit.last + 1
+        else:
+            i += 1
+    return out
+
+
+def _possessor_subject(words, t: Trigger, floor: int, lex, mentions, entities, ctx) -> list[Actor]:
+    """"پاکستان کا چین کے ساتھ معاہدہ", "X کی Y سے ملاقات کے دوران": the possessor of a nominal whose own case-marked
+    phrase (one of the trigger's markers) stands between them is its Actor1."""
+    p = t.first - 1
+    while p >= floor and words[p].upos == "ADJ" and words[p].mention is None:
+        p -= 1
+    for marker in t.entry.actor2_case:
+        m0 = p - len(marker) + 1
+        if marker == COMPLEMENT or m0 - 1 < floor or not _seq_at(words, m0, marker) or words[m0 - 1].mention is None:
+            continue
+        k = _mention_start(words, _coordinated(words, m0 - 1, lex, floor)[0]) - 1
+        if k - 1 >= floor and words[k].norm in lex.genitive and words[k - 1].mention is not None:
+            return [Actor(a.entity_id, a.actor_code, a.country_code, "possessor")
+                    for a in _resolve_phrase_end(words, k - 1, floor, lex, mentions, entities, "possessor", ctx)]
+    return []
+
+
+def _adverbial_agent(words, t: Trigger, floor: int, lex, mentions, entities, source_ids, ctx) -> list[Actor]:
+    """Actor1 of an adverbial nominal: an agent phrase right before it ("پولیس کی جانب سے فائرنگ کے نتیجے میں"), a name
+    right before it ("اسرائیلی حملے میں"), the possessor of a fight or an attack ("حماس کے حملے میں"); for a
+    non-violent nominal (a meeting, a visit) the subject of its clause, before it or after it ("X سے ملاقات کے بعد
+    وزیر اعظم نے کہا"). The subject of the clause never attacks in an adverbial: "وزیر اعظم نے حملے کے نتیجے میں
+    ہلاکتوں پر افسوس کا اظہار کیا". The possessor of an arrest or a killing is its victim (Actor2)."""
+    p = t.first - 1
+    while p >= floor and words[p].upos == "ADJ" and words[p].mention is None:
+        p -= 1
+    for marker in lex.agent_markers:
+        m0 = p - len(marker) + 1
+        if marker != (lex.ergative,) and m0 > floor and _seq_at(words, m0, marker):
+            got = [a for a in _phrase_actors(words, m0, floor, lex, mentions, entities, "agent_marker", ctx)
+                   if a.entity_id not in source_ids]
+            return got
+    if p >= floor and words[p].mention is not None:
+        return _resolve_phrase_end(words, p, floor, lex, mentions, entities, "possessor", ctx)
+    if (t.entry.code.startswith(("19", "20")) or t.entry.symmetric) and p - 1 >= floor and \
+            words[p].norm in lex.genitive and words[p - 1].mention is not None:
+        # "حماس کے حملے میں"; "پوتن اور کم جونگ کی ملاقات کے بعد" (a visit's possessor is its destination: Actor2)
+        return _resolve_phrase_end(words, p - 1, floor, lex, mentions, entities, "possessor", ctx)
+    if t.entry.code.startswith(VIOLENT_ROOTS):
+        return []
+    k = next((k for k in range(t.first - 1, floor - 1, -1) if words[k].norm == lex.ergative), None)
+    if k is not None:
+        return _phrase_actors(words, k, floor, lex, mentions, entities, "agent_marker", ctx)
+    k = next((k for k in range(t.last + 1, len(words)) if words[k].norm == lex.ergative
+              or words[k].norm in lex.clause_breaks), None)
+    if k is not None and words[k].norm == lex.ergative:
+        return _phrase_actors(words, k, t.last + 1, lex, mentions, entities, "agent_marker", ctx)
+    return []
 
 
 def _headline_agent(words, t: Trigger, floor: int, lex, mentions, entities) -> list[Actor]:
@@ -1325,6 +1529,14 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
     ctx.persons += [(w.i, "") for w in words if w.mention is None and w.upos == "PROPN" and (
         w.i + 1 >= len(words) or words[w.i + 1].upos != "PROPN")]
     _relative_spans(words, lex)
+    # "وزیر اعظم نواز شریف": a person named after a title, for a later bare "وزیراعظم نے"
+    for w in words:
+        if w.mention is not None and (w.i == 0 or words[w.i - 1].mention != w.mention) and w.i > 0 and (
+                (entities.get(mentions[w.mention]["entity_id"]) or {}).get("entity_type") or "").upper() == "PERSON":
+            tt = _title_before(words, w.i - 1, lex)
+            a = _actor_from_mention(mentions[w.mention], entities, "title", None)
+            if tt and a and a.actor_code:
+                ctx.titled.append(("".join(tt[0].words), a))
     # "X اور Y" / "X، Y کے درمیان": pairs named together, for a later "دونوں ممالک"
     for j in range(1, len(words) - 1):
         if (words[j].norm or words[j].text) in lex.coordinators and words[j - 1].mention is not None \
@@ -1368,6 +1580,7 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
     triggers = find_triggers(words, lex)
     if headline:
         triggers = sorted(triggers + _headline_triggers(words, lex, triggers), key=lambda t: t.first)
+    triggers = sorted(triggers + _adverbial_triggers(words, lex, triggers, cameo), key=lambda t: t.first)
     for t in triggers:
         root = t.entry.code[:2]
         if root in REQUEST_ROOTS or root in PROMISE_ROOTS:
@@ -1385,6 +1598,7 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
     dates = dates_mod.find_dates(sent["text"], words_dw)
     sent_off = int(sent["start_char"])
     out: list[dict] = []
+    stated: set[int] = set()  # first words of the triggers that gave an asserted, future or intended event
     for t in triggers:
         if t.embedded:
             continue
@@ -1403,7 +1617,8 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
                 if r.speaker is not None and r.speaker is not UNKNOWN_AGENT:
                     src = r.speaker.entity_id
                 floor = max(floor, r.start)
-        a1 = _find_agent(words, t, floor, lex, mentions, entities, source_ids, ctx)
+        a1 = _adverbial_agent(words, t, floor, lex, mentions, entities, source_ids, ctx) if t.adverbial else \
+            _find_agent(words, t, floor, lex, mentions, entities, source_ids, ctx)
         possessor: list[Actor] = []
         closes = next((h for h in parts if t.last < h <= t.last + 2), None)  # "… بات چیت کرتے ہوئے"
         if not a1 and closes is not None:
@@ -1418,9 +1633,11 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
         elif not a1:
             if t.entry.symmetric:
                 a1 = _find_between(words, t, floor, lex, mentions, entities, ctx)
+            if not a1 and not t.headline:
+                a1 = _possessor_subject(words, t, floor, lex, mentions, entities, ctx)
             if not a1 and t.headline:
                 a1 = possessor = _headline_agent(words, t, floor, lex, mentions, entities)
-            elif not a1 and not t.passive:
+            elif not a1 and not t.passive and not t.adverbial:
                 a1 = _find_nominative(words, t, floor, lex, mentions, entities, source_ids, ctx)
                 if a1 == [UNKNOWN_AGENT]:
                     a1 = []
@@ -1429,12 +1646,22 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
         exclude = {a.entity_id for a in a1}
         # the objects of a participle clause before the trigger are not its own
         p_floor = max([h for h in parts if floor <= h < t.first], default=floor)
-        a2 = _find_patient(words, t, p_floor, lex, mentions, entities, exclude, source_ids)
+        pt = t
+        if t.adverbial:
+            # an adverbial nominal's own phrase starts after the last verb or subject before it, and "X کو" is the
+            # main verb's object ("امریکا کو جنگ میں دھکیل رہے ہیں")
+            p_floor = max([p_floor] + [k for k in range(p_floor, t.first) if words[k].upos in ("VERB", "AUX")
+                                       or words[k].norm == lex.ergative])
+            pt = replace(t, entry=replace(t.entry, actor2_case=tuple(
+                m for m in t.entry.actor2_case if not (len(m) == 1 and m[0] in lex.goal_markers))))
+        a2 = _find_patient(words, pt, p_floor, lex, mentions, entities, exclude, source_ids, ctx)
         if t.headline and a1 and a1 is possessor and lookup(t.entry.code, cameo).quad_class == 4 and \
                 not (a2 and a2[0].method.startswith("case:")):
             a1, a2 = [], a1  # "صحافی کا قتل": the possessor of a material-conflict noun is its victim
         if t.entry.needs_actor2 and not a2:
             continue
+        if t.adverbial and t.entry.symmetric and not (a1 and (a2 or len(a1) > 1)):
+            continue  # "X کے ساتھ جھڑپوں میں": a clash or a meeting of X with someone unnamed is half an event
         if not a1 and not a2:
             continue
         pairs: list[tuple[Actor | None, Actor | None]]
@@ -1443,6 +1670,10 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
         else:
             pairs = [(x, y) for x in (a1 or [None]) for y in (a2 or [None])
                      if not (x and y and x.entity_id == y.entity_id)]
+            if t.entry.symmetric and a1 and a2 and a1[0].method in ("possessor", "headline") and \
+                    a2[0].method.startswith("case:"):
+                # "پاکستان کا چین کے ساتھ معاہدہ": an agreement, a meeting or a clash of X with Y is Y's with X too
+                pairs += [(y, x) for x, y in pairs]
         negated = t.negated or any(floor <= j < t.first for j in neither_at)
         modality = t.modality
         # "مبینہ طور پر" anywhere in the clause before the trigger; "ممکنہ حملہ" right before the nominal
@@ -1470,6 +1701,8 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
             conf = min(conf, 0.6)
         trigger_text = (article.get("text") or "")[start_c:end_c] or " ".join(
             w.text for w in words[t.first:t.verb + 1])
+        if a1 and modality in STATED_MODALITIES and not negated:
+            stated.add(t.first)
         for x, y in pairs:
             out.append(_event_row(article, si, code, x, y, start_c, end_c, when, trigger_text, bool(negated),
                                   modality, src, round(min(conf, 0.95) * (0.8 if x is None else 1.0), 3)))
@@ -1484,7 +1717,7 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
     # "X نے کہا کہ …" with nothing codable in the report: X made a statement (010), unless X is a news outlet.
     for r in ctx.reports:
         x = r.speaker
-        if x is None or x is UNKNOWN_AGENT or any(r.start <= t.first < r.end and not t.embedded for t in triggers):
+        if x is None or x is UNKNOWN_AGENT or any(r.start <= f < r.end for f in stated):
             continue
         if x.actor_code and x.actor_code.endswith("MED"):
             continue
