@@ -34,6 +34,7 @@ QUOTES = frozenset("\"'‘’‚‛“”„‟«»‹›")
 # (and worse) in sentence length; one 3,000-word "sentence" (a table, a list) takes GBs and gets killed.
 MAX_WORDS_PER_SENTENCE = 120
 _TERMINATORS = frozenset("۔؟!?.\n")
+_GLUED_TERMINATORS = frozenset("۔؟!")  # not "." (U.S., www.site.pk)
 _PROCESSOR_ORDER = ("tokenize", "mwt", "pos", "lemma", "depparse", "ner", "sentiment", "constituency")
 
 
@@ -332,8 +333,9 @@ def init_worker(models_dir: str | None, langs: tuple[str, ...], torch_threads: i
 def prepare_text(text: str) -> tuple[str, list[int]]:
     """Text for the Urdu models plus, per character of it, its index in ``text`` (-1 = inserted).
 
-    Inserts only whitespace: spaces around quotation marks, a second newline after a lone newline (so a
-    headline or paragraph ends a sentence), a blank line after MAX_WORDS_PER_SENTENCE unpunctuated words.
+    Inserts only whitespace: spaces around quotation marks, a space after a sentence mark glued to the next word
+    (۔بارک), a second newline after a lone newline (so a headline or paragraph ends a sentence), a blank line
+    after MAX_WORDS_PER_SENTENCE unpunctuated words.
     """
     out: list[str] = []
     origin: list[int] = []
@@ -376,6 +378,10 @@ def prepare_text(text: str) -> tuple[str, list[int]]:
         in_word = True
         if ch in _TERMINATORS:
             words = 0
+            # "۔بارک": web text often drops the space after a full stop; the models split only where one follows
+            if ch in _GLUED_TERMINATORS and i + 1 < n and text[i + 1].isalpha():
+                put(" ", -1)
+                in_word = False
     return "".join(out), origin
 
 

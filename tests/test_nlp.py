@@ -150,6 +150,18 @@ def test_prepare_text_inserts_only_whitespace_and_maps_back():
 
 
 @pytest.mark.slow
+def test_a_full_stop_without_a_space_still_ends_the_sentence(stanza_dir):
+    text = "صدر نے اجلاس سے خطاب کیا۔وزیر اعظم نے بھی بات کی؟ہاں!پھر سب چلے گئے۔ قیمت 3.5 فیصد بڑھی۔"
+    art = {"article_id": "a1", "text": text, "language": "ur", "content_hash": "h"}
+    out = N.parse_articles([art], models_dir=stanza_dir, torch_threads=1)
+    firsts = [text[s["start_char"]:s["end_char"]].split()[0] for s in out.sentences]
+    assert firsts[:2] == ["صدر", "وزیر"] and "پھر" in firsts and firsts[-1] == "قیمت", firsts
+    assert all(text[t["start_char"]:t["end_char"]] == t["text"] for t in out.tokens)
+    prepared, _ = N.prepare_text("کیا۔وزیر 3.5 www.x.pk")
+    assert prepared == "کیا۔ وزیر 3.5 www.x.pk"
+
+
+@pytest.mark.slow
 def test_offsets_on_real_urdu(seeds_dir, counter_dir, stanza_dir):
     articles = _seed_articles(seeds_dir) + _counter_articles(counter_dir, 4)
     texts = {a["article_id"]: a["text"] for a in articles}
