@@ -45,11 +45,13 @@ def _match(slots: list[str], k: int, words: list[Word], i: int, lex: Lexicon, me
         return bound
     slot = slots[k]
     if slot == "MOD":  # zero or more modifiers
-        j, former = i, bound.get("former", False)
+        j, qualifier = i, bound.get("qualifier")
         while j < len(words) and any(words[j].norm in v for v in lex.title_modifiers.values()):
-            former |= words[j].norm in lex.title_modifiers.get("former", ())
+            # former / elect (relation_patterns.yaml title_modifiers): the role is not held now
+            qualifier = qualifier or next((q for q, ws in lex.title_modifiers.items()
+                                           if q != "neutral" and words[j].norm in ws), None)
             j += 1
-        return _match(slots, k + 1, words, j, lex, mentions, entities, {**bound, "former": former})
+        return _match(slots, k + 1, words, j, lex, mentions, entities, {**bound, "qualifier": qualifier})
     if slot == "SKIP":
         for n in range(0, MAX_SKIP + 1):
             if i + n > len(words) or any(words[x].mention is not None for x in range(i, i + n)):
@@ -119,8 +121,8 @@ def extract_relations(article: dict, sentences: list[dict], tokens: list[dict], 
                 if not subj or not obj or subj == obj:
                     continue
                 pred = got["TITLE"].predicate if pat["predicate"] == "title" else pat["predicate"]
-                if got.get("former"):
-                    pred = f"former_{pred}"
+                if got.get("qualifier"):
+                    pred = f"{got['qualifier']}_{pred}"  # former_head_of, elect_head_of
                 s0, e0 = words[got["_start"]].start, words[got["_end"] - 1].end
                 row = {
                     "relation_id": stable_id("rel", article["article_id"], subj, pred, obj),

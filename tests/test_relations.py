@@ -61,6 +61,10 @@ def test_former_title_is_marked(nlp):
         {("ZAR", "former_foreign_minister_of", "IRN")}
 
 
+def test_elect_title_is_not_the_office(nlp):
+    assert facts(relations(nlp, "فرانس کے نومنتخب صدر ایمانوئل میکرون پہنچ گئے۔")) == {("MAC", "elect_head_of", "FRA")}
+
+
 def test_affiliated_with(nlp):
     rows = relations(nlp, "لمز سے وابستہ ماہر معاشیات سلمیٰ رضا نے کہا کہ مہنگائی کم ہوگی۔")
     assert facts(rows) == {("SAL", "affiliated_with", "LUMS")}
