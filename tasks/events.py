@@ -143,6 +143,8 @@ class Lexicon:
     relation_patterns: tuple[dict, ...]
     by_verb: dict[str, tuple[LexEntry, ...]] = field(default_factory=dict)
     by_nominal: dict[str, tuple[LexEntry, ...]] = field(default_factory=dict)  # light-verb entries by first word
+    pattern_ends: frozenset[str] = frozenset()  # last words of the patterns: derived
+    after_genitive: frozenset[tuple[str, str]] = frozenset()  # (genitive, word) in a pattern ("کا اظہار"): derived
 
     def lemmas_of(self, word: "Word") -> set[str]:
         out = set(self.form_lemmas.get(word.norm, ()))
@@ -246,11 +248,23 @@ def _load_lexicon(folder: Path) -> Lexicon:
         relation_patterns=tuple(rel["patterns"]),
         by_verb={k: tuple(sorted(v, key=lambda e: -len(e.pattern))) for k, v in by_verb.items()},
         by_nominal=_by_nominal(entries),
+        pattern_ends=frozenset(e.pattern[-1] for e in entries),
+        after_genitive=_after_genitive(entries, disc, patient),
     )
     for v in lex.reporting_verbs:
         if v not in lex.form_lemmas:
             raise LexiconError(f"reporting verb {v!r} has no verb_forms entry")
     return lex
+
+
+def _after_genitive(entries: list[LexEntry], disc: dict, patient: tuple) -> frozenset[tuple[str, str]]:
+    """(genitive, word) pairs of the lexicon's patterns ("تشویش کا اظہار": "کااظہار" may be written together), but not
+    a case marker written together ("کیخلاف" is کے خلاف, not "کی خلاف ورزی")."""
+    genitive = {norm(g) for g in disc["genitive_markers"]}
+    markers = set(patient) | {_words(m) for m in disc["agent_markers"]}
+    pairs = {(e.pattern[k], e.pattern[k + 1]) for e in entries for k in range(len(e.pattern) - 1)
+             if e.pattern[k] in genitive}
+    return frozenset((g, w) for g, w in pairs if not any((g2, w) in markers for g2 in genitive))
 
 
 def _by_nominal(entries: list[LexEntry]) -> dict[str, tuple[LexEntry, ...]]:
@@ -372,13 +386,8 @@ UNKNOWN_AGENT = Actor("", None, None, "unlinked")  # an agent is marked but not 
 def sentence_words(tokens: list[dict], lex: Lexicon) -> list[Word]:
     """Tokens of one sentence as Words; fused nominal+verb tokens (اظہارکیا) are split at the verb form."""
     out: list[Word] = []
-    nominals = {e.pattern[-1] for e in lex.entries}
-    # (genitive, word) pairs of the lexicon's patterns ("تشویش کا اظہار"): "کااظہار" is written together
-    after_genitive = {(e.pattern[k], e.pattern[k + 1]) for e in lex.entries for k in range(len(e.pattern) - 1)
-                      if e.pattern[k] in lex.genitive}
-    # but "کیخلاف" is the marker کے خلاف written together, not "کی خلاف ورزی"
-    after_genitive = {(g, w) for g, w in after_genitive
-                      if not any((g2, w) in lex.patient_markers + lex.agent_markers for g2 in lex.genitive)}
+    nominals = lex.pattern_ends
+    after_genitive = lex.after_genitive
     for t in sorted(tokens, key=lambda r: r["token_index"]):
         text, start = t["text"], t.get("start_char")
         if not text.strip(_QUOTES):
@@ -852,7 +861,8 @@ def _resolve_np(words: list[Word], end: int, floor: int, lex: Lexicon, mentions:
     title, s = tt
     former = False
     while s - 1 >= floor and any(words[s - 1].norm in v for v in lex.title_modifiers.values()):
-        former |= words[s - 1].norm in lex.title_modifiers.get("former", ())
+        former |= words[s - 1].norm in lex.title_modifiers.get("former", frozenset()) | \
+            lex.title_modifiers.get("elect", frozenset())  # not (or not yet) in office: not the government
         s -= 1
     role = None if former else title.role
     start, bare = _title_phrase_start(words, s, floor, lex)
