@@ -54,7 +54,7 @@ import yaml
 
 from tasks.actors import ActorDictionary, load_dictionary
 from tasks.ids import stable_id
-from tasks.normalize import normalize_for_match
+from tasks.normalize import normalize_for_match, strip_punct_span
 
 __all__ = ["AgentDataError", "AgentLexicon", "AgentConcept", "load_agents", "validate_agents", "find_agents",
            "agent_entity_id", "AGENTS_PATH"]
@@ -349,14 +349,6 @@ class _Tok:
     upos: str | None
 
 
-def _strip(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and unicodedata.category(text[start])[0] in "PS":
-        start += 1
-    while end > start and unicodedata.category(text[end - 1])[0] in "PS":
-        end -= 1
-    return start, end
-
-
 _GLUED_AFTER_HAMZA = re.compile(r"(?<=.ء)(کو|کی|کے|کا|نے|سے|پر|میں)$")
 
 
@@ -379,7 +371,7 @@ def _tokens(text: str, tokens: list[dict]) -> list[_Tok]:
     for t in sorted(tokens, key=lambda r: (r["sentence_index"], r["token_index"])):
         if t.get("start_char") is None:
             continue
-        s, e = _strip(text, t["start_char"], t["end_char"])
+        s, e = strip_punct_span(text, t["start_char"], t["end_char"])
         s, e = _trim(text, s, e)
         key = _k(text[s:e]) if e > s else ""
         out.append(_Tok(t["sentence_index"], s, e, key, t.get("upos") if e > s else "PUNCT"))

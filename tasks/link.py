@@ -23,7 +23,6 @@ from functools import lru_cache
 import re
 from datetime import date, datetime
 from typing import Any, Callable, Sequence
-import unicodedata
 
 import ahocorasick
 import numpy as np
@@ -36,7 +35,7 @@ from tasks.agents import find_agents
 from tasks.dates import load_date_words
 from tasks.ids import stable_id
 from tasks.joined import cut_points, load_fused, load_non_joining, split_token
-from tasks.normalize import normalize_for_match
+from tasks.normalize import normalize_for_match, strip_punct_span
 
 __all__ = ["LinkOutput", "link_article", "dateline_source", "load_dictionary", "dictionary_entity_rows", "entity_lookup",
            "EntityLookup", "provisional_id", "part_similarity"]
@@ -245,15 +244,6 @@ class _Tok:
     upos: str | None
 
 
-def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:
-    """Trim punctuation the tokenizer left attached (’امکانات‘, ۔کم, ماسکو:)."""
-    while start < end and unicodedata.category(text[start])[0] in "PS":
-        start += 1
-    while end > start and unicodedata.category(text[end - 1])[0] in "PS":
-        end -= 1
-    return start, end
-
-
 def _tokens(text: str, tokens: list[dict], fused: dict[str, tuple[str, ...]] | None = None,
             split_name: Callable[[str], list[tuple[int, int, str]]] | None = None) -> list[_Tok]:
     """Word tokens with their matching keys; a joined token (کیخلاف) becomes its words, offsets kept inside it."""
@@ -261,7 +251,7 @@ def _tokens(text: str, tokens: list[dict], fused: dict[str, tuple[str, ...]] | N
     for t in sorted(tokens, key=lambda r: (r["sentence_index"], r["token_index"])):
         if t.get("start_char") is None:
             continue
-        s, e = _strip_span(text, t["start_char"], t["end_char"])
+        s, e = strip_punct_span(text, t["start_char"], t["end_char"])
         key = _key(text[s:e]) if e > s else ""
         upos = t.get("upos") if e > s else "PUNCT"
         pieces = split_token(key, fused or {}) if key else [(0, 0, "")]
@@ -703,7 +693,7 @@ def _name_part(text: str, start: int, end: int, idx: _Index) -> tuple[int, int] 
             break
     if not keep:
         return None
-    s, e = _strip_span(text, keep[0][0], keep[-1][1])
+    s, e = strip_punct_span(text, keep[0][0], keep[-1][1])
     return (s, e) if e > s else None
 
 

@@ -53,3 +53,12 @@ def normalize_for_match(text: str) -> str:
     text = unicodedata.normalize("NFC", text).translate(_LETTER_FOLD)
     text = _SPACES.sub(" ", text)
     return " ".join(text.split())
+
+
+def strip_punct_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """[start, end) without the punctuation and symbols a tokenizer left attached (’امکانات‘, ۔کم, ماسکو:)."""
+    while start < end and unicodedata.category(text[start])[0] in "PS":
+        start += 1
+    while end > start and unicodedata.category(text[end - 1])[0] in "PS":
+        end -= 1
+    return start, end
