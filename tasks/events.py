@@ -1467,6 +1467,40 @@ def _adverbial_triggers(words: list[Word], lex: Lexicon, taken: list[Trigger], c
     return out
 
 
+def _unmarked_patient(words, t: Trigger, floor: int, lex, mentions, entities, exclude: set[str],
+                      a1: list[Actor]) -> list[Actor]:
+    """The victim of a violent act written without a case marker: in a passive, its subject ("دو شہری ہلاک کر دیے
+    گئے"); with a marked agent, a name right before the nominal ("X نے دو کشمیری نوجوان شہید کر دیے", "X کے ہاتھوں دو
+    نوجوان شہید")."""
+    if t.passive and not a1:
+        j = floor
+        while j < t.first:
+            if words[j].mention is not None:
+                e = j
+                while e + 1 < t.first and words[e + 1].mention == words[j].mention:
+                    e += 1
+                nxt = e + 1
+                if nxt < t.first and (words[nxt].norm in lex.genitive or words[nxt].norm == lex.locative
+                                      or any(_seq_at(words, nxt, m) for m in lex.patient_markers
+                                             + lex.agent_markers + lex.according_to)
+                                      or words[nxt].mention is not None):  # "فلسطینی شہری": the demonym modifies
+                    j = nxt
+                    continue
+                a = _actor_from_mention(mentions[words[j].mention], entities, "unmarked", None)
+                return [a] if a and a.entity_id not in exclude else []
+            j += 1
+        return []
+    if not a1 or a1[0].method not in ("agent_marker", "title"):
+        return []
+    p = t.first - 1
+    while p >= floor and words[p].norm in lex.particles:
+        p -= 1
+    if p >= floor and words[p].mention is not None:
+        a = _actor_from_mention(mentions[words[p].mention], entities, "unmarked", None)
+        return [a] if a and a.entity_id not in exclude else []
+    return []
+
+
 def _possessor_subject(words, t: Trigger, floor: int, lex, mentions, entities, ctx) -> list[Actor]:
     """"پاکستان کا چین کے ساتھ معاہدہ", "X کی Y سے ملاقات کے دوران": the possessor of a nominal whose own case-marked
     phrase (one of the trigger's markers) stands between them is its Actor1."""
@@ -1665,6 +1699,8 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
             pt = replace(t, entry=replace(t.entry, actor2_case=tuple(
                 m for m in t.entry.actor2_case if not (len(m) == 1 and m[0] in lex.goal_markers))))
         a2 = _find_patient(words, pt, p_floor, lex, mentions, entities, exclude, source_ids, ctx)
+        if not a2 and t.entry.code.startswith(VIOLENT_ROOTS) and not t.adverbial:
+            a2 = _unmarked_patient(words, t, p_floor, lex, mentions, entities, exclude | source_ids, a1)
         if t.headline and a1 and a1 is possessor and lookup(t.entry.code, cameo).quad_class == 4 and \
                 not (a2 and a2[0].method.startswith("case:")):
             a1, a2 = [], a1  # "صحافی کا قتل": the possessor of a material-conflict noun is its victim
@@ -1729,6 +1765,8 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
         x = r.speaker
         if x is None or x is UNKNOWN_AGENT or any(r.start <= f < r.end for f in stated):
             continue
+        if r.verb > 0 and words[r.verb - 1].norm in lex.negation:
+            continue  # "روسی صدر نے یہ نہیں بتایا کہ …": he did not say
         if x.actor_code and x.actor_code.endswith("MED"):
             continue
         rv = r.verb

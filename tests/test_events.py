@@ -39,6 +39,7 @@ E = {  # entity rows as the linker emits them
     "USASPY": ("US intelligence agencies", "ORGANIZATION", "USA", "USASPY"),
     "DAR": ("Ishaq Dar", "PERSON", "PAK", "PAKGOV"), "WANG": ("Wang Yi", "PERSON", "CHN", "CHNGOV"),
     "MODI": ("Narendra Modi", "PERSON", "IND", "INDGOV"),
+    "PSECVL": ("Palestinian civilians", "AGENT", "PSE", "PSECVL"),
 }
 ENTITIES = {k: {"entity_id": k, "canonical_name": n, "entity_type": t, "country_code": c, "actor_code": a}
             for k, (n, t, c, a) in E.items()}
@@ -50,7 +51,7 @@ ALIASES = {
     "رائٹرز": "REU", "الجزیرہ": "JAZ", "شی جن پنگ": "XI", "لولا": "LULA", "عباس عراقچی": "ARAQ",
     "شہباز شریف": "SHARIF", "لبنان": "LBN", "غزہ": "PSE", "اسرائیلی": "ISR", "قبرص": "CYP",
     "نیٹو": "NATO", "وائٹ ہاؤس": "WH", "امریکی": "USA", "انٹیلی جنس ایجنسیاں": "USASPY", "اسحاق ڈار": "DAR",
-    "وانگ ای": "WANG", "نریندر مودی": "MODI",
+    "وانگ ای": "WANG", "نریندر مودی": "MODI", "فلسطینی شہری": "PSECVL",
 }
 
 
@@ -651,6 +652,11 @@ ACTOR_CASES = [  # (text, triples that must be present, triples that must be abs
     ("امریکی انٹیلی جنس ایجنسیاں اس ویڈیو کی تحقیقات کر رہی ہیں۔", {("USASPY", None, "090")}, {("USA", None, "090")}),
     # a genitive written together with the nominal after it
     ("چین نے اس فیصلے پر تشویش کااظہار کیا۔", {("CHN", None, "012")}, set()),
+    # the victim of a violent act without a case marker: a passive's subject, a name right before the nominal
+    ("غزہ میں دو فلسطینی شہری ہلاک کر دیے گئے۔", {(None, "PSECVL", "190")}, {(None, "PSE", "190")}),
+    ("اسرائیل نے دو فلسطینی شہری ہلاک کر دیے۔", {("ISR", "PSECVL", "190")}, set()),
+    # "he did not say" is no statement
+    ("ترکی نے یہ نہیں بتایا کہ حملے میں کون سا میزائل استعمال کیا گیا۔", set(), {("TUR", None, "010")}),
 ]
 
 
