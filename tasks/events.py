@@ -1511,10 +1511,15 @@ def _possessor_subject(words, t: Trigger, floor: int, lex, mentions, entities, c
         m0 = p - len(marker) + 1
         if marker == COMPLEMENT or m0 - 1 < floor or not _seq_at(words, m0, marker) or words[m0 - 1].mention is None:
             continue
+        etype = ((entities.get(mentions[words[m0 - 1].mention].get("entity_id")) or {}).get("entity_type") or "")
+        if etype.upper() == "AGENT":
+            return []  # "X کے اہلکاروں سے": the genitive belongs to the group noun
         k = _mention_start(words, _coordinated(words, m0 - 1, lex, floor)[0]) - 1
         if k - 1 >= floor and words[k].norm in lex.genitive and words[k - 1].mention is not None:
-            return [Actor(a.entity_id, a.actor_code, a.country_code, "possessor")
-                    for a in _resolve_phrase_end(words, k - 1, floor, lex, mentions, entities, "possessor", ctx)]
+            got = _resolve_phrase_end(words, k - 1, floor, lex, mentions, entities, "possessor", ctx)
+            if any(a.entity_id == mentions[words[m0 - 1].mention].get("entity_id") for a in got):
+                return []  # "تحریک انصاف کے منتظمین سے": one phrase (its members), not X's act with Y
+            return [Actor(a.entity_id, a.actor_code, a.country_code, "possessor") for a in got]
     return []
 
 
