@@ -88,7 +88,9 @@ def export_snapshots(con: duckdb.DuckDBPyConnection, warehouse: Path, only_missi
         path = snapshot_path(warehouse, name)
         if only_missing and path.exists():
             continue
-        data = con.sql(f"SELECT * FROM {name}").to_arrow_table()
+        # columns by name in the schema's order: a migrated table has its added columns at the end
+        cols = ", ".join(f'"{c}"' for c in schemas.schema(name).names)
+        data = con.sql(f"SELECT {cols} FROM {name}").to_arrow_table()
         write_parquet_atomic(schemas.validate(name, data), path)
 
 

@@ -123,3 +123,20 @@ def test_an_older_warehouse_gains_new_nullable_columns(tmp_path):
     ensure_schema(con)
     assert con.execute("SELECT mention_id, actor_code FROM mentions").fetchall() == [("m1", None)]
     con.close()
+
+
+def test_a_migrated_warehouse_loads_and_snapshots_in_schema_order(tmp_path):
+    """Added columns sit at the end of an old table; snapshots and loads still follow the schema's order."""
+    import duckdb
+
+    wh = tmp_path / "wh"
+    load.init_warehouse(wh)
+    con = duckdb.connect(str(db_path(wh)))
+    con.execute("ALTER TABLE articles DROP COLUMN source_entity_id")   # as written by an older version
+    con.close()
+    load.init_warehouse(wh)                                  # migrates: source_entity_id comes back, but last
+    con = duckdb.connect(str(db_path(wh)))
+    assert [r[0] for r in con.execute("DESCRIBE articles").fetchall()][-1] == "source_entity_id"
+    load.export_snapshots(con, wh)                           # validated against the schema: must not raise
+    con.close()
+    assert pq.read_schema(snapshot_path(wh, "articles")).names == schemas.schema("articles").names
