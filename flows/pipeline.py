@@ -20,6 +20,7 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
+from prefect.utilities.annotations import quote  # rows pass as-is: Prefect would visit every dict (seconds)
 
 from flows import progress
 from flows.report import publish_run_artifacts
@@ -292,14 +293,14 @@ def etl(inputs: list[str], settings: dict[str, Any] | None = None, until: str = 
     lap("ingest", documents=len(docs), quarantined=len(quarantined))
     articles: list[dict] = []
     if last >= _stage_index("clean"):
-        articles = clean_task(docs, cfg, run_id)
+        articles = clean_task(quote(docs), cfg, run_id)
         lap("clean", articles=len(articles))
     if last >= _stage_index("dedup"):
-        tables["signatures"] = dedup_task(articles, cfg)
+        tables["signatures"] = dedup_task(quote(articles), cfg)
         lap("dedup", duplicates=sum(1 for a in articles if a.get("duplicate_of")))
     canonical = [a for a in articles if not a.get("duplicate_of")]
     if last >= _stage_index("link"):
-        credited = dateline_sources_task(articles)
+        credited = dateline_sources_task(quote(articles))
         for art in articles:
             art["source_entity_id"] = credited.get(art["article_id"])
     if last >= _stage_index("nlp") and canonical:
@@ -320,12 +321,13 @@ def etl(inputs: list[str], settings: dict[str, Any] | None = None, until: str = 
         with_parse = [a for a in canonical if a["article_id"] in with_parse_ids]
         processed = [a["article_id"] for a in with_parse]
         if last >= _stage_index("link"):
-            mentions, entities = link_task(with_parse, nlp_rows)
+            mentions, entities = link_task(quote(with_parse), quote(nlp_rows))
             tables["mentions"], tables["entities"] = mentions, entities
             scopes["mentions"] = processed
             lap("link", mentions=len(mentions), entities=len(entities))
             if last >= _stage_index("events"):
-                event_rows, relation_rows = events_task(with_parse, nlp_rows, mentions, entities)
+                event_rows, relation_rows = events_task(quote(with_parse), quote(nlp_rows), quote(mentions),
+                                                        quote(entities))
                 tables["events"], tables["relations"] = event_rows, relation_rows
                 scopes["events"] = scopes["relations"] = processed
                 lap("events", events=len(event_rows), relations=len(relation_rows))
@@ -339,11 +341,12 @@ def etl(inputs: list[str], settings: dict[str, Any] | None = None, until: str = 
     summary.quarantined = [{k: q[k] for k in ("source_path", "stage", "reason", "detail")} for q in tables["quarantine"]]
     tables["runs"] = [{
         "run_id": run_id, "flow_run_id": str(flow_run.get_id() or ""), "started_at": started,
-        "finished_at": _now(), "inputs": summary.inputs, "counts": json.dumps(summary.counts, sort_keys=True),
+        "finished_at": _now(), "inputs": summary.inputs,
+        "counts": json.dumps({**summary.counts, "stage_seconds": dict(summary.stage_seconds)}, sort_keys=True),
         "code_version": __version__, "model_versions": json.dumps(model_versions, sort_keys=True),
         "until_stage": until,
     }]
-    stage_task(cfg, run_id, tables, scopes)
+    stage_task(cfg, run_id, quote(tables), scopes)
     result = load_task(cfg, run_id)
     lap("load", **result["inserted"])
     summary.totals = result["totals"]
