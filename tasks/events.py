@@ -133,6 +133,7 @@ class Lexicon:
     goal_markers: frozenset[str]
     infinitive_endings: tuple[str, ...]
     target_markers: tuple[tuple[str, ...], ...]
+    including: frozenset[str]
     adverbial_consult: tuple[tuple[str, ...], ...]
     adverbial_violent: tuple[tuple[str, ...], ...]
     adverbial_states: frozenset[tuple[str, ...]]
@@ -237,6 +238,7 @@ def _load_lexicon(folder: Path) -> Lexicon:
         goal_markers=frozenset(map(norm, roles["goal_markers"])),
         infinitive_endings=tuple(map(norm, roles["infinitive_endings"])),
         target_markers=tuple(_words(m) for m in roles["target_markers"]),
+        including=frozenset(map(norm, roles["including"])),
         adverbial_consult=tuple(_words(m) for m in disc["adverbial_heads"]["consult"]),
         adverbial_violent=tuple(_words(m) for m in disc["adverbial_heads"]["violent"]),
         adverbial_states=frozenset(_words(m) for m in disc["adverbial_heads"]["states"]),
@@ -284,7 +286,7 @@ DISCOURSE_KEYS = {
     "clause_breaks": list, "roles": dict, "pronouns": dict, "participle": dict, "adverbial_heads": dict,
 }
 ROLE_KEYS = {"ergative", "locative", "copula", "reporting_light_verb", "verb_group_light_verbs", "goal_markers",
-             "infinitive_endings", "target_markers"}
+             "infinitive_endings", "target_markers", "including"}
 MODALITY_KEYS = {"future", "possible", "intent_heads", "possible_words", "alleged_heads", "alleged_words",
                  "alleging_nominals", "purpose_heads", "need_heads", "conditional", "conditional_ends"}
 PRONOUN_KEYS = {"first_person", "person", "any", "relative", "both", "both_nouns"}
@@ -394,6 +396,13 @@ def sentence_words(tokens: list[dict], lex: Lexicon) -> list[Word]:
             continue  # a bare quotation mark: carries nothing and would split "بات چیت ‘ کی"
         start = 0 if start is None else int(start)
         end = int(t["end_char"]) if t.get("end_char") is not None else start + len(text)
+        if len(text) > 1 and text[0] in lex.clause_breaks | lex.list_commas and text[0] in _PUNCT_WORDS:
+            # "۔ہم", "،متعدد": a full stop or a comma written together with the next word
+            out.append(Word(len(out), text[0], text[0], text[0], upos="PUNCT", deprel="punct", head=0,
+                            token_index=int(t["token_index"]), start=start, end=start + 1))
+            start += 1
+            text = text[1:]
+            t = {**t, "lemma": None}
         n = norm(text)
         split = None
         erg = len(lex.ergative)
@@ -849,6 +858,14 @@ def _resolve_np(words: list[Word], end: int, floor: int, lex: Lexicon, mentions:
         if tt is not None:
             return actors, _title_phrase_start(words, tt[1], floor, lex)[0], None, True
         return actors, start, None, False
+    # "راجہ ناصر عباس سمیت دیگر سے", "X سمیت سات افراد", "X سمیت دیگر رہنماؤں": others including X stand for X
+    for k in range(end, max(floor, end - 3) - 1, -1):
+        if words[k].norm in lex.including:
+            if k - 1 >= floor and words[k - 1].mention is not None and k < end:
+                return _resolve_np(words, k - 1, floor, lex, mentions, entities, method)
+            break
+        if words[k].upos not in ("NOUN", "ADJ", "NUM", "DET") or words[k].mention is not None:
+            break
     tt = _title_before(words, end, lex)
     if tt is None:
         # "عدالت کے جج عتیق الرحمٰن نے": a name the linker missed after a title acts for the title's holder

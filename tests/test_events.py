@@ -655,6 +655,10 @@ ACTOR_CASES = [  # (text, triples that must be present, triples that must be abs
     # the victim of a violent act without a case marker: a passive's subject, a name right before the nominal
     ("غزہ میں دو فلسطینی شہری ہلاک کر دیے گئے۔", {(None, "PSECVL", "190")}, {(None, "PSE", "190")}),
     ("اسرائیل نے دو فلسطینی شہری ہلاک کر دیے۔", {("ISR", "PSECVL", "190")}, set()),
+    # others including X stand for X
+    ("ترکی نے شہباز شریف سمیت دیگر رہنماؤں سے ملاقات کی۔", {("TUR", "PAKGOV", "040")}, set()),
+    # a full stop written together with the next word still ends the sentence's first clause
+    ("ایران کی حکومت کمزور ہے۔ہم امریکہ پر حملہ کریں گے۔", set(), {("IRNGOV", "USA", "190"), ("IRN", "USA", "190")}),
     # "he did not say" is no statement
     ("ترکی نے یہ نہیں بتایا کہ حملے میں کون سا میزائل استعمال کیا گیا۔", set(), {("TUR", None, "010")}),
 ]
