@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from khabar import __version__, cli_actors, cli_eval, cli_models, cli_serve
+from khabar import __version__, cli_actors, cli_eval, cli_models, cli_report, cli_serve
 from khabar.cli_common import check_stage, fail, open_warehouse
 from khabar.config import STAGES
 
@@ -184,7 +184,7 @@ def tables() -> None:
     out.print(markdown(), markup=False, highlight=False)
 
 
-for module in (cli_models, cli_actors, cli_eval, cli_serve):
+for module in (cli_models, cli_actors, cli_eval, cli_serve, cli_report):
     module.register(app)
 
 

@@ -233,7 +233,7 @@ TABLES: dict[str, pa.Schema] = {
             _f("started_at", TS, "Start.", False),
             _f("finished_at", TS, "End."),
             _f("inputs", pa.list_(pa.string()), "Input paths."),
-            _f("counts", pa.string(), "JSON object of per-stage counts."),
+            _f("counts", pa.string(), "JSON object of per-stage counts; stage_seconds: seconds each stage took (before load)."),
             _f("code_version", pa.string(), "khabar version (+ git commit when known)."),
             _f("model_versions", pa.string(), "JSON object: language -> model version."),
             _f("until_stage", pa.string(), "Last stage run."),
