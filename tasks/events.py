@@ -390,13 +390,15 @@ def sentence_words(tokens: list[dict], lex: Lexicon) -> list[Word]:
     out: list[Word] = []
     nominals = lex.pattern_ends
     after_genitive = lex.after_genitive
+    gen_first = {g for g, _ in after_genitive}
+    gen_first = {g[:1] for g in gen_first}
     for t in sorted(tokens, key=lambda r: r["token_index"]):
         text, start = t["text"], t.get("start_char")
         if not text.strip(_QUOTES):
             continue  # a bare quotation mark: carries nothing and would split "بات چیت ‘ کی"
         start = 0 if start is None else int(start)
         end = int(t["end_char"]) if t.get("end_char") is not None else start + len(text)
-        if len(text) > 1 and text[0] in lex.clause_breaks | lex.list_commas and text[0] in _PUNCT_WORDS:
+        if len(text) > 1 and text[0] in _PUNCT_WORDS and (text[0] in lex.clause_breaks or text[0] in lex.list_commas):
             # "۔ہم", "،متعدد": a full stop or a comma written together with the next word
             out.append(Word(len(out), text[0], text[0], text[0], upos="PUNCT", deprel="punct", head=0,
                             token_index=int(t["token_index"]), start=start, end=start + 1))
@@ -415,8 +417,9 @@ def sentence_words(tokens: list[dict], lex: Lexicon) -> list[Word]:
             text = text[erg:]
             t = {**t, "lemma": None}
             n = norm(text)
-        gen = next((g for g in lex.genitive if len(n) > len(g) + 1 and n.startswith(g)
-                    and (g, norm(text[len(g):])) in after_genitive), None)
+        gen = None if n[:1] not in gen_first else next(
+            (g for g in lex.genitive if len(n) > len(g) + 1 and n.startswith(g)
+             and (g, norm(text[len(g):])) in after_genitive), None)
         if gen is not None and norm(text[:len(gen)]) == gen:
             # "کااظہار": a genitive written together with the nominal after it
             common = dict(deprel="case", head=int(t.get("head") or 0), token_index=int(t["token_index"]))
@@ -790,9 +793,9 @@ def _resolve_phrase_end(words: list[Word], end: int, floor: int, lex: Lexicon, m
     if not actors and bare is not None:
         a = _titled_antecedent(bare, ctx)
         actors = [a] if a else []
-    if actors and (titled or bare is not None) and start - 2 >= floor and (
-            words[start - 1].norm in lex.conjunctions or (
-                (words[start - 1].norm or words[start - 1].text) in lex.list_commas and _list_comma(words, start - 1, lex))):
+    joint = start - 2 >= floor and (words[start - 1].norm in lex.conjunctions or (
+        (words[start - 1].norm or words[start - 1].text) in lex.list_commas and _list_comma(words, start - 1, lex)))
+    if actors and (titled or bare is not None) and joint:
         ids = {a.entity_id for a in actors}
         more = _resolve_phrase_end(words, start - 2, floor, lex, mentions, entities, method, ctx)
         actors = [a for a in more if a.entity_id not in ids] + actors
@@ -818,8 +821,8 @@ def _title_phrase_start(words: list[Word], s: int, floor: int, lex: Lexicon) -> 
     if s - 1 >= floor and words[s - 1].upos in ("DET", "NUM") and words[s - 1].mention is None:
         s -= 1
     if s - 2 >= floor and words[s - 1].norm in lex.genitive and words[s - 2].mention is not None:
-        # "روس اور شمالی کوریا کے رہنما": the countries' list; but "پاکستان کے وزیر خارجہ اسحاق ڈار اور چین کے": a titled
-        # name before اور is a phrase of its own
+        # "روس اور شمالی کوریا کے رہنما": the countries' list; but "پاکستان کے وزیر خارجہ اسحاق ڈار اور چین کے":
+        # a titled name before اور is a phrase of its own
         ends = _coordinated(words, s - 2, lex, floor)
         while len(ends) > 1 and _title_before(words, _mention_start(words, ends[0]) - 1, lex):
             ends = ends[1:]
