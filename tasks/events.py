@@ -50,6 +50,7 @@ _QUOTES = "’‘“”\"'«»()[]{}"
 _PUNCT_WORDS = {"۔", "،", ",", ".", ":", ";", "؛", "؟", "?", "!", "-", "—"}
 
 
+@lru_cache(maxsize=65536)  # words repeat across sentences and articles: normalising is a hot path
 def norm(word: str | None) -> str:
     """Matching form of one word: quotes stripped (the tokenizer glues them to words), normalize_for_match."""
     if not word:
@@ -498,9 +499,16 @@ def _is_genitive_use(words: list[Word], i: int, lex: Lexicon) -> bool:
     return not (nxt.upos in ("AUX", "PUNCT", "SCONJ"))
 
 
+def _first_word(entry: LexEntry) -> str | None:
+    """A word the sentence must contain for the entry to match (its first pattern word), None for a bare verb."""
+    return entry.pattern[0] if entry.light_verbs or len(entry.pattern) > 1 else None
+
+
 def find_triggers(words: list[Word], lex: Lexicon) -> list[Trigger]:
     found: list[Trigger] = []
     used: set[int] = set()
+    # a light verb has hundreds of entries; only those whose first word occurs in the sentence can match
+    present = {w.norm for w in words} | {w.lemma for w in words}
     for i, w in enumerate(words):
         lemmas = lex.lemmas_of(w)
         if not lemmas or _is_genitive_use(words, i, lex):
@@ -508,6 +516,9 @@ def find_triggers(words: list[Word], lex: Lexicon) -> list[Trigger]:
         cands: list[Trigger] = []
         for lemma in lemmas:
             for entry in lex.by_verb.get(lemma, ()):
+                first = _first_word(entry)
+                if first is not None and first not in present:
+                    continue
                 t = _match_before(words, i, entry, lex, lemma)
                 if t:
                     cands.append(t)

@@ -7,6 +7,7 @@ the things the small parser gets wrong most often, while the word order of a tit
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from tasks.events import Lexicon, Word, _attach_mentions, _word_matches, load_lexicon, sentence_words
@@ -75,7 +76,7 @@ def _match(slots: list[str], k: int, words: list[Word], i: int, lex: Lexicon, me
         return _match(slots, k + 1, words, _mention_span(words, i), lex, mentions, entities,
                       {**bound, slot: m["entity_id"], "_start": bound.get("_start", i)})
     if slot == "DEMONYM":
-        for dem, iso in lex.demonyms.items():
+        for dem, iso in _demonyms_by_first(lex).get(w.norm, ()):
             if all(i + x < len(words) and words[i + x].norm == dem[x] for x in range(len(dem))):
                 eid = _country_of_iso(iso, entities)
                 if eid:
@@ -95,6 +96,15 @@ def _match(slots: list[str], k: int, words: list[Word], i: int, lex: Lexicon, me
     return _match(slots, k + 1, words, i + 1, lex, mentions, entities, bound) if w.norm == slot else None
 
 
+@lru_cache(maxsize=8)
+def _demonyms_by_first(lex: Lexicon) -> dict[str, tuple[tuple[tuple[str, ...], str], ...]]:
+    """The lexicon's demonyms by their first word (a slot is tried at every position of every sentence)."""
+    out: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+    for dem, iso in lex.demonyms.items():
+        out.setdefault(dem[0], []).append((dem, iso))
+    return {k: tuple(v) for k, v in out.items()}
+
+
 def extract_relations(article: dict, sentences: list[dict], tokens: list[dict], mentions: list[dict],
                       entities: dict[str, dict], *, lexicon: Lexicon | None = None) -> list[dict]:
     """Relations rows (schemas.tables 'relations') for one article; one row per (subject, predicate, object)."""
@@ -111,6 +121,8 @@ def extract_relations(article: dict, sentences: list[dict], tokens: list[dict], 
         sm = sorted((m for m in linked if m.get("sentence_index") == si
                      or (m.get("sentence_index") is None and sent["start_char"] <= m["start_char"] < sent["end_char"])),
                     key=lambda m: m["start_char"])
+        if not sm:
+            continue  # every pattern relates a linked mention to something
         _attach_mentions(words, sm)
         for pat in lex.relation_patterns:
             for i in range(len(words)):
