@@ -114,7 +114,8 @@ def _filtered_events(con: duckdb.DuckDBPyConnection, f: Filters) -> list[dict[st
         FROM events e JOIN articles a USING (article_id)
         LEFT JOIN entities n1 ON n1.entity_id = e.actor1_entity_id
         LEFT JOIN entities n2 ON n2.entity_id = e.actor2_entity_id
-        WHERE {where}""", params)
+        WHERE {where}
+        ORDER BY e.event_id""", params)
 
 
 def _cameo_names() -> dict[str, str]:
@@ -255,18 +256,33 @@ def _timeline_spec(events: list[dict[str, Any]]) -> tuple[dict | None, str]:
     return chart.to_dict(), note
 
 
-def _network_spec(g, top_labels: int = 8, max_nodes: int = 60) -> dict | None:
-    import altair as alt
+def _layout(g) -> dict[str, tuple[float, float]]:
+    """networkx's force-directed layout; a weak hub tied to every node keeps unconnected parts from drifting off."""
     import networkx as nx
+
+    u = nx.Graph()
+    u.add_nodes_from(sorted(g.nodes))
+    for a, b, d in g.edges(data=True):
+        if a != b:
+            w = u.edges[a, b]["weight"] if u.has_edge(a, b) else 0.0
+            u.add_edge(a, b, weight=w + 1.0 + math.log1p(d["events"]))
+    hub = object()
+    u.add_edges_from(((hub, n) for n in list(u.nodes)), weight=0.08)
+    pos = nx.spring_layout(u, seed=7, weight="weight", k=2.2 / math.sqrt(max(u.number_of_nodes(), 1)),
+                           iterations=300)
+    return {n: (float(x), float(y)) for n, (x, y) in pos.items() if n is not hub}
+
+
+def _network_spec(g, top_labels: int = 8, max_nodes: int = 45, node_labels: int = 25) -> dict | None:
+    import altair as alt
 
     if g.number_of_edges() == 0:
         return None
     if g.number_of_nodes() > max_nodes:
         keep = sorted(g.nodes, key=lambda n: (-g.nodes[n]["events"], n))[:max_nodes]
         g = g.subgraph(keep).copy()
-    pos = nx.spring_layout(g.to_undirected(), seed=7, k=1.6 / math.sqrt(max(g.number_of_nodes(), 1)),
-                           iterations=200)
-    pos = {n: (float(x), float(y)) for n, (x, y) in pos.items()}
+    pos = _layout(g)
+    named = set(sorted(g.nodes, key=lambda n: (-g.nodes[n]["events"], n))[:node_labels])
     nodes = [{"id": n, "x": pos[n][0], "y": pos[n][1], "label": d["label"], "code": d["actor_code"],
               "mentions": d["mentions"], "events": d["events"]} for n, d in g.nodes(data=True)]
     ranked = sorted(g.edges(data=True), key=lambda t: (-t[2]["events"], t[0], t[1]))
@@ -313,7 +329,7 @@ def _network_spec(g, top_labels: int = 8, max_nodes: int = 60) -> dict | None:
         x=x, y=y, size=alt.Size("mentions:Q", title="mentions", scale=alt.Scale(range=[80, 1600])),
         tooltip=[alt.Tooltip("label:N", title="actor"), alt.Tooltip("code:N", title="actor code"),
                  alt.Tooltip("mentions:Q"), alt.Tooltip("events:Q", title="events in dyads")])
-    node_text = alt.Chart(alt.Data(values=nodes)).mark_text(dy=-16, fontSize=12, font=URDU_FONTS).encode(
+    node_text = alt.Chart(alt.Data(values=[n for n in nodes if n["id"] in named])).mark_text(dy=-16, fontSize=12, font=URDU_FONTS).encode(
         x=x, y=y, text="label:N")
     edge_text = alt.Chart(alt.Data(values=labels)).mark_text(fontSize=10, color="#555", dy=8).encode(
         x=x, y=y, text="text:N")
