@@ -39,6 +39,7 @@ from khabar.config import LANG_DIR
 from tasks import dates as dates_mod
 from tasks.cameo import CameoCode, load_cameo, lookup
 from tasks.ids import stable_id
+from tasks.joined import load_fused, split_token
 from tasks.normalize import normalize_for_match
 
 # events.modality: asserted (it happened / it was said), future (کرے گا), intended (promised: "حملہ نہ کرنے کا عہد"),
@@ -177,8 +178,15 @@ def _load_lexicon(folder: Path) -> Lexicon:
     for lemma, forms in disc["verb_forms"].items():
         for f in [lemma, *forms]:
             form_lemmas.setdefault(norm(f), set()).add(norm(lemma))
+    hostile = {_words(m) for m in disc.get("hostile_markers") or []}
+    friendly = tuple(m for m in patient if m not in hostile)
+
+    def default_for(code: str) -> tuple[tuple[str, ...], ...]:
+        return friendly if lookup(code, cameo).quad_class <= 2 else patient
+
     entries = [LexEntry(e.pattern, e.light_verbs, e.code,
-                        tuple(m for group in e.actor2_case for m in (patient if group == ("default",) else (group,))),
+                        tuple(m for group in e.actor2_case
+                              for m in (default_for(e.code) if group == ("default",) else (group,))),
                         e.symmetric, e.needs_actor2, e.example) for e in entries]
     by_verb: dict[str, list[LexEntry]] = {}
     for e in entries:
@@ -407,6 +415,15 @@ def sentence_words(tokens: list[dict], lex: Lexicon) -> list[Word]:
             text = text[1:]
             t = {**t, "lemma": None}
         n = norm(text)
+        pieces = split_token(n, load_fused()) if n else []
+        if len(pieces) > 1:
+            # "کیخلاف", "کیساتھ": postpositions written joined (khabar/lang/<lang>/joined_words.yaml), read apart
+            same_len = len(n) == len(text)
+            for ps, pe, word in pieces:
+                a, b = (start + ps, start + pe) if same_len else (start, end)
+                out.append(Word(len(out), text[ps:pe] if same_len else text, word, word, upos="ADP", deprel="case",
+                                head=int(t.get("head") or 0), token_index=int(t["token_index"]), start=a, end=b))
+            continue
         split = None
         erg = len(lex.ergative)
         if len(n) > erg + 1 and n.startswith(lex.ergative) and norm(text[:erg]) == lex.ergative:

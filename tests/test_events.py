@@ -374,6 +374,11 @@ def test_accused_is_the_subject_of_the_complement(nlp):
 # ------------------------------------------------------------------------------------------ argument frames
 
 FRAME_CASES = [  # (sentence, triples that must be present, triples that must be absent)
+    # a postposition written joined (کیخلاف = کے خلاف) still marks the target
+    ("بھارت نے پاکستان کیخلاف بیان جاری کیا اور ترکی نے ایران کیساتھ بات چیت کی۔",
+     {("TUR", "IRN", "040")}, set()),
+    # support for a war against X is not support for X: "against" marks no actor2 of a cooperative act
+    ("ایران نے عراق کے خلاف جنگ کی حمایت کی۔", set(), {("IRN", "IRQ", "051"), (None, "IRQ", "051")}),
     # coordinated targets after the object: one event each
     ("اسرائیل نے غزہ، لبنان اور ایران پر حملے کیے۔",
      {("ISR", "PSE", "190"), ("ISR", "LBN", "190"), ("ISR", "IRN", "190")}, set()),
