@@ -19,6 +19,8 @@ from khabar.cli_common import fail, open_warehouse
 
 console = Console(stderr=True)
 DATE_FORMATS = ["%Y-%m-%d"]
+EDGE_COLUMNS = ["source", "target", "source_label", "target_label", "events", "verbal_coop", "material_coop",
+                "verbal_conflict", "material_conflict", "codes", "mean_goldstein"]
 
 
 def _day(value: Optional[datetime]) -> Optional[date]:
@@ -87,8 +89,8 @@ def register(app: typer.Typer) -> None:
             fail("events export only as csv")
         import networkx as nx
 
-        from warehouse.report import (EmptyWarehouse, Filters, UnknownActor, check_not_empty, events_rows,
-                                      network_graph)
+        from warehouse.report import (GDELT_COLUMNS, EmptyWarehouse, Filters, UnknownActor, check_not_empty,
+                                      events_rows, network_graph)
 
         con = open_warehouse(warehouse)
         filters = Filters(since=_day(since), until=_day(until), actors=tuple(actor or ()))
@@ -96,7 +98,7 @@ def register(app: typer.Typer) -> None:
             check_not_empty(con)
             if what == "events":
                 rows = events_rows(con, filters)
-                text = _csv(rows, list(rows[0]) if rows else [])
+                text = _csv(rows, list(GDELT_COLUMNS))
             else:
                 g = network_graph(con, filters)
                 if fmt == "gexf":
@@ -106,7 +108,7 @@ def register(app: typer.Typer) -> None:
                 else:
                     rows = [{"source": u, "target": v, "source_label": g.nodes[u]["label"],
                              "target_label": g.nodes[v]["label"], **d} for u, v, d in g.edges(data=True)]
-                    text = _csv(rows, list(rows[0]) if rows else ["source", "target", "events"])
+                    text = _csv(rows, EDGE_COLUMNS)
         except (EmptyWarehouse, UnknownActor) as exc:
             fail(f"{warehouse}: {exc}")
         finally:

@@ -22,6 +22,7 @@ from typer.testing import CliRunner
 
 from khabar.cli import app
 from warehouse import connect_readonly
+from warehouse.report import GDELT_COLUMNS
 
 runner = CliRunner()
 REPO = Path(__file__).resolve().parent.parent
@@ -144,8 +145,7 @@ def test_export_formats_parse(seeds_wh: Path, tmp_path: Path):
                            "AND coalesce(modality, 'asserted') = 'asserted'").fetchone()[0]
     con.close()
     assert len(rows) == asserted
-    assert {"GLOBALEVENTID", "SQLDATE", "Actor1Code", "EventCode", "QuadClass", "GoldsteinScale",
-            "SOURCEURL"} <= set(rows[0])
+    assert list(rows[0]) == list(GDELT_COLUMNS) and rows[0]["GLOBALEVENTID"].startswith("ev")
 
     result = runner.invoke(app, ["export", "--format", "csv", "--what", "network", "-w", str(seeds_wh)])
     assert result.exit_code == 0 and result.stdout.startswith("source,target,")
@@ -167,3 +167,20 @@ def test_missing_or_empty_warehouse_is_a_clear_error(tmp_path: Path):
         said = " ".join(result.output.split())
         assert "no articles in this warehouse" in said and "Traceback" not in said
     assert not (tmp_path / "empty" / "report.html").exists()
+
+
+def test_report_of_a_warehouse_without_events(seeds_dir: Path, tmp_path: Path):
+    from flows.pipeline import etl
+    from warehouse.report import build_report
+
+    wh = tmp_path / "wh"
+    etl([str(seeds_dir)], settings={"warehouse": str(wh)}, until="dedup")
+    con = connect_readonly(wh)
+    try:
+        page = build_report(con)
+    finally:
+        con.close()
+    assert "No dated asserted events" in page and "No asserted events with both actors" in page
+    assert 'id="khabar-specs">{}<' in page  # no chart to draw, nothing that could fail
+    result = runner.invoke(app, ["export", "--format", "csv", "-w", str(wh)])
+    assert result.exit_code == 0 and result.stdout.strip() == ",".join(GDELT_COLUMNS)

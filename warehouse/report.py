@@ -198,6 +198,11 @@ def network_graph(con: duckdb.DuckDBPyConnection, filters: Filters = Filters()):
     return g
 
 
+GDELT_COLUMNS = ("GLOBALEVENTID", "SQLDATE", "Actor1Code", "Actor1Name", "Actor1CountryCode", "Actor2Code",
+                 "Actor2Name", "Actor2CountryCode", "EventCode", "EventRootCode", "QuadClass", "GoldsteinScale",
+                 "EventKey", "ArticleId", "DATEADDED", "SOURCEURL", "TriggerText", "PloverType", "Confidence")
+
+
 def events_rows(con: duckdb.DuckDBPyConnection, filters: Filters = Filters()) -> list[dict[str, Any]]:
     """GDELT-style event rows (one per event mention), asserted events within the filters."""
     where, params = _event_where(con, filters)
