@@ -23,7 +23,7 @@ from prefect.runtime import flow_run
 from prefect.utilities.annotations import quote  # rows pass as-is: Prefect would visit every dict (seconds)
 
 from flows import progress
-from flows.report import publish_run_artifacts
+from flows.report import publish_report_link, publish_run_artifacts
 from khabar import __version__
 from khabar.config import STAGES, Settings
 from tasks import clean, dedup, ingest, load
@@ -351,6 +351,7 @@ def etl(inputs: list[str], settings: dict[str, Any] | None = None, until: str = 
     lap("load", **result["inserted"])
     summary.totals = result["totals"]
     publish_run_artifacts(summary.to_dict(), tables)
+    publish_report_link(cfg.warehouse, run_id)
     return summary.to_dict()
 
 

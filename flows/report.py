@@ -6,6 +6,7 @@ sections to Prefect. `tables` maps a table name to the row dicts staged by this 
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 QUAD_CLASSES = {1: "verbal cooperation", 2: "material cooperation", 3: "verbal conflict", 4: "material conflict"}
@@ -126,3 +127,50 @@ def publish_run_artifacts(summary: dict, tables: dict[str, list[dict]]) -> dict[
     create_table_artifact(key="khabar-top-actors", table=report["top_actors"] or [{"name": "(no linked actors)"}],
                           description=f"khabar run {run}: most frequent actors")
     return report
+
+
+REPORT_NAME = "report.html"
+
+
+def write_warehouse_report(warehouse: Path) -> tuple[Path, bytes | None]:
+    """Write the analyst's report of the whole warehouse to WAREHOUSE/report.html (atomically) and return its
+    path and a small timeline PNG (None when no event has a date). Plain function: the flow only publishes."""
+    import os
+    import uuid
+
+    from warehouse import connect_readonly
+    from warehouse.report import build_report, timeline_png
+
+    con = connect_readonly(warehouse)
+    try:
+        page = build_report(con)
+        png = timeline_png(con)
+    finally:
+        con.close()
+    path = Path(warehouse) / REPORT_NAME
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    tmp.write_text(page, encoding="utf-8")
+    os.replace(tmp, path)  # readers see the old report or the new one, never half of one
+    return path, png
+
+
+def publish_report_link(warehouse: Path, run_id: str) -> Path | None:
+    """Refresh WAREHOUSE/report.html and link it from the run's artifacts, with the timeline as an image.
+
+    A report that cannot be drawn never fails the run: it is logged and the run's data stands."""
+    import base64
+
+    from prefect import get_run_logger
+    from prefect.artifacts import create_image_artifact, create_link_artifact
+
+    try:
+        path, png = write_warehouse_report(warehouse)
+    except Exception as exc:  # noqa: BLE001 - the run is loaded; the picture is a bonus
+        get_run_logger().warning("report not written: %s: %s", type(exc).__name__, exc)
+        return None
+    create_link_artifact(key="khabar-report", link=path.resolve().as_uri(), link_text=str(path),
+                         description=f"khabar run {run_id}: the warehouse's report (open the file in a browser)")
+    if png:
+        create_image_artifact(key="khabar-timeline", image_url="data:image/png;base64," + base64.b64encode(png).decode(),
+                              description=f"khabar run {run_id}: events per period by QuadClass")
+    return path

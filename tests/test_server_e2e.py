@@ -217,6 +217,11 @@ def test_full_pipeline_run_shows_every_stage_and_the_event_report(tmp_path: Path
         quads = json.loads(artifacts["khabar-events-by-quadclass"].data)
         actors = json.loads(artifacts["khabar-top-actors"].data)
         report = artifacts["khabar-run-summary"].data
+        link, timeline = artifacts["khabar-report"], artifacts["khabar-timeline"]
+    # the run links the warehouse's report, written into the warehouse folder, and shows a timeline image
+    assert link.type == "markdown" and (wh / "report.html").resolve().as_uri() in link.data
+    assert "khabar report" in (wh / "report.html").read_text(encoding="utf-8")
+    assert timeline.data.startswith("data:image/png;base64,")
     assert sum(row["events"] for row in quads) == count(wh, "events") == summary["counts"]["events"]
     assert actors and all(row.get("name") for row in actors)
     assert f"| mentions | {count(wh, 'mentions')} |" in report

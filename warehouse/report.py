@@ -369,6 +369,17 @@ def _heatmap_spec(g, top: int = 20) -> dict | None:
     return alt.layer(rect, text).properties(width=520, height=alt.Step(22)).to_dict()
 
 
+def timeline_png(con: duckdb.DuckDBPyConnection, width: int = 480) -> bytes | None:
+    """A small PNG of the timeline (for a run's artifact), or None when no asserted event has a date."""
+    import vl_convert as vlc
+
+    spec, _ = _timeline_spec(_filtered_events(con, Filters()))
+    if spec is None:
+        return None
+    spec = {**spec, "width": width, "height": 140}
+    return vlc.vegalite_to_png(spec, vl_version=VEGA_LITE_VERSION, scale=1)
+
+
 @lru_cache(maxsize=1)
 def vega_bundle() -> str:
     """Vega, Vega-Lite and vega-embed as one inline-able script (vl-convert bundles them; no network)."""
