@@ -338,6 +338,8 @@ def etl(inputs: list[str], settings: dict[str, Any] | None = None, until: str = 
         "quarantined": len(tables["quarantine"]),
         **{name: len(rows) for name, rows in tables.items() if name not in ("articles", "quarantine", "source_files")},
     }
+    if "entities" in tables:  # the table carries the whole dictionary; what the run found is what it mentioned
+        summary.counts["entities"] = len({m["entity_id"] for m in tables.get("mentions", []) if m.get("entity_id")})
     summary.quarantined = [{k: q[k] for k in ("source_path", "stage", "reason", "detail")} for q in tables["quarantine"]]
     tables["runs"] = [{
         "run_id": run_id, "flow_run_id": str(flow_run.get_id() or ""), "started_at": started,

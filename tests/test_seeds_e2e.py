@@ -37,6 +37,9 @@ def test_every_stage_filled_its_tables(seeds_run):
         assert rows(con, f"SELECT count(*) FROM {table}")[0][0] > 0, table
     assert rows(con, "SELECT DISTINCT nlp_status FROM articles") == [("parsed",)]
     assert first["counts"]["articles"] == 3
+    # the summary counts the entities the run mentioned, not the whole dictionary the table carries
+    assert first["counts"]["entities"] == rows(con, "SELECT count(DISTINCT entity_id) FROM mentions")[0][0]
+    assert first["counts"]["entities"] < rows(con, "SELECT count(*) FROM entities")[0][0]
 
 
 def test_second_run_parses_nothing_and_changes_nothing(seeds_run):
