@@ -127,6 +127,23 @@ def _control_bytes(data: bytes) -> int:
     return sum(1 for b in data if b < 0x20 and b not in (0x09, 0x0A, 0x0C, 0x0D))
 
 
+def _utf16_without_bom(data: bytes) -> tuple[str, str] | None:
+    """UTF-16 saved without a byte-order mark: NUL in every other byte; accepted only as plausible text."""
+    if len(data) < 4 or len(data) % 2:
+        return None
+    even, odd = data[0::2], data[1::2]
+    for codec, zeros in (("utf_16_le", odd), ("utf_16_be", even)):
+        # Arabic-script and Latin text in UTF-16: the high byte is 0x00 (Latin) or 0x06 (Arabic) nearly always
+        if zeros.count(0) + zeros.count(6) >= 0.9 * len(zeros) and zeros.count(0) > 0:
+            try:
+                text = data.decode(codec)
+            except UnicodeDecodeError:
+                return None
+            if implausible_share(text) <= MAX_IMPLAUSIBLE:
+                return text, codec
+    return None
+
+
 def _check_binary(data: bytes) -> None:
     for magic, what in _MAGIC.items():
         if data.startswith(magic):
@@ -212,10 +229,16 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
             except UnicodeDecodeError as e:
                 raise _Reject("undecodable", f"has a {codec} byte-order mark but is not valid {codec}: {e.reason} "
                                              f"at byte {e.start}") from None
+    bomless = _utf16_without_bom(data)
+    if bomless is not None:
+        return bomless
     _check_binary(data)
     try:
         text, encoding = data.decode("utf-8"), "utf_8"
     except UnicodeDecodeError as e:
+        if e.start >= len(data) - 3 and e.reason == "unexpected end of data":
+            # cut in the middle of the last character (a truncated download): keep everything before it
+            return data[:e.start].decode("utf-8"), "utf_8(truncated)"
         utf8_error = f"not valid UTF-8 ({e.reason} at byte {e.start}: 0x{data[e.start]:02x})"
         text, encoding = _decode_legacy(data, utf8_error)
     share = _mojibake_share(text)

@@ -370,3 +370,15 @@ def test_a_file_of_only_invisible_spaces_is_empty(tmp_path: Path) -> None:
     (tmp_path / "blank.txt").write_text("\u00a0\u200b\u200c \u200f\n\u2009", encoding="utf-8")
     docs, rejects = ingest_paths([tmp_path], max_bytes=1_000_000)
     assert docs == [] and [r.reason for r in rejects] == ["empty"]
+
+
+def test_utf16_without_bom_and_utf8_cut_mid_character_still_land(tmp_path: Path) -> None:
+    text = "اسلام آباد میں اجلاس ہوا۔ Prime Minister spoke."
+    (tmp_path / "le.txt").write_bytes(text.encode("utf-16-le"))          # no BOM
+    (tmp_path / "be.txt").write_bytes(text.encode("utf-16-be"))
+    (tmp_path / "cut.txt").write_bytes(text.encode("utf-8") + "ہ".encode("utf-8")[:1])  # last letter cut in half
+    docs, rejects = ingest_paths([tmp_path], max_bytes=1_000_000)
+    assert rejects == []
+    got = {Path(d.source_path).name: (d.raw_text, d.encoding) for d in docs}
+    assert got["le.txt"] == (text, "utf_16_le") and got["be.txt"] == (text, "utf_16_be")
+    assert got["cut.txt"] == (text, "utf_8(truncated)")
