@@ -34,6 +34,8 @@ SUPPORTED_SUFFIXES = (".txt", ".jsonl", ".json", ".html", ".htm")
 REASONS = ("empty", "binary", "undecodable", "mojibake", "oversized", "bad_json", "json_too_deep", "missing_text",
            "unsupported_format", "unreadable", "not_a_regular_file", "ingest_failed")
 
+# An HTML page whose main text has fewer words than this, or is only its title, holds no article.
+MIN_HTML_WORDS = 3
 # Single-byte code pages tried when bytes are not UTF-8: Arabic script (Windows, ISO) and Western Latin.
 # Constrained on purpose: unconstrained detection calls short Arabic text cp874 or iso8859_5.
 LEGACY_CANDIDATES = ("cp1256", "iso8859_6", "cp1252")
@@ -466,6 +468,9 @@ def _html_doc(path: Path, text: str, encoding: str) -> RawDocument:
 
     meta = trafilatura.extract_metadata(text)
     title = (meta.title if meta else None) or first("//title/text()")
+    if len(main.split()) < MIN_HTML_WORDS or main.strip() == (title or "").strip():
+        # a page of scripts and navigation: trafilatura falls back to a menu word or the title ("Home")
+        raise _Reject("missing_text", f"no article text in this HTML page (main text {main.strip()[:40]!r})")
     url = first("//link[@rel='canonical']/@href") or first("//meta[@property='og:url']/@content")
     published = None
     for key in _DATE_META:  # only dates the page states; trafilatura's date guess also reads body text

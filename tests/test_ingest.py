@@ -382,3 +382,11 @@ def test_utf16_without_bom_and_utf8_cut_mid_character_still_land(tmp_path: Path)
     got = {Path(d.source_path).name: (d.raw_text, d.encoding) for d in docs}
     assert got["le.txt"] == (text, "utf_16_le") and got["be.txt"] == (text, "utf_16_be")
     assert got["cut.txt"] == (text, "utf_8(truncated)")
+
+
+def test_a_scripts_only_html_page_is_not_an_article(tmp_path: Path) -> None:
+    (tmp_path / "home.html").write_text(
+        "<html><head><title>Home</title><script>var a=1;</script></head><body><script>go()</script>"
+        "<nav><a href='/'>Home</a></nav></body></html>", encoding="utf-8")
+    docs, rejects = ingest_paths([tmp_path], max_bytes=1_000_000)
+    assert docs == [] and [r.reason for r in rejects] == ["missing_text"]
