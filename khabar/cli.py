@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Optional
 
@@ -15,6 +16,7 @@ from khabar import __version__, cli_actors, cli_eval, cli_models, cli_report, cl
 from khabar.cli_common import check_stage, fail, open_warehouse
 from khabar.config import STAGES
 
+MAX_QUARANTINE_LINES = 20  # quarantined inputs listed one per line in the run summary
 app = typer.Typer(
     name="khabar",
     help="Raw news text -> GDELT-style event warehouse (articles, mentions, entities, events, relations).",
@@ -61,8 +63,14 @@ def print_summary(summary: dict, *, as_json: bool) -> None:
         if key in counts:
             table.add_row(key, str(counts[key]))
     out.print(table)
-    for q in summary.get("quarantined", []):
+    quarantined = summary.get("quarantined", [])
+    for q in quarantined[:MAX_QUARANTINE_LINES]:
         out.print(f"[yellow]quarantined[/] {q['source_path']}: {q['reason']} ({q['detail']})")
+    if len(quarantined) > MAX_QUARANTINE_LINES:  # 50,000 bad records are a count, not 50,000 lines
+        reasons = Counter(q["reason"] for q in quarantined)
+        out.print(f"[yellow]… and {len(quarantined) - MAX_QUARANTINE_LINES} more quarantined[/] ("
+                  + ", ".join(f"{r}: {n}" for r, n in reasons.most_common()) + "); all of them: "
+                  "SELECT source_path, reason, detail FROM quarantine")
     loaded = counts.get("articles", 0) - counts.get("duplicates", 0)
     out.print(f"loaded {loaded}, duplicates {counts.get('duplicates', 0)}, quarantined {counts.get('quarantined', 0)}")
 

@@ -132,3 +132,20 @@ def test_bad_settings_are_refused_before_any_work(seeds_dir: Path, stanza_dir: P
     assert result.exit_code == 2, result.output
     assert message in " ".join(result.output.split())
     assert not wh.exists()
+
+
+def test_many_bad_records_are_summarised_not_listed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from khabar.cli import MAX_QUARANTINE_LINES, print_summary
+    bad = [{"source_path": f"x.jsonl#{i}", "stage": "ingest", "reason": "bad_json", "detail": "d"} for i in range(500)]
+    summary = {"run_id": "r1", "warehouse": "wh", "counts": {"articles": 1, "quarantined": 500}, "quarantined": bad}
+    import io
+
+    from rich.console import Console
+
+    import khabar.cli as cli_mod
+    buf = io.StringIO()
+    monkeypatch.setattr(cli_mod, "out", Console(file=buf, width=200))
+    print_summary(summary, as_json=False)
+    lines = buf.getvalue().splitlines()
+    assert sum("quarantined x.jsonl" in line for line in lines) == MAX_QUARANTINE_LINES
+    assert any("480 more quarantined" in line and "bad_json: 500" in line for line in lines)
