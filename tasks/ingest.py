@@ -97,8 +97,9 @@ class _Reject(Exception):
 
 # ---------------------------------------------------------------- discovery
 
-def _walk(paths: Sequence[str | Path]) -> list[Path]:
-    """Every non-hidden file under the given paths (any suffix), resolved, de-duplicated, sorted."""
+def _walk(paths: Sequence[str | Path], unreadable: list[tuple[Path, OSError]] | None = None) -> list[Path]:
+    """Every non-hidden file under the given paths (any suffix), resolved, de-duplicated, sorted. Folders that
+    cannot be listed are appended to ``unreadable`` (never skipped silently)."""
     found: set[Path] = set()
     for given in paths:
         p = Path(given).expanduser()
@@ -106,7 +107,8 @@ def _walk(paths: Sequence[str | Path]) -> list[Path]:
             raise InputNotFoundError(given)
         p = p.resolve()
         if p.is_dir():
-            for root, dirs, files in os.walk(p):  # followlinks=False: no symlink cycles
+            onerror = (lambda e: unreadable.append((Path(e.filename), e))) if unreadable is not None else None
+            for root, dirs, files in os.walk(p, onerror=onerror):  # followlinks=False: no symlink cycles
                 dirs[:] = [d for d in dirs if not d.startswith(".")]
                 found.update(Path(root, f) for f in files if not f.startswith("."))
         else:
@@ -535,7 +537,11 @@ def ingest_paths(paths: Sequence[str | Path], *, max_bytes: int) -> tuple[list[R
     file with the exception named, and the rest goes on."""
     docs: list[RawDocument] = []
     rejects: list[Rejection] = []
-    for path in _walk(paths):
+    unreadable: list[tuple[Path, OSError]] = []
+    files = _walk(paths, unreadable)
+    for folder, err in unreadable:
+        rejects.append(Rejection(str(folder), "unreadable", f"cannot list folder: {err.strerror or err}", None))
+    for path in files:
         try:
             items = _ingest_file(path, max_bytes)
         except (Exception, RecursionError) as exc:  # noqa: BLE001 - isolation is the point

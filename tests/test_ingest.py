@@ -390,3 +390,23 @@ def test_a_scripts_only_html_page_is_not_an_article(tmp_path: Path) -> None:
         "<nav><a href='/'>Home</a></nav></body></html>", encoding="utf-8")
     docs, rejects = ingest_paths([tmp_path], max_bytes=1_000_000)
     assert docs == [] and [r.reason for r in rejects] == ["missing_text"]
+
+
+def test_an_unreadable_folder_is_quarantined_not_skipped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    (locked / "a.txt").write_text("لاہور میں بارش", encoding="utf-8")
+    (tmp_path / "ok.txt").write_text("کراچی میں بارش ہوئی۔", encoding="utf-8")
+    real_scandir = os.scandir
+
+    def scandir(path="."):  # root reads every folder, so the permission error is raised here, as a user would get it
+        if Path(path) == locked.resolve():
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    docs, rejects = ingest_paths([tmp_path], max_bytes=1_000_000)
+    assert [Path(d.source_path).name for d in docs] == ["ok.txt"]
+    assert [(Path(r.source_path).name, r.reason, r.detail) for r in rejects] == [
+        ("locked", "unreadable", "cannot list folder: Permission denied")]
