@@ -38,6 +38,23 @@ FORM_EXAMPLES = [
     ("اپوزیشن کا دھرنا جاری ہے۔", "141"),
     ("پولیس نے واقعے کی تحقیقات جاری رکھیں۔", "090"),
     ("قیدی نے دو محافظوں کو زہر پلا دیا۔", "182"),
+    # an act that goes on (جاری رہنا), a call that took place, a visit under way, a round of talks held
+    ("فوج نے کہا کہ شدت پسندوں کے خلاف فوجی کارروائی جاری رہے گی۔", "190"),
+    ("شہر پر فضائی حملے جاری رہیں گے۔", "195"),
+    ("کسانوں کا احتجاج جاری رہا۔", "140"),
+    ("دونوں رہنماؤں کے درمیان ٹیلیفونک رابطہ ہوا۔", "041"),
+    ("وزیر اعظم چین کے دورے پر روانہ ہو گئے۔", "042"),
+    ("دونوں ملکوں کے درمیان مذاکرات کا دور منعقد ہوا۔", "046"),
+    ("وزیر اعلیٰ کی زیر صدارت اجلاس منعقد ہوا۔", "040"),
+]
+
+# The more specific row wins over a general one that would give the wrong code for the sense: stressing a point is a
+# statement, not an appeal; dismissing an accusation is a denial, not a rejection; a murder is not an assassination.
+# (sentence, code it must give, code it must not give)
+SENSE_EXAMPLES = [
+    ("وزیر خارجہ نے اس بات پر زور دیا کہ مسئلے کا حل بات چیت ہے۔", "010", "020"),
+    ("وزارت نے دہشت گردوں کی مدد کا الزام مسترد کر دیا۔", "016", "120"),
+    ("ملزم نے اپنے پڑوسی کو قتل کر دیا۔", "182", "186"),
 ]
 
 
@@ -52,6 +69,7 @@ def parsed(stanza_dir):
 
     texts = [(f"lex{i}", e.example) for i, e in enumerate(ROWS)]
     texts += [(f"form{i}", text) for i, (text, _) in enumerate(FORM_EXAMPLES)]
+    texts += [(f"sense{i}", text) for i, (text, _, _) in enumerate(SENSE_EXAMPLES)]
     arts = [{"article_id": aid, "text": text, "language": "ur", "content_hash": sha256_text(text)}
             for aid, text in texts]
     out = parse_articles(arts, models_dir=stanza_dir, torch_threads=1)
@@ -97,6 +115,14 @@ def test_other_forms_trigger_their_code(parsed, i):
     found = _triggers(text, f"form{i}", parsed, load_lexicon())
     got = {(t.entry.code, " ".join(t.entry.pattern)) for t in found}
     assert any(t.entry.code == code for t in found), f"{text!r} gave {sorted(got)}"
+
+
+@pytest.mark.parametrize("i", range(len(SENSE_EXAMPLES)), ids=[f"{c}:{t[:24]}" for t, c, _ in SENSE_EXAMPLES])
+def test_specific_sense_wins(parsed, i):
+    text, code, not_code = SENSE_EXAMPLES[i]
+    found = _triggers(text, f"sense{i}", parsed, load_lexicon())
+    got = {t.entry.code for t in found}
+    assert code in got and not_code not in got, f"{text!r} gave {sorted(got)}"
 
 
 def test_every_cameo_root_has_rows():
