@@ -103,6 +103,12 @@ class Lexicon:
     alleged_words: frozenset[str]
     alleging_nominals: frozenset[str]
     claim_nominals: frozenset[str]
+    statement_nominals: frozenset[str]
+    statement_fillers: frozenset[str]
+    held_words: frozenset[str]
+    round_nouns: frozenset[str]
+    adjunct_ends: frozenset[str]
+    adjunct_verbs: frozenset[str]
     conditional: tuple[tuple[str, ...], ...]
     conditional_ends: frozenset[str]
     pron_first: frozenset[str]
@@ -139,6 +145,7 @@ class Lexicon:
     adverbial_consult: tuple[tuple[str, ...], ...]
     adverbial_violent: tuple[tuple[str, ...], ...]
     adverbial_states: frozenset[tuple[str, ...]]
+    adverbial_victims: frozenset[str]
     clause_breaks: frozenset[str]
     titles: tuple[Title, ...]
     title_modifiers: dict[str, frozenset[str]]
@@ -215,6 +222,12 @@ def _load_lexicon(folder: Path) -> Lexicon:
         alleged_words=frozenset(map(norm, mod["alleged_words"])),
         alleging_nominals=frozenset(map(norm, mod["alleging_nominals"])),
         claim_nominals=frozenset(map(norm, disc["reported_speech"]["claim_nominals"])),
+        statement_nominals=frozenset(map(norm, disc["reported_speech"]["statement_nominals"])),
+        statement_fillers=frozenset(map(norm, disc["reported_speech"]["statement_fillers"])),
+        held_words=frozenset(map(norm, disc["nominal_to_verb"]["held"])),
+        round_nouns=frozenset(map(norm, disc["nominal_to_verb"]["round_nouns"])),
+        adjunct_ends=frozenset(map(norm, disc["nominal_to_verb"]["adjunct_ends"])),
+        adjunct_verbs=frozenset(map(norm, disc["nominal_to_verb"]["adjunct_verbs"])),
         conditional=tuple(_words(p) for p in mod["conditional"]),
         conditional_ends=frozenset(norm(c) or c for c in mod["conditional_ends"]),
         pron_first=frozenset(map(norm, disc["pronouns"]["first_person"])),
@@ -251,6 +264,7 @@ def _load_lexicon(folder: Path) -> Lexicon:
         adverbial_consult=tuple(_words(m) for m in disc["adverbial_heads"]["consult"]),
         adverbial_violent=tuple(_words(m) for m in disc["adverbial_heads"]["violent"]),
         adverbial_states=frozenset(_words(m) for m in disc["adverbial_heads"]["states"]),
+        adverbial_victims=frozenset(map(norm, disc["adverbial_heads"]["victims"])),
         clause_breaks=frozenset(norm(c) or c for c in disc["clause_breaks"]),
         titles=tuple(sorted((Title(_words(" ".join(t["words"])), t["predicate"], t["role"]) for t in rel["titles"]),
                             key=lambda t: -len(t.words))),
@@ -293,13 +307,15 @@ DISCOURSE_KEYS = {
     "modality": dict, "reported_speech": dict, "agent_markers": list, "patient_markers": list,
     "genitive_markers": list, "genitive_non_actor": list, "between_markers": list, "coordinators": list,
     "clause_breaks": list, "roles": dict, "pronouns": dict, "participle": dict, "adverbial_heads": dict,
+    "nominal_to_verb": dict,
 }
 ROLE_KEYS = {"ergative", "locative", "copula", "reporting_light_verb", "verb_group_light_verbs", "goal_markers",
              "infinitive_endings", "target_markers", "including"}
 MODALITY_KEYS = {"future", "possible", "intent_heads", "possible_words", "alleged_heads", "alleged_words",
                  "alleging_nominals", "purpose_heads", "need_heads", "conditional", "conditional_ends"}
 PRONOUN_KEYS = {"first_person", "person", "any", "relative", "both", "both_nouns"}
-REPORTED_KEYS = {"according_to", "reporting_verbs", "reporting_nominals", "complementizers", "claim_nominals"}
+REPORTED_KEYS = {"according_to", "reporting_verbs", "reporting_nominals", "complementizers", "claim_nominals",
+                 "statement_nominals", "statement_fillers"}
 
 
 def validate_discourse(data: Any, where: Path | str = "discourse.yaml") -> None:
@@ -319,9 +335,12 @@ def validate_discourse(data: Any, where: Path | str = "discourse.yaml") -> None:
         raise LexiconError(f"{where}: pronouns needs exactly {sorted(PRONOUN_KEYS)}")
     if set(data["participle"]) != {"markers", "endings", "adjectival"}:
         raise LexiconError(f"{where}: participle needs exactly ['adjectival', 'endings', 'markers']")
-    if set(data["adverbial_heads"]) != {"consult", "violent", "states"}:
-        raise LexiconError(f"{where}: adverbial_heads needs exactly ['consult', 'states', 'violent']")
-    for section in ("modality", "reported_speech", "pronouns", "participle", "adverbial_heads"):
+    if set(data["adverbial_heads"]) != {"consult", "violent", "states", "victims"}:
+        raise LexiconError(f"{where}: adverbial_heads needs exactly ['consult', 'states', 'victims', 'violent']")
+    if set(data["nominal_to_verb"]) != {"held", "round_nouns", "adjunct_ends", "adjunct_verbs"}:
+        raise LexiconError(f"{where}: nominal_to_verb needs exactly ['adjunct_ends', 'adjunct_verbs', 'held', "
+                           "'round_nouns']")
+    for section in ("modality", "reported_speech", "pronouns", "participle", "adverbial_heads", "nominal_to_verb"):
         for key, words in data[section].items():
             if not isinstance(words, list) or not words or not all(isinstance(w, str) and w.strip() for w in words):
                 raise LexiconError(f"{where}: {section}.{key} must be a non-empty list of words")
@@ -499,6 +518,7 @@ class Trigger:
     oblique: list = field(default_factory=list)  # agent phrase of a nominal inside the clause ("X کی جانب سے حملے")
     headline: bool = False  # a nominal with no verb in a headline ("X کی Y پر تنقید")
     adverbial: bool = False  # a nominal heading an adverbial phrase ("X سے ملاقات کے دوران", "حملے میں")
+    gap: tuple[int, int] | None = None  # an adjunct between nominal and verb ("… ریگا میں منعقد ہوا"), [start, end)
 
 
 def _is_genitive_use(words: list[Word], i: int, lex: Lexicon) -> bool:
@@ -541,7 +561,7 @@ def find_triggers(words: list[Word], lex: Lexicon) -> list[Trigger]:
                     cands.append(t)
         if not cands:
             continue
-        cands.sort(key=lambda t: (-(t.verb - t.first), -len(t.entry.pattern)))
+        cands.sort(key=lambda t: (t.gap is not None, -(t.verb - t.first), -len(t.entry.pattern)))
         best = cands[0]
         if any(k in used for k in range(best.first, best.verb + 1)):
             continue
@@ -577,9 +597,13 @@ def _match_before(words: list[Word], verb: int, entry: LexEntry, lex: Lexicon, l
         if entry.pattern[-1] != lemma:
             return None
         seqs = [entry.pattern[:-1]]
+    # "… منعقد ہوا", "… کی تصدیق X کی طرف سے … کی گئی": with ہونا or a passive, a held-word and one adjunct may
+    # stand between the nominal and the verb
+    loose = end is None and (lemma in lex.adjunct_verbs and (
+        words[verb].norm in lex.copula_forms or (verb + 1 < len(words) and words[verb + 1].norm in lex.passive)))
     for seq in seqs:
         j = verb - 1 if end is None else end
-        negated, inner = False, []
+        negated, inner, gap, held = False, [], None, False
         k = len(seq) - 1
         ok = True
         while k >= 0:
@@ -592,6 +616,10 @@ def _match_before(words: list[Word], verb: int, entry: LexEntry, lex: Lexicon, l
                 j -= 1
                 continue
             if k == len(seq) - 1 and end is None:  # only between the nominal group and the verb
+                if loose and j == verb - 1 and w.norm in lex.held_words and len(seq) == 1:
+                    j -= 1  # "مشاورت … منعقد ہوئی": held is part of the verb
+                    held = True
+                    continue
                 if w.norm in lex.particles:
                     j -= 1
                     continue
@@ -599,10 +627,31 @@ def _match_before(words: list[Word], verb: int, entry: LexEntry, lex: Lexicon, l
                     negated = True
                     j -= 1
                     continue
+                if held and gap is None and len(seq) == 1 and w.norm in lex.adjunct_ends:
+                    p = _adjunct_start(words, j, seq[k], lex)
+                    if p is not None:  # "… لٹویا کی وزارت خارجہ میں منعقد ہوا": a place, not a destination
+                        gap = (p + 1, j + 1)
+                        j = p
+                        continue
                 if w.mention is not None or (w.norm in lex.goal_markers and j > 0 and words[j - 1].mention is not None):
                     if w.mention is not None:
                         inner.append(w.mention)
                     j -= 1
+                    continue
+                if loose and gap is None and len(seq) == 1 and (w.norm in lex.adjunct_ends or any(
+                        _seq_at(words, j - len(m) + 1, m) for m in lex.agent_markers if m != (lex.ergative,))):
+                    p = _adjunct_start(words, j, seq[k], lex)
+                    if p is not None:
+                        gap = (p + 1, j + 1)
+                        j = p
+                        continue
+            if k == len(seq) - 1 and seq and w.norm in lex.round_nouns and j - 1 > 0:
+                # "مذاکرات کا دوسرا دور": the round of a meeting nominal is the meeting
+                q = j - 1
+                while q > 0 and words[q].upos in ("ADJ", "NUM") and j - q <= 2:
+                    q -= 1
+                if words[q].norm in lex.genitive and q - 1 >= 0 and _word_matches(words[q - 1], seq[k]):
+                    j = q - 1
                     continue
             ok = False
             break
@@ -610,10 +659,34 @@ def _match_before(words: list[Word], verb: int, entry: LexEntry, lex: Lexicon, l
             first = j + 1
             if seq == () and verb - first > 0:
                 first = verb  # simple verb: nothing before it belongs to the trigger
-            t = Trigger(entry, first if seq else verb, verb, verb, negated=negated, inner_mentions=inner)
+            t = Trigger(entry, first if seq else verb, verb, verb, negated=negated, inner_mentions=inner, gap=gap)
             nominal = words[t.first]
             t.parse_ok = nominal.head == words[verb].token_index or words[verb].head == nominal.token_index
             return t
+    return None
+
+
+ADJUNCT_MAX = 16  # words an adjunct between a nominal and its verb may have
+
+
+def _adjunct_start(words: list[Word], end: int, nominal: str, lex: Lexicon) -> int | None:
+    """The nominal's index when the words after it up to ``end`` are adjuncts (places, dates, an agent phrase: no
+    verb, no clause break, no ergative, no other nominal of the lexicon) and it ends in a postposition."""
+    for p in range(end - 1, max(-1, end - ADJUNCT_MAX - 1), -1):
+        w = words[p]
+        if _word_matches(w, nominal) or (w.norm in lex.round_nouns and p > 1 and words[p - 1].upos in ("ADJ", "NUM")
+                                          and p - 3 >= 0 and words[p - 2].norm in lex.genitive
+                                          and _word_matches(words[p - 3], nominal)):
+            if _word_matches(w, nominal) and p + 1 < end and (
+                    words[p + 1].norm in lex.genitive or words[p + 1].norm in lex.coordinators):
+                return None  # "روس کے حملوں کی زد میں ہے": the nominal is a possessor, not the verb's
+            return p  # (a round noun: the caller steps over "X کا تیسرا دور" to X)
+        if w.mention is not None:
+            continue
+        if (w.upos in ("VERB", "AUX") and (w.norm in lex.form_lemmas or w.norm in lex.verb_tail)
+                and w.norm not in lex.genitive) or w.norm in lex.clause_breaks or w.norm == lex.ergative or \
+                w.norm in lex.held_words or (w.norm in lex.nominal_heads and words[p + 1].upos != "ADP"):
+            return None  # (a word the tagger calls a verb but no verb form is a misparsed name: "ریگا")
     return None
 
 
@@ -653,8 +726,9 @@ def _verb_group(words: list[Word], t: Trigger, lex: Lexicon) -> None:
         # "حملہ کرنے، پولیس پر تشدد کرنے اور … مداخلت کرنے کے الزام میں": a list of infinitives shares the head
         for j in range(k, min(len(words), t.last + 25)):
             w = words[j]
-            if w.norm in lex.genitive and words[j - 1].upos == "VERB" and \
-                    words[j - 1].norm.endswith(lex.infinitive_endings):
+            if w.norm in lex.genitive and ((words[j - 1].upos == "VERB" and words[j - 1].norm.endswith(
+                    lex.infinitive_endings)) or (j + 1 < len(words) and words[j + 1].norm in lex.alleged_heads)):
+                # "… مظاہرے کرنے اور کار سرکار میں مداخلت کے الزام میں": the list may end in a noun
                 k = j
                 break
             if (w.upos in ("VERB", "AUX") and not w.norm.endswith(lex.infinitive_endings)) or (
@@ -965,6 +1039,7 @@ class _Context:
     pairs: list[tuple[int, int, list[Actor]]] = field(default_factory=list)  # (sentence, word, [X, Y]): "X اور Y"
     reports: list["_Report"] = field(default_factory=list)
     titled: list[tuple[str, Actor]] = field(default_factory=list)  # (title words, person) named with a title
+    attacker_named: bool = False  # an earlier violent event of the article had its Actor1 ("حملے میں" is that one)
 
 
 @dataclass
@@ -1063,6 +1138,15 @@ def _find_agent(words, t: Trigger, floor: int, lex, mentions, entities, source_i
                 hits.append((j, marker))
                 break
         j -= 1
+    if not hits and t.gap and t.passive:
+        # "اس بات کی تصدیق X کی طرف سے … کی گئی": the agent phrase of a passive between nominal and verb
+        for j in range(t.gap[0], t.gap[1]):
+            for marker in lex.agent_markers:
+                if marker != (lex.ergative,) and _seq_at(words, j, marker):
+                    hits.append((j, marker))
+                    break
+            if hits:
+                break
     erg = next((h for h in hits if h[1] == (lex.ergative,)), None)
     if erg is not None:
         for j, marker in hits:
@@ -1284,14 +1368,20 @@ def _both(words: list[Word], end: int, lex: Lexicon, ctx: "_Context | None") -> 
 
 def _sources(words: list[Word], lex: Lexicon, mentions, entities) -> list[tuple[int, str]]:
     """(word index from which it applies, source entity id) for "X کے مطابق" and "X نے بتایا کہ"."""
+    # "X کے مطابق" usually opens its clause; it covers what follows, up to the sentence end
+    return [(max(0, j - 6), a.entity_id) for j, a in _according(words, lex, mentions, entities)]
+
+
+def _according(words: list[Word], lex: Lexicon, mentions, entities) -> list[tuple[int, Actor]]:
+    """(index of the marker, source) for every "X کے مطابق" / "X کی طرف سے جاری بیان کے مطابق" of the sentence."""
     out = []
-    for j in range(len(words)):
+    for j in range(1, len(words)):
         for marker in lex.according_to:
-            if _seq_at(words, j, marker) and j > 0:
-                actors = _resolve_phrase_end(words, j - 1, 0, lex, mentions, entities, "source")
-                for a in actors[:1]:
-                    # "X کے مطابق" usually opens its clause; it covers what follows, up to the sentence end
-                    out.append((max(0, j - 6), a.entity_id))
+            if _seq_at(words, j, marker):
+                actors = _resolve_phrase_end(words, j - 1, 0, lex, mentions, entities, "source") or \
+                    _statement_author(words, j - 1, 0, lex, mentions, entities, None)
+                out.extend((j, a) for a in actors[:1])
+                break
     return out
 
 
@@ -1403,6 +1493,9 @@ def _find_reports(words, lex, mentions, entities, ctx: _Context, headline: bool)
             if g > floor and words[g].norm in lex.genitive:
                 speakers = _phrase_actors(words, g, floor, lex, mentions, entities, "possessor", ctx)
         passive = i + 1 < len(words) and words[i + 1].norm in lex.passive  # "کہا گیا": no subject to recover
+        if not speakers and passive and fake.first - 2 > floor and words[fake.first - 1].norm == lex.locative:
+            # "X کے (جاری کردہ) بیان میں کہا گیا کہ …": the author of the statement is the speaker
+            speakers = _statement_author(words, fake.first - 2, floor, lex, mentions, entities, ctx)
         if not speakers and not passive and _zero_subject(words, floor, fake.first) and not (
                 floor > 0 and words[floor - 1].norm in lex.pron_relative):
             a = _recent_subject(fake.first, ctx, person=True, method="zero_subject")
@@ -1421,6 +1514,35 @@ def _find_reports(words, lex, mentions, entities, ctx: _Context, headline: bool)
         ctx.reports.append(_Report(i, start, end, speaker))
         if speaker is not None:
             ctx.local.append((i, speaker))
+
+
+def _statement_author(words, nominal: int, floor: int, lex, mentions, entities, ctx) -> list[Actor]:
+    """The author of the statement nominal at ``nominal`` (reported_speech.statement_nominals): its possessor
+    ("X کے جاری بیان میں", "X کا اعلامیہ") or its agent phrase ("X کی طرف سے جاری ایک بیان"), over the fillers
+    between (جاری، کردہ، ایک). A ministry or an office named with one more noun after its linked word ("جرمن وزارت
+    زراعت کے") is that organisation. Never an unresolved pronoun."""
+    if nominal <= floor or not (words[nominal].norm in lex.statement_nominals
+                                or words[nominal].lemma in lex.statement_nominals):
+        return []
+    g = nominal - 1
+    while g > floor and (words[g].norm in lex.statement_fillers or words[g].upos == "DET"):
+        g -= 1
+    got: list[Actor] = []
+    for marker in lex.agent_markers:
+        at = g - len(marker) + 1
+        if marker != (lex.ergative,) and at > floor and _seq_at(words, at, marker):
+            got = _phrase_actors(words, at, floor, lex, mentions, entities, "agent_marker", ctx)
+            break
+    else:
+        if words[g].norm in lex.genitive and g - 1 >= floor:
+            got = _phrase_actors(words, g, floor, lex, mentions, entities, "possessor", ctx)
+            p = g - 1
+            if not got and p - 1 >= floor and words[p].mention is None and words[p].upos == "NOUN" and \
+                    words[p - 1].mention is not None:
+                a = _actor_from_mention(mentions[words[p - 1].mention], entities, "possessor", None)
+                if a and len(a.actor_code or "") > 3:  # an organisation with a sector, not a bare country
+                    got = [a]
+    return [a for a in got if a is not UNKNOWN_AGENT]
 
 
 def _recent_subject(j: int, ctx: "_Context | None", person: bool, method: str) -> Actor | None:
@@ -1546,6 +1668,29 @@ def _unmarked_patient(words, t: Trigger, floor: int, lex, mentions, entities, ex
     if p >= floor and words[p].mention is not None:
         a = _actor_from_mention(mentions[words[p].mention], entities, "unmarked", None)
         return [a] if a and a.entity_id not in exclude else []
+    return []
+
+
+def _unattributed_target(words, t: Trigger, floor: int, lex, mentions, entities, source_ids) -> list[Actor]:
+    """Actor2 of an adverbial attack with no attacker and no marked target (and none named for an earlier attack
+    of the article, which "حملے میں" would mean): the people named right after it as killed or wounded (discourse.yaml adverbial_heads.victims: "… حملے میں 50 افراد ہلاک", "… کی ہلاکت"), else the
+    country or place named before it in its clause ("چین کے … علاقے میں … دھماکوں کے نتیجہ میں")."""
+    end = next((k for k in range(t.last + 1, len(words)) if words[k].norm in lex.clause_breaks), len(words))
+    if not any(words[k].norm in lex.adverbial_victims for k in range(t.last + 1, end)):
+        return []  # "… کے قتل میں ملوث", "… حملے میں محفوظ رہے": no one was hurt in it, or it is not that attack
+    for k in range(t.last + 1, end):
+        if words[k].mention is not None and (k + 1 >= len(words) or words[k + 1].mention != words[k].mention):
+            if any(words[q].norm in lex.adverbial_victims for q in range(k + 1, min(end, k + 4))):
+                a = _actor_from_mention(mentions[words[k].mention], entities, "unmarked", None)
+                if a and a.actor_code and a.entity_id not in source_ids:
+                    return [a]
+    for k in range(t.first - 1, floor - 1, -1):
+        if words[k].mention is not None:
+            ent = entities.get(mentions[words[k].mention].get("entity_id") or "") or {}
+            if (ent.get("entity_type") or "").upper() in ("COUNTRY", "LOCATION", "GPE"):
+                a = _actor_from_mention(mentions[words[k].mention], entities, "place", None)
+                if a and a.actor_code and a.entity_id not in source_ids:
+                    return [a]
     return []
 
 
@@ -1754,6 +1899,12 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
         a2 = _find_patient(words, pt, p_floor, lex, mentions, entities, exclude, source_ids, ctx)
         if not a2 and t.entry.code.startswith(VIOLENT_ROOTS) and not t.adverbial:
             a2 = _unmarked_patient(words, t, p_floor, lex, mentions, entities, exclude | source_ids, a1)
+        if a1 and t.entry.code.startswith(VIOLENT_ROOTS):
+            ctx.attacker_named = True
+        if not a1 and not a2 and t.adverbial and t.entry.code.startswith(VIOLENT_ROOTS) and not t.entry.symmetric \
+                and not ctx.attacker_named:
+            # "پکتیا میں خودکش حملے میں 50 افراد ہلاک": an attack nobody is named for; its victims, else its place
+            a2 = _unattributed_target(words, t, floor, lex, mentions, entities, source_ids)
         if t.headline and a1 and a1 is possessor and lookup(t.entry.code, cameo).quad_class == 4 and \
                 not (a2 and a2[0].method.startswith("case:")):
             a1, a2 = [], a1  # "صحافی کا قتل": the possessor of a material-conflict noun is its victim
@@ -1833,6 +1984,18 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
         conf = 0.5 * (PRONOUN_CONFIDENCE if x.method in ("pronoun", "zero_subject") else 1.0)
         out.append(_event_row(article, si, code, x, y, start_c, end_c, when, words[rv].text, False, "asserted",
                               next((s for _, s in sources), None), round(conf, 3)))
+    # "X کے مطابق …" with nothing codable after it (and no statement of X's already): X made a statement (010)
+    said = {r.speaker.entity_id for r in ctx.reports if r.speaker is not None and r.speaker is not UNKNOWN_AGENT}
+    for j, x in _according(words, lex, mentions, entities) if sources else ():
+        scope = max(0, j - 6)
+        if x.entity_id in said or any(f >= scope for f in stated) or (x.actor_code or "").endswith("MED"):
+            continue
+        said.add(x.entity_id)
+        start_c, end_c = words[j].start, words[j + len(lex.according_to[0]) - 1].end
+        when = _event_date(dates, sent_off, start_c - sent_off, words[scope].start - sent_off, ref)
+        out.append(_event_row(article, si, lookup("010", cameo), Actor(x.entity_id, x.actor_code, x.country_code,
+                                                                      "source"), None, start_c, end_c, when,
+                              (article.get("text") or "")[start_c:end_c], False, "asserted", x.entity_id, 0.45))
     # subjects inside a report's content ("X نے کہا کہ حکومت …") are the speaker's words: a later "انہوں نے" is X
     for pos, a in sorted(ctx.local, key=lambda x: x[0]):
         if not any(r.start <= pos < r.end for r in ctx.reports):
