@@ -699,6 +699,8 @@ def _verb_group(words: list[Word], t: Trigger, lex: Lexicon) -> None:
         # "جاسکتا", "جائےگا": two auxiliaries written as one word
         parts = next(([n[:k], n[k:]] for k in range(1, len(n)) if n[:k] in aux and n[k:] in aux), [n]) \
             if n not in aux and n not in lex.negation and n not in lex.particles else [n]
+        if n in lex.negation and j > t.verb and any(words[q].norm == n for q in range(j + 2, min(len(words), j + 16))):
+            break  # "گفتگو ہوئی تھی نہ میں نے … دعوت دی نہ انہوں نے …": a correlative نہ … نہ opens the next clauses
         for n in parts:
             if n in lex.negation:
                 t.negated = True
@@ -848,6 +850,13 @@ def _relative_spans(words: list[Word], lex: Lexicon) -> None:
         for k in range(start, end + 1):
             words[k].rel = start
         i = end + 1
+
+
+def _mention_end(words: list[Word], j: int) -> int:
+    """Last word of the mention that word ``j`` belongs to."""
+    while j + 1 < len(words) and words[j].mention is not None and words[j + 1].mention == words[j].mention:
+        j += 1
+    return j
 
 
 def _mention_start(words: list[Word], j: int) -> int:
@@ -1166,7 +1175,10 @@ def _find_agent(words, t: Trigger, floor: int, lex, mentions, entities, source_i
         if actors and actors != [UNKNOWN_AGENT]:
             return actors
     # "X کا الزام ہے کہ …": with ہونا the possessor of the nominal is the one who holds it
-    if t.entry.light_verbs and words[t.verb].norm in lex.copula_forms:
+    # (not "X کے دورے پر ہیں": a possessor before a nominal + پر/میں is where one is, the destination)
+    if t.entry.light_verbs and words[t.verb].norm in lex.copula_forms and not (
+            t.entry.pattern[-1] in lex.adjunct_ends or words[min(t.first + len(t.entry.pattern), t.verb)].norm
+            in lex.adjunct_ends):
         g = t.first - 1
         if g - 1 >= floor and words[g].norm in lex.genitive:
             return [a for a in _phrase_actors(words, g, floor, lex, mentions, entities, "possessor", ctx)
@@ -1320,6 +1332,14 @@ def _find_nominative(words, t: Trigger, floor: int, lex, mentions, entities, sou
                     _actor_from_mention(mentions[words[k].mention], entities, "nominative", None) or UNKNOWN_AGENT,
                     entities) != (k == nxt) for k in (s, nxt)):
                 j = nxt  # "امریکی انٹیلی جنس ایجنسیاں": a country or demonym right before a name modifies it
+                continue
+            # "داعش باغیوں کے خلاف حملے": a name with a second name of the same actor before a case marker is that
+            # phrase's, not the subject (the act itself is: "حملے جاری رہیں گے"). (Not a plain noun: "اسرائیل برسوں
+            # سے … حملے کر رہا ہے" is a time phrase after the subject.)
+            if nxt + 1 < t.first and words[nxt].mention is not None and any(
+                    _seq_at(words, _mention_end(words, nxt) + 1, m) for m in markers) and \
+                    mentions[words[nxt].mention].get("entity_id") == mentions[words[s].mention].get("entity_id"):
+                j = _mention_end(words, nxt) + 1
                 continue
             # "X اور Y کے …": a coordinated phrase takes the marker after its last name
             while nxt + 1 < t.first and (words[nxt].norm or words[nxt].text) in lex.coordinators and \

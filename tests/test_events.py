@@ -42,6 +42,7 @@ E = {  # entity rows as the linker emits them
     "PSECVL": ("Palestinian civilians", "AGENT", "PSE", "PSECVL"),
     "COURT": ("Anti-terrorism court", "ORGANIZATION", "PAK", "PAKJUD"),
     "TURMOFA": ("Turkish foreign ministry", "ORGANIZATION", "TUR", "TURGOV"),
+    "ISIS": ("Islamic State", "ORGANIZATION", None, "IMGMUSISI"),
 }
 ENTITIES = {k: {"entity_id": k, "canonical_name": n, "entity_type": t, "country_code": c, "actor_code": a}
             for k, (n, t, c, a) in E.items()}
@@ -54,7 +55,7 @@ ALIASES = {
     "شہباز شریف": "SHARIF", "لبنان": "LBN", "غزہ": "PSE", "اسرائیلی": "ISR", "قبرص": "CYP",
     "نیٹو": "NATO", "وائٹ ہاؤس": "WH", "امریکی": "USA", "انٹیلی جنس ایجنسیاں": "USASPY", "اسحاق ڈار": "DAR",
     "وانگ ای": "WANG", "نریندر مودی": "MODI", "فلسطینی شہری": "PSECVL",
-    "انسداد دہشت گردی عدالت": "COURT", "ترک وزارت": "TURMOFA",
+    "انسداد دہشت گردی عدالت": "COURT", "ترک وزارت": "TURMOFA", "داعش": "ISIS", "باغیوں": "ISIS",
 }
 
 
@@ -723,6 +724,10 @@ ROUND3_CASES = [  # (text, counted triples that must be present, counted triples
     ("عراق میں بم دھماکے میں دو فلسطینی شہری ہلاک ہو گئے۔", {(None, "PSECVL", "183")}, {(None, "IRQ", "183")}),
     ("ترکی نے ایران میں ایک صحافی کے قتل میں ملوث ہونے کی تردید کی۔", set(), {(None, "IRN", "182")}),
     ("روس نے یوکرین پر حملہ کیا۔ حملے میں دس افراد ہلاک ہو گئے۔", {("RUS", "UKR", "190")}, {(None, "UKR", "190")}),
+    # "X کے دورے پر ہیں": the possessor of a nominal + پر is the destination, the subject is the visitor
+    ("شہباز شریف آج کل ترکی کے دورے پر ہیں۔", {("PAKGOV", "TUR", "042")}, {("TUR", None, "042")}),
+    # a name with its own noun before a case marker is that phrase's, not the subject: the act is ("حملے جاری رہیں گے")
+    ("عراق میں داعش باغیوں کے خلاف فضائی حملے جاری رہیں گے۔", set(), {("IMGMUSISI", None, "195")}),
     # a nominal that possesses the adjunct is not the verb's ("under the attacks of X")
     ("اسرائیل حماس کے راکٹ حملوں کی زد میں ہے۔", set(), {("ISR", None, "190"), (None, "ISR", "190")}),
 ]
