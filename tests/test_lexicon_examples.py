@@ -46,6 +46,9 @@ FORM_EXAMPLES = [
     ("وزیر اعظم چین کے دورے پر روانہ ہو گئے۔", "042"),
     ("دونوں ملکوں کے درمیان مذاکرات کا دور منعقد ہوا۔", "046"),
     ("وزیر اعلیٰ کی زیر صدارت اجلاس منعقد ہوا۔", "040"),
+    # light verbs written together with their vector verb (دیدی، بنادیا، لگادی)
+    ("کابینہ نے معاہدے کی منظوری دیدی۔", "057"),
+    ("حکومت نے درآمدات پر پابندی لگادی۔", "163"),
 ]
 
 # The more specific row wins over a general one that would give the wrong code for the sense: stressing a point is a
