@@ -1691,6 +1691,31 @@ def _unmarked_patient(words, t: Trigger, floor: int, lex, mentions, entities, ex
     return []
 
 
+POSSESSOR_PLACE_MAX = 6  # words between an attacker's genitive and its attack ("X کے دمشق کے رہائشی علاقے پر حملے")
+
+
+def _possessor_over_place(words, t: Trigger, floor: int, lex, mentions, entities, source_ids) -> list[Actor]:
+    """"اسرائیلی فوج کی جنوبی لبنان میں بمباری", "اسرائیل کے دمشق کے رہائشی علاقے پر حملے": a possessor whose genitive is
+    followed by a short phrase ending in پر/میں right before the nominal owns the act (at most POSSESSOR_PLACE_MAX
+    words, no verb; "چین کے … علاقے سنکیانگ کی … کاؤنٹی میں تین مقامات پر … دھماکوں" is too long: a place)."""
+    p = t.first - 1
+    while p >= floor and (words[p].upos == "ADJ" or words[p].norm in lex.particles) and words[p].mention is None:
+        p -= 1
+    if p < floor or words[p].norm not in lex.adjunct_ends:
+        return []
+    for g in range(p - 1, max(floor, p - POSSESSOR_PLACE_MAX - 1), -1):
+        w = words[g]
+        if w.upos in ("VERB", "AUX") and w.norm not in lex.genitive:
+            return []
+        if w.norm in lex.genitive and g - 1 >= floor and words[g - 1].mention is not None:
+            k = _mention_start(words, g - 1)
+            if any(words[q].norm in lex.genitive for q in (k - 1,) if q >= floor):
+                continue  # the possessor is itself possessed ("… کے دمشق کے"): keep looking left
+            a = _actor_from_mention(mentions[words[g - 1].mention], entities, "possessor", None)
+            return [a] if a and a.actor_code and a.entity_id not in source_ids else []
+    return []
+
+
 def _unattributed_target(words, t: Trigger, floor: int, lex, mentions, entities, source_ids) -> list[Actor]:
     """Actor2 of an adverbial attack with no attacker and no marked target (and none named for an earlier attack
     of the article, which "حملے میں" would mean): the people named right after it as killed or wounded (discourse.yaml adverbial_heads.victims: "… حملے میں 50 افراد ہلاک", "… کی ہلاکت"), else the
@@ -1921,10 +1946,21 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
             a2 = _unmarked_patient(words, t, p_floor, lex, mentions, entities, exclude | source_ids, a1)
         if a1 and t.entry.code.startswith(VIOLENT_ROOTS):
             ctx.attacker_named = True
-        if not a1 and not a2 and t.adverbial and t.entry.code.startswith(VIOLENT_ROOTS) and not t.entry.symmetric \
-                and not ctx.attacker_named:
-            # "پکتیا میں خودکش حملے میں 50 افراد ہلاک": an attack nobody is named for; its victims, else its place
-            a2 = _unattributed_target(words, t, floor, lex, mentions, entities, source_ids)
+        if not a1 and a2 and t.entry.symmetric and not t.adverbial and not t.headline and \
+                words[t.verb].norm in lex.copula_forms and a2[0].method.startswith("case:"):
+            # "X نے بتایا کہ زرداری سے گفتگو ہوئی": a talk or a meeting "that took place" with Y, in X's report, is X's
+            sp = _speaker_of(t.first, ctx)
+            if sp is not None and sp.entity_id not in {a.entity_id for a in a2}:
+                a1 = [Actor(sp.entity_id, sp.actor_code, sp.country_code, "speaker")]
+        if not a1 and t.adverbial and t.entry.code.startswith(VIOLENT_ROOTS) and not t.entry.symmetric:
+            # "اسرائیل کے دمشق کے رہائشی علاقے پر حملے میں": the possessor before a short place phrase is the attacker
+            a1 = _possessor_over_place(words, t, floor, lex, mentions, entities, source_ids | {
+                a.entity_id for a in a2})
+            if not a2 and (a1 or not ctx.attacker_named):
+                # "پکتیا میں خودکش حملے میں 50 افراد ہلاک": an attack nobody is named for (or named as that possessor);
+                # its victims, else its place
+                a2 = _unattributed_target(words, t, floor, lex, mentions, entities, source_ids | {
+                    a.entity_id for a in a1})
         if t.headline and a1 and a1 is possessor and lookup(t.entry.code, cameo).quad_class == 4 and \
                 not (a2 and a2[0].method.startswith("case:")):
             a1, a2 = [], a1  # "صحافی کا قتل": the possessor of a material-conflict noun is its victim

@@ -723,11 +723,18 @@ ROUND3_CASES = [  # (text, counted triples that must be present, counted triples
     ("افغانستان میں خودکش حملے میں دس افراد ہلاک ہو گئے۔", {(None, "AFG", "183")}, set()),
     ("عراق میں بم دھماکے میں دو فلسطینی شہری ہلاک ہو گئے۔", {(None, "PSECVL", "183")}, {(None, "IRQ", "183")}),
     ("ترکی نے ایران میں ایک صحافی کے قتل میں ملوث ہونے کی تردید کی۔", set(), {(None, "IRN", "182")}),
+    # ... but a possessor right before a short place phrase owns the attack
+    ("اسرائیل کے شام کے رہائشی علاقے پر حملے میں دس افراد ہلاک ہو گئے۔", {("ISR", "SYR", "190")}, {(None, "SYR", "190")}),
+    ("اسرائیل کی لبنان میں بمباری کے نتیجے میں سات افراد ہلاک ہو گئے۔", {("ISR", "LBN", "195")}, set()),
     ("روس نے یوکرین پر حملہ کیا۔ حملے میں دس افراد ہلاک ہو گئے۔", {("RUS", "UKR", "190")}, {(None, "UKR", "190")}),
     # "X کے دورے پر ہیں": the possessor of a nominal + پر is the destination, the subject is the visitor
     ("شہباز شریف آج کل ترکی کے دورے پر ہیں۔", {("PAKGOV", "TUR", "042")}, {("TUR", None, "042")}),
     # a name with its own noun before a case marker is that phrase's, not the subject: the act is ("حملے جاری رہیں گے")
     ("عراق میں داعش باغیوں کے خلاف فضائی حملے جاری رہیں گے۔", set(), {("IMGMUSISI", None, "195")}),
+    # a correlative نہ … نہ after a verb group does not negate it
+    ("ایران اور عراق کے درمیان مذاکرات ہوئے تھے نہ ایران نے حملہ کیا نہ عراق نے۔", {("IRQ", "IRN", "046")}, set()),
+    # a talk that "took place" with Y in X's report is X's
+    ("ترکی نے کہا کہ ایران سے گفتگو ہوئی۔", {("TUR", "IRN", "040")}, {(None, "IRN", "040")}),
     # a nominal that possesses the adjunct is not the verb's ("under the attacks of X")
     ("اسرائیل حماس کے راکٹ حملوں کی زد میں ہے۔", set(), {("ISR", None, "190"), (None, "ISR", "190")}),
 ]
