@@ -1695,8 +1695,8 @@ POSSESSOR_PLACE_MAX = 6  # words between an attacker's genitive and its attack (
 
 
 def _possessor_over_place(words, t: Trigger, floor: int, lex, mentions, entities, source_ids) -> list[Actor]:
-    """"اسرائیلی فوج کی جنوبی لبنان میں بمباری", "اسرائیل کے دمشق کے رہائشی علاقے پر حملے": a possessor whose genitive is
-    followed by a short phrase ending in پر/میں right before the nominal owns the act (at most POSSESSOR_PLACE_MAX
+    """"اسرائیلی فوج کی جنوبی لبنان میں بمباری", "اسرائیل کے دمشق کے رہائشی علاقے پر حملے": a possessor whose
+    genitive is followed by a short phrase ending in پر/میں right before the nominal owns the act (at most POSSESSOR_PLACE_MAX
     words, no verb; "چین کے … علاقے سنکیانگ کی … کاؤنٹی میں تین مقامات پر … دھماکوں" is too long: a place)."""
     p = t.first - 1
     while p >= floor and (words[p].upos == "ADJ" or words[p].norm in lex.particles) and words[p].mention is None:
@@ -1718,8 +1718,10 @@ def _possessor_over_place(words, t: Trigger, floor: int, lex, mentions, entities
 
 def _unattributed_target(words, t: Trigger, floor: int, lex, mentions, entities, source_ids) -> list[Actor]:
     """Actor2 of an adverbial attack with no attacker and no marked target (and none named for an earlier attack
-    of the article, which "حملے میں" would mean): the people named right after it as killed or wounded (discourse.yaml adverbial_heads.victims: "… حملے میں 50 افراد ہلاک", "… کی ہلاکت"), else the
-    country or place named before it in its clause ("چین کے … علاقے میں … دھماکوں کے نتیجہ میں")."""
+    of the article, which "حملے میں" would mean, or named as the possessor before it): the people named right after
+    it as killed or wounded (discourse.yaml adverbial_heads.victims: "… حملے میں 50 افراد ہلاک", "… کی ہلاکت"), else
+    the country or place named before it in its clause ("چین کے … علاقے میں … دھماکوں کے نتیجہ میں"). Nothing when no
+    one was hurt in it ("… کے قتل میں ملوث")."""
     end = next((k for k in range(t.last + 1, len(words)) if words[k].norm in lex.clause_breaks), len(words))
     if not any(words[k].norm in lex.adverbial_victims for k in range(t.last + 1, end)):
         return []  # "… کے قتل میں ملوث", "… حملے میں محفوظ رہے": no one was hurt in it, or it is not that attack

@@ -724,7 +724,8 @@ ROUND3_CASES = [  # (text, counted triples that must be present, counted triples
     ("عراق میں بم دھماکے میں دو فلسطینی شہری ہلاک ہو گئے۔", {(None, "PSECVL", "183")}, {(None, "IRQ", "183")}),
     ("ترکی نے ایران میں ایک صحافی کے قتل میں ملوث ہونے کی تردید کی۔", set(), {(None, "IRN", "182")}),
     # ... but a possessor right before a short place phrase owns the attack
-    ("اسرائیل کے شام کے رہائشی علاقے پر حملے میں دس افراد ہلاک ہو گئے۔", {("ISR", "SYR", "190")}, {(None, "SYR", "190")}),
+    ("اسرائیل کے شام کے رہائشی علاقے پر حملے میں دس افراد ہلاک ہو گئے۔", {("ISR", "SYR", "190")},
+     {(None, "SYR", "190")}),
     ("اسرائیل کی لبنان میں بمباری کے نتیجے میں سات افراد ہلاک ہو گئے۔", {("ISR", "LBN", "195")}, set()),
     ("روس نے یوکرین پر حملہ کیا۔ حملے میں دس افراد ہلاک ہو گئے۔", {("RUS", "UKR", "190")}, {(None, "UKR", "190")}),
     # "X کے دورے پر ہیں": the possessor of a nominal + پر is the destination, the subject is the visitor
