@@ -20,6 +20,7 @@ from babel import Locale
 from babel.core import get_global
 
 from tasks.normalize import normalize_for_match
+from tasks.yamlload import load_yaml
 
 LANG_DIR = Path(__file__).resolve().parent.parent / "khabar" / "lang"
 ACTORS_DIR = LANG_DIR / "actors"
@@ -209,7 +210,7 @@ def validate_entry(entry: Any, where: str, roles: Mapping[str, RoleDef] | None =
 
 def _read_yaml(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return load_yaml(path)
     except yaml.YAMLError as exc:
         raise ActorDataError(f"{path}: not valid YAML: {exc}") from exc
 

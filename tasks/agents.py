@@ -55,6 +55,7 @@ import yaml
 from tasks.actors import ActorDictionary, load_dictionary
 from tasks.ids import stable_id
 from tasks.normalize import normalize_for_match, strip_punct_span
+from tasks.yamlload import load_yaml
 
 __all__ = ["AgentDataError", "AgentLexicon", "AgentConcept", "load_agents", "validate_agents", "find_agents",
            "agent_entity_id", "AGENTS_PATH"]
@@ -283,7 +284,7 @@ def _people_sector(value: Any, sectors: dict, where: str) -> str:
 @lru_cache(maxsize=4)
 def _load(path: Path) -> AgentLexicon:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path)
     except yaml.YAMLError as e:
         raise AgentDataError(f"{path}: {e}") from e
     return validate_agents(data, str(path))

@@ -19,10 +19,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from khabar.config import LANG_DIR
 from tasks.normalize import normalize_for_match, normalize_text
+from tasks.yamlload import load_yaml
 
 FURNITURE_FILE = "furniture.yaml"
 COMMON = "common"
@@ -166,7 +165,7 @@ def _expand_parts(pattern: str, parts: dict[str, str], words: dict[str, list[str
 @lru_cache(maxsize=None)
 def load_raw(lang: str) -> dict[str, Any]:
     path = furniture_files()[lang]
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = load_yaml(path)
     validate_furniture(data, str(path))
     return data
 

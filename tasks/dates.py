@@ -19,9 +19,8 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
 from khabar.config import LANG_DIR
+from tasks.yamlload import load_yaml
 
 PRECISIONS = ("day", "week", "month", "year", "article")
 _DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
@@ -67,7 +66,7 @@ def load_date_words(lang: str = "ur", path: Path | None = None) -> DateWords:
 
 @lru_cache(maxsize=4)
 def _load_words(path: Path) -> DateWords:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = load_yaml(path)
     months = {w: int(n) for n, ws in data["months"].items() for w in ws}
     weekdays = {w: int(n) for n, ws in data["weekdays"].items() for w in ws}
     if sorted(set(months.values())) != list(range(1, 13)):

@@ -33,7 +33,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
 
-import yaml
 
 from khabar.config import LANG_DIR
 from tasks import dates as dates_mod
@@ -41,6 +40,7 @@ from tasks.cameo import CameoCode, load_cameo, lookup
 from tasks.ids import stable_id
 from tasks.joined import load_fused, split_token
 from tasks.normalize import normalize_for_match
+from tasks.yamlload import load_yaml
 
 # events.modality: asserted (it happened / it was said), future (کرے گا), intended (promised: "حملہ نہ کرنے کا عہد"),
 # possible (کر سکتا، ممکنہ، … چاہیے), conditional (اگر … تو، کی صورت میں), alleged (مبینہ; an accusation's content).
@@ -175,8 +175,8 @@ def load_lexicon(lang: str = "ur", lang_dir: Path | None = None) -> Lexicon:
 
 @lru_cache(maxsize=4)
 def _load_lexicon(folder: Path) -> Lexicon:
-    disc = yaml.safe_load((folder / "discourse.yaml").read_text(encoding="utf-8"))
-    rel = yaml.safe_load((folder / "relation_patterns.yaml").read_text(encoding="utf-8"))
+    disc = load_yaml(folder / "discourse.yaml")
+    rel = load_yaml(folder / "relation_patterns.yaml")
     validate_discourse(disc, folder / "discourse.yaml")
     cameo = load_cameo()
     entries = list(read_lexicon_rows(folder / "event_lexicon.tsv", cameo))

@@ -8,9 +8,9 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
 
 from tasks.normalize import normalize_for_match
+from tasks.yamlload import load_yaml
 
 LANG_DIR = Path(__file__).resolve().parent.parent / "khabar" / "lang"
 
@@ -23,7 +23,7 @@ class JoinedWordsError(ValueError):
 def load_non_joining(lang: str = "ur", lang_dir: Path = LANG_DIR) -> frozenset[str]:
     """Letters after which a dropped space is invisible (joined_words.yaml non_joining)."""
     path = lang_dir / lang / "joined_words.yaml"
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
+    data = load_yaml(path) if path.exists() else {}
     return frozenset(normalize_for_match(c) for c in (data or {}).get("non_joining") or [])
 
 
@@ -38,7 +38,7 @@ def load_fused(lang: str = "ur", lang_dir: Path = LANG_DIR) -> dict[str, tuple[s
     path = lang_dir / lang / "joined_words.yaml"
     if not path.exists():
         return {}
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = load_yaml(path) or {}
     out: dict[str, tuple[str, ...]] = {}
     for surface, reads in (data.get("fused") or {}).items():
         key, words = normalize_for_match(str(surface)), tuple(normalize_for_match(str(reads)).split())

@@ -21,9 +21,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 
 from tasks.ids import sha256_file, stable_id
+from tasks.yamlload import load_yaml
 
 NER_LABELS_FILE = Path(__file__).resolve().parent.parent / "khabar" / "lang" / "ner_labels.yaml"
 TARGET_LABELS = ("PERSON", "LOCATION", "ORGANIZATION", "NUMBER", "TIME", "ARTIFACT", "MISC")
@@ -234,7 +234,7 @@ def detect_language(text: str) -> str | None:
 @lru_cache(maxsize=4)
 def load_ner_labels(path: Path = NER_LABELS_FILE) -> tuple[dict[str, str], str]:
     """(model label upper-cased -> target label, fallback). Raises ValueError when the file is inconsistent."""
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    data = load_yaml(Path(path))
     if not isinstance(data, dict) or not {"targets", "fallback", "schemes"} <= set(data):
         raise ValueError(f"{path}: needs 'targets', 'fallback' and 'schemes'")
     targets = set(data["targets"])
