@@ -129,31 +129,6 @@ def publish_run_artifacts(summary: dict, tables: dict[str, list[dict]]) -> dict[
     return report
 
 
-REPORT_NAME = "report.html"
-
-
-def write_warehouse_report(warehouse: Path) -> tuple[Path, bytes | None]:
-    """Write the analyst's report of the whole warehouse to WAREHOUSE/report.html (atomically) and return its
-    path and a small timeline PNG (None when no event has a date). Plain function: the flow only publishes."""
-    import os
-    import uuid
-
-    from warehouse import connect_readonly
-    from warehouse.report import build_report, timeline_png
-
-    con = connect_readonly(warehouse)
-    try:
-        page = build_report(con)
-        png = timeline_png(con)
-    finally:
-        con.close()
-    path = Path(warehouse) / REPORT_NAME
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    tmp.write_text(page, encoding="utf-8")
-    os.replace(tmp, path)  # readers see the old report or the new one, never half of one
-    return path, png
-
-
 def publish_report_link(warehouse: Path, run_id: str) -> Path | None:
     """Refresh WAREHOUSE/report.html and link it from the run's artifacts, with the timeline as an image.
 
@@ -163,8 +138,10 @@ def publish_report_link(warehouse: Path, run_id: str) -> Path | None:
     from prefect import get_run_logger
     from prefect.artifacts import create_image_artifact, create_link_artifact
 
+    from warehouse.report import write_report_file
+
     try:
-        path, png = write_warehouse_report(warehouse)
+        path, png = write_report_file(warehouse)
     except Exception as exc:  # noqa: BLE001 - the run is loaded; the picture is a bonus
         get_run_logger().warning("report not written: %s: %s", type(exc).__name__, exc)
         return None

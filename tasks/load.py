@@ -20,9 +20,8 @@ from filelock import FileLock
 
 import schemas
 from schemas.tables import on_conflict
-from warehouse import db_path, snapshot_path, staging_dir, view_sql
+from warehouse import LOCK_NAME, db_path, snapshot_path, staging_dir, view_sql
 
-LOCK_NAME = ".load.lock"
 
 
 @dataclass

@@ -26,6 +26,8 @@ class WarehouseNotFound(FileNotFoundError):
     pass
 
 
+LOCK_NAME = ".load.lock"  # the one writer holds it while loading; the run's own report reads under it
+
 def db_path(warehouse: Path) -> Path:
     return Path(warehouse) / DB_NAME
 

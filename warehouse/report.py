@@ -21,6 +21,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from functools import lru_cache
+from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 import duckdb
@@ -640,3 +641,33 @@ def build_report(con: duckdb.DuckDBPyConnection, *, since: date | None = None, u
               f'<script type="module">{EMBED_JS}</script>',
               "</body></html>"]
     return "\n".join(parts)
+
+
+REPORT_NAME = "report.html"
+
+
+def write_report_file(warehouse: Path) -> tuple[Path, bytes | None]:
+    """Write the whole warehouse's report to WAREHOUSE/report.html (atomically) and return its path and a small
+    timeline PNG (None when no event has a date).
+
+    Reads under the warehouse's load lock: DuckDB lets no writer in while a reader is open, so a run's report must
+    wait for, and make wait, another run's load instead of failing it."""
+    import os
+    import uuid
+
+    from filelock import FileLock
+
+    from warehouse import LOCK_NAME, connect_readonly
+
+    with FileLock(str(Path(warehouse) / LOCK_NAME)):
+        con = connect_readonly(warehouse)
+        try:
+            page = build_report(con)
+            png = timeline_png(con)
+        finally:
+            con.close()
+    path = Path(warehouse) / REPORT_NAME
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    tmp.write_text(page, encoding="utf-8")
+    os.replace(tmp, path)  # readers see the old report or the new one, never half of one
+    return path, png
