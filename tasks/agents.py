@@ -350,10 +350,14 @@ class _Tok:
     upos: str | None
 
 
-_GLUED_AFTER_HAMZA = re.compile(r"(?<=.ء)(کو|کی|کے|کا|نے|سے|پر|میں)$")
+@lru_cache(maxsize=8)
+def _glued_after_hamza(function_words: frozenset[str]) -> re.Pattern[str]:
+    """A postposition (name_context.yaml function_words) written onto a word that ends in hamza: "شرکاءکو"."""
+    words = "|".join(sorted(map(re.escape, function_words), key=len, reverse=True))
+    return re.compile(rf"(?<=.ء)({words})$")
 
 
-def _trim(text: str, s: int, e: int) -> tuple[int, int]:
+def _trim(text: str, s: int, e: int, function_words: frozenset[str] = frozenset()) -> tuple[int, int]:
     """A number written into the word ("103ملزمان", "43طلباء") is cut off, as is a postposition written onto a
     word ending in hamza ("شرکاءکو")."""
     d = s
@@ -361,19 +365,19 @@ def _trim(text: str, s: int, e: int) -> tuple[int, int]:
         d += 1
     if s < d < e:
         s = d
-    m = _GLUED_AFTER_HAMZA.search(text[s:e])
+    m = _glued_after_hamza(function_words).search(text[s:e]) if function_words else None
     if m:
         e = s + m.start()
     return s, e
 
 
-def _tokens(text: str, tokens: list[dict]) -> list[_Tok]:
+def _tokens(text: str, tokens: list[dict], function_words: frozenset[str] = frozenset()) -> list[_Tok]:
     out = []
     for t in sorted(tokens, key=lambda r: (r["sentence_index"], r["token_index"])):
         if t.get("start_char") is None:
             continue
         s, e = strip_punct_span(text, t["start_char"], t["end_char"])
-        s, e = _trim(text, s, e)
+        s, e = _trim(text, s, e, function_words)
         key = _k(text[s:e]) if e > s else ""
         out.append(_Tok(t["sentence_index"], s, e, key, t.get("upos") if e > s else "PUNCT"))
     return out
@@ -676,7 +680,7 @@ def find_agents(text: str, tokens: list[dict], mentions: list[dict], entities: d
     d = dictionary or load_dictionary()
     lex = lexicon or load_agents()
     aid = article["article_id"]
-    toks = _tokens(text, tokens)
+    toks = _tokens(text, tokens, frozenset(normalize_for_match(w) for w in d.context.get("function_words") or []))
     ends = [t.end for t in toks]
     mention_at: dict[int, dict] = {}
     for m in mentions:
