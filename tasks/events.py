@@ -31,7 +31,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 
 from khabar.config import LANG_DIR
@@ -1581,46 +1581,60 @@ def _recent_subject(j: int, ctx: "_Context | None", person: bool, method: str) -
     return None
 
 
-def _headline_triggers(words: list[Word], lex: Lexicon, taken: list[Trigger]) -> list[Trigger]:
-    """Nominals with no verb in a headline ("چین کی امریکہ پر تنقید", "X، Y کے درمیان مذاکرات"): the nominal ends
-    its phrase (the headline, a comma or a conjunction follows)."""
+def _scan_nominals(words: list[Word], lex: Lexicon, taken: list[Trigger], start_ok: Callable[[int], bool],
+                   accept: Callable[[LexEntry, int, int, int], "Trigger | None"],
+                   whole_span_free: bool = False) -> list[Trigger]:
+    """Triggers with no verb of their own: every nominal pattern whose words stand in order from word i (not inside
+    a trigger already ``taken``); ``accept(entry, i, end, nxt)`` decides, ``nxt`` being the first word after the
+    pattern and its particles. The first accepted entry at i wins and the scan goes on after it."""
     used = {k for t in taken for k in range(t.first, t.last + 1)}
     out: list[Trigger] = []
     i = 0
     while i < len(words):
         hit = None
-        if i not in used:
+        if i not in used and start_ok(i):
             for e in lex.by_nominal.get(words[i].norm, ()) + lex.by_nominal.get(words[i].lemma, ()):
                 end = i + len(e.pattern) - 1
-                if end < len(words) and all(_word_matches(words[i + k], e.pattern[k]) for k in range(len(e.pattern))):
-                    nxt = end + 1
-                    while nxt < len(words) and words[nxt].norm in lex.particles:
-                        nxt += 1
-                    ends = nxt >= len(words) or words[nxt].norm in _PUNCT_WORDS or words[nxt].upos == "PUNCT" \
-                        or words[nxt].norm in lex.conjunctions
-                    # it heads a noun phrase ("X کی Y پر تنقید", "قتل کا اعتراف", "شدید تنقید"); a participle after
-                    # a bare noun is a passive ("چار شہری ہلاک": killed, not killers)
-                    p = i - 1
-                    while p >= 0 and words[p].norm in lex.particles:  # "… پر بھی دستخط"
-                        p -= 1
-                    bare = p
-                    while p >= 0 and words[p].upos == "ADJ":
-                        p -= 1
-                    heads = p >= 0 and (words[p].norm in lex.genitive or words[p].norm in lex.conjunctions
-                                        or any(p - len(m) + 1 >= 0 and _seq_at(words, p - len(m) + 1, m)
-                                               for m in lex.between_markers)
-                                        or any(p - len(m) + 1 >= 0 and _seq_at(words, p - len(m) + 1, m)
-                                               for m in lex.patient_markers)
-                                        or p < bare)
-                    if ends and heads:
-                        hit = Trigger(e, i, end, end, headline=True)
-                        break
+                if end >= len(words) or (whole_span_free and any(k in used for k in range(i, end + 1))) or not all(
+                        _word_matches(words[i + k], e.pattern[k]) for k in range(len(e.pattern))):
+                    continue
+                nxt = end + 1
+                while nxt < len(words) and words[nxt].norm in lex.particles:
+                    nxt += 1
+                hit = accept(e, i, end, nxt)
+                if hit:
+                    break
         if hit:
             out.append(hit)
             i = hit.last + 1
         else:
             i += 1
     return out
+
+
+def _headline_triggers(words: list[Word], lex: Lexicon, taken: list[Trigger]) -> list[Trigger]:
+    """Nominals with no verb in a headline ("چین کی امریکہ پر تنقید", "X، Y کے درمیان مذاکرات"): the nominal ends
+    its phrase (the headline, a comma or a conjunction follows)."""
+    def accept(e: LexEntry, i: int, end: int, nxt: int) -> Trigger | None:
+        ends = nxt >= len(words) or words[nxt].norm in _PUNCT_WORDS or words[nxt].upos == "PUNCT" \
+            or words[nxt].norm in lex.conjunctions
+        # it heads a noun phrase ("X کی Y پر تنقید", "قتل کا اعتراف", "شدید تنقید"); a participle after
+        # a bare noun is a passive ("چار شہری ہلاک": killed, not killers)
+        p = i - 1
+        while p >= 0 and words[p].norm in lex.particles:  # "… پر بھی دستخط"
+            p -= 1
+        bare = p
+        while p >= 0 and words[p].upos == "ADJ":
+            p -= 1
+        heads = p >= 0 and (words[p].norm in lex.genitive or words[p].norm in lex.conjunctions
+                            or any(p - len(m) + 1 >= 0 and _seq_at(words, p - len(m) + 1, m)
+                                   for m in lex.between_markers)
+                            or any(p - len(m) + 1 >= 0 and _seq_at(words, p - len(m) + 1, m)
+                                   for m in lex.patient_markers)
+                            or p < bare)
+        return Trigger(e, i, end, end, headline=True) if ends and heads else None
+
+    return _scan_nominals(words, lex, taken, lambda i: True, accept)
 
 
 VIOLENT_ROOTS = ("18", "19", "20")  # assault, fight, mass violence: "… حملے میں" reports one
@@ -1630,31 +1644,15 @@ CONSULT_ROOTS = ("04",)  # meet, talk, visit: "… سے ملاقات کے دور
 def _adverbial_triggers(words: list[Word], lex: Lexicon, taken: list[Trigger], cameo) -> list[Trigger]:
     """Nominals with no verb of their own that head an adverbial postposition (discourse.yaml adverbial_heads):
     "افغان سفیر سے ملاقات کے دوران", "نیٹو کے قافلے پر خودکش حملے میں": the event took place."""
-    used = {k for t in taken for k in range(t.first, t.last + 1)}
-    out: list[Trigger] = []
-    i = 0
-    while i < len(words):
-        hit = None
-        if i not in used and not (i > 0 and words[i - 1].upos == "VERB"):
-            for e in lex.by_nominal.get(words[i].norm, ()) + lex.by_nominal.get(words[i].lemma, ()):
-                end = i + len(e.pattern) - 1
-                if end >= len(words) or any(k in used for k in range(i, end + 1)) or not all(
-                        _word_matches(words[i + k], e.pattern[k]) for k in range(len(e.pattern))):
-                    continue
-                nxt = end + 1
-                while nxt < len(words) and words[nxt].norm in lex.particles:
-                    nxt += 1
-                heads = lex.adverbial_violent if e.code.startswith(VIOLENT_ROOTS) else \
-                    lex.adverbial_consult if e.code.startswith(CONSULT_ROOTS) else ()
-                if any(_seq_at(words, nxt, m) for m in heads) and e.pattern not in lex.adverbial_states:
-                    hit = Trigger(e, i, end, end, adverbial=True)
-                    break
-        if hit:
-            out.append(hit)
-            i = hit.last + 1
-        else:
-            i += 1
-    return out
+    def accept(e: LexEntry, i: int, end: int, nxt: int) -> Trigger | None:
+        heads = lex.adverbial_violent if e.code.startswith(VIOLENT_ROOTS) else \
+            lex.adverbial_consult if e.code.startswith(CONSULT_ROOTS) else ()
+        if any(_seq_at(words, nxt, m) for m in heads) and e.pattern not in lex.adverbial_states:
+            return Trigger(e, i, end, end, adverbial=True)
+        return None
+
+    return _scan_nominals(words, lex, taken, lambda i: not (i > 0 and words[i - 1].upos == "VERB"), accept,
+                          whole_span_free=True)
 
 
 def _unmarked_patient(words, t: Trigger, floor: int, lex, mentions, entities, exclude: set[str],
