@@ -1465,7 +1465,26 @@ def extract_events(article: dict, sentences: list[dict], tokens: list[dict], men
         ctx.si = si
         headline = int(sent["start_char"]) < title_end
         rows.extend(_sentence_events(article, sent, words, sm, entities, lex, cameo, ref, words_dw, ctx, headline))
-    return rows
+    return without_partial_repeats(rows)
+
+
+def without_partial_repeats(rows: list[dict]) -> list[dict]:
+    """Drop an act that repeats, with one actor missing, an act of the same article that has both: "X attacked"
+    beside "X attacked Y" (same code, same known actor) is the same report told twice, not a second event.
+    Statements (root 01) are left alone: "X said" and "X told Y" are usually two different utterances."""
+    full = {(r["actor1_entity_id"], r["actor2_entity_id"], r["event_code"], r["is_negated"]) for r in rows
+            if r["actor1_entity_id"] and r["actor2_entity_id"] and r["event_root_code"] != STATEMENT_ROOT}
+    by_actor1 = {(a1, code, neg) for a1, _, code, neg in full}
+    by_actor2 = {(a2, code, neg) for _, a2, code, neg in full}
+    keep = []
+    for r in rows:
+        a1, a2, key = r["actor1_entity_id"], r["actor2_entity_id"], (r["event_code"], r["is_negated"])
+        if a1 and not a2 and (a1, *key) in by_actor1:
+            continue
+        if a2 and not a1 and (a2, *key) in by_actor2:
+            continue
+        keep.append(r)
+    return keep
 
 
 def _fake_trigger(i: int, lex: Lexicon) -> Trigger:
@@ -1637,6 +1656,7 @@ def _headline_triggers(words: list[Word], lex: Lexicon, taken: list[Trigger]) ->
     return _scan_nominals(words, lex, taken, lambda i: True, accept)
 
 
+STATEMENT_ROOT = "01"  # CAMEO "make public statement": utterances, each its own event
 VIOLENT_ROOTS = ("18", "19", "20")  # assault, fight, mass violence: "… حملے میں" reports one
 CONSULT_ROOTS = ("04",)  # meet, talk, visit: "… سے ملاقات کے دوران" reports one
 

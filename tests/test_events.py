@@ -746,3 +746,18 @@ def test_round3_code_shaped_misses(nlp, text, present, absent):
     got = counted(analyse(nlp, text))
     assert present <= got, got
     assert not (absent & got), got
+
+
+def test_an_act_told_again_without_one_actor_is_not_a_second_event():
+    from tasks.events import without_partial_repeats
+
+    def ev(a1, a2, code, neg=False):
+        return {"actor1_entity_id": a1, "actor2_entity_id": a2, "event_code": code, "event_root_code": code[:2],
+                "is_negated": neg}
+    rows = [ev("ISR", "PSE", "190"), ev("ISR", None, "190"), ev(None, "PSE", "190"),   # one attack, told 3 ways
+            ev("ISR", None, "183"),                                                   # another act: kept
+            ev("RUS", "PRK", "010"), ev("RUS", None, "010"),                          # two statements: both kept
+            ev("IRN", None, "190", neg=True)]                                         # nothing fuller: kept
+    kept = {(r["actor1_entity_id"], r["actor2_entity_id"], r["event_code"]) for r in without_partial_repeats(rows)}
+    assert kept == {("ISR", "PSE", "190"), ("ISR", None, "183"), ("RUS", "PRK", "010"), ("RUS", None, "010"),
+                    ("IRN", None, "190")}
