@@ -408,13 +408,16 @@ class _Ctx:
         eid = m.get("entity_id")
         if not eid:
             return None
+        etype, iso, _ = self.entity_facts(eid)
+        return iso if etype in _PLACE_TYPES and iso else None
+
+    def entity_facts(self, eid: str) -> tuple[str, str | None, str | None]:
+        """(type, ISO3 country, actor code) of an entity: its row in this article, else the dictionary's entry."""
         ent = self.entities.get(eid)
         if ent is not None:
-            etype, iso = (ent.get("entity_type") or "").upper(), ent.get("country_code")
-        else:
-            actor = self.dictionary.actors.get(eid)
-            etype, iso = (actor.type, actor.country) if actor else ("", None)
-        return iso if etype in _PLACE_TYPES and iso else None
+            return (ent.get("entity_type") or "").upper(), ent.get("country_code"), ent.get("actor_code")
+        actor = self.dictionary.actors.get(eid)
+        return (actor.type, actor.country, actor.actor_code) if actor else ("", None, None)
 
     def place_ending(self, j: int, anchor: int) -> tuple[str | None, bool, int]:
         """(ISO3, is_adjective, first token) of a place ending at token j, else (None, False, j)."""
@@ -458,12 +461,7 @@ class _Ctx:
         eid = m.get("entity_id") if m else None
         if not eid or self.mention_country(m):
             return None
-        ent = self.entities.get(eid)
-        if ent is not None:
-            etype, code = (ent.get("entity_type") or "").upper(), ent.get("actor_code")
-        else:
-            actor = self.dictionary.actors.get(eid)
-            etype, code = (actor.type, actor.actor_code) if actor else ("", None)
+        etype, _, code = self.entity_facts(eid)
         code = m.get("actor_code") or code
         if etype in ("PERSON", "AGENT", *_PLACE_TYPES) or not code:
             return None
