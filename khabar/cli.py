@@ -14,7 +14,7 @@ from rich.table import Table
 
 from khabar import __version__, cli_actors, cli_eval, cli_models, cli_report, cli_serve
 from khabar.cli_common import check_stage, fail, open_warehouse
-from khabar.config import STAGES
+from khabar.config import DEFAULT_WAREHOUSE, STAGES
 
 MAX_QUARANTINE_LINES = 20  # quarantined inputs listed one per line in the run summary
 app = typer.Typer(
@@ -27,7 +27,7 @@ app = typer.Typer(
 console = Console(stderr=True)
 out = Console()
 
-WAREHOUSE_OPT = typer.Option(Path("warehouse"), "--warehouse", "-w", help="Warehouse directory.",
+WAREHOUSE_OPT = typer.Option(DEFAULT_WAREHOUSE, "--warehouse", "-w", help="Warehouse directory.",
                              envvar="KHABAR_WAREHOUSE")
 
 

@@ -17,6 +17,8 @@ from typing import Any, Callable
 
 import typer
 
+from khabar.config import DEFAULT_WAREHOUSE
+
 EVAL_ENTITY_TYPES = ("PERSON", "ORGANIZATION", "COUNTRY")
 # Event modalities the gold annotates (eval/README.md): what happened, what was stated, promised or announced for
 # later. Conditional acts, allegations' content, mere possibilities and negated acts are not predictions.
@@ -225,7 +227,8 @@ def register(app: typer.Typer) -> None:
     @app.command("eval")
     def eval_cmd(
         gold: Path = typer.Argument(..., exists=True, dir_okay=False, help="Gold JSON file (see eval/README.md)."),
-        warehouse: Path = typer.Option(Path("warehouse"), "--warehouse", "-w", help="Warehouse directory."),
+        warehouse: Path = typer.Option(DEFAULT_WAREHOUSE, "--warehouse", "-w", help="Warehouse directory.",
+                                       envvar="KHABAR_WAREHOUSE"),
         as_json: bool = typer.Option(False, "--json", help="Print the scores as JSON."),
         verbose: bool = typer.Option(False, "--verbose", "-v", help="List missed and spurious events."),
     ) -> None:

@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 
 from khabar.cli_common import fail, open_warehouse
+from khabar.config import DEFAULT_WAREHOUSE
 
 console = Console(stderr=True)
 DATE_FORMATS = ["%Y-%m-%d"]
@@ -30,7 +31,7 @@ def _day(value: Optional[datetime]) -> Optional[date]:
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the main app."""
 
-    warehouse_opt = typer.Option(Path("warehouse"), "--warehouse", "-w", help="Warehouse directory.",
+    warehouse_opt = typer.Option(DEFAULT_WAREHOUSE, "--warehouse", "-w", help="Warehouse directory.",
                                  envvar="KHABAR_WAREHOUSE")
     since_opt = typer.Option(None, "--since", formats=DATE_FORMATS, help="Only events on or after this date.")
     until_opt = typer.Option(None, "--until", formats=DATE_FORMATS, help="Only events on or before this date.")

@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 
 from khabar.cli_common import check_stage, fail
-from khabar.config import STAGES
+from khabar.config import DEFAULT_WAREHOUSE, STAGES
 
 console = Console(stderr=True)
 
@@ -21,7 +21,7 @@ def register(app: typer.Typer) -> None:
         inbox: Path = typer.Option(..., "--inbox", help="Directory to watch (recursive); files are never moved or "
                                                          "deleted, a file is processed once per content hash."),
         cron: str = typer.Option("*/15 * * * *", "--cron", help="Cron schedule of inbox runs (UTC)."),
-        warehouse: Path = typer.Option(Path("warehouse"), "--warehouse", "-w", help="Warehouse directory.",
+        warehouse: Path = typer.Option(DEFAULT_WAREHOUSE, "--warehouse", "-w", help="Warehouse directory.",
                                        envvar="KHABAR_WAREHOUSE"),
         until: str = typer.Option("load", help=f"Stop after this stage (then load): {', '.join(STAGES)}."),
         min_age: float = typer.Option(10.0, "--min-age", help="Skip files modified less than this many seconds "

@@ -10,6 +10,19 @@ LANG_DIR = Path(__file__).parent / "lang"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
+def default_warehouse() -> Path:
+    """$XDG_DATA_HOME/khabar, else ~/.local/share/khabar: where a warehouse goes when neither --warehouse nor
+    KHABAR_WAREHOUSE says. Not the repository's `warehouse/` folder (source code: `rm -rf warehouse` deleted it)
+    and not the working folder: the XDG data folder is outside every checkout and the same from any folder, so
+    `khabar query` finds the warehouse wherever it is typed. A relative XDG_DATA_HOME is ignored (the spec says so)."""
+    xdg = os.environ.get("XDG_DATA_HOME", "")
+    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".local" / "share"
+    return base / "khabar"
+
+
+DEFAULT_WAREHOUSE = default_warehouse()  # the CLI options' default (the environment is read once, at start)
+
+
 def default_workers() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
 
@@ -37,7 +50,7 @@ def _names(name: str) -> str:
 
 @dataclass(frozen=True)
 class Settings:
-    warehouse: Path = Path("warehouse")
+    warehouse: Path = field(default_factory=default_warehouse)
     models_dir: Path | None = None  # resolved by tasks.nlp.resolve_models_dir
     workers: int = field(default_factory=default_workers)
     nlp_batch_size: int = 256  # most articles per NLP task: larger Stanza batches parse faster (docs/nlp.md)
