@@ -11,8 +11,11 @@ per finished stage with its counts and time.
 """
 from __future__ import annotations
 
+import io
 import json
+import logging
 import os
+import sys
 import time
 from pathlib import Path
 from typing import Callable
@@ -213,11 +216,77 @@ class ProgressDisplay:
     def __enter__(self) -> "ProgressDisplay":
         add_listener(self)
         self.stage_started = self.clock()
+        self._rerouted = route_log_handlers(self._progress.console)  # before start() swaps sys.stderr
         self._progress.start()
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
         remove_listener(self)
+        restore_log_handlers(self._rerouted)
         if exc_type is None:
             self.finish()
         self._progress.stop()
+
+
+def _console_handlers() -> list[logging.Handler]:
+    """Handlers that write to the terminal (stderr/stdout), on the root logger and every configured logger."""
+    loggers = [logging.getLogger()] + [lg for lg in logging.Logger.manager.loggerDict.values()
+                                       if isinstance(lg, logging.Logger)]
+    found: list[logging.Handler] = []
+    for lg in loggers:
+        for h in lg.handlers:
+            stream = getattr(getattr(h, "console", None), "file", None) or getattr(h, "stream", None)
+            stream = getattr(stream, "rich_proxied_file", stream)  # sys.stderr while another live display runs
+            if h not in found and stream in (sys.stderr, sys.stdout, sys.__stderr__, sys.__stdout__):
+                found.append(h)
+    return found
+
+
+class LinesThroughConsole(io.TextIOBase):
+    """A stream that prints each whole line through a rich Console, so a live bar on that console is cleared
+    before the line and redrawn after it. Like rich's FileProxy, which rich Consoles unwrap (rich_proxied_file)
+    and so cannot be handed to the Console of Prefect's log handler; ANSI colours pass through."""
+
+    def __init__(self, console, original) -> None:
+        self.console, self.original, self._partial = console, original, ""
+
+    def write(self, text: str) -> int:
+        from rich.text import Text
+
+        *lines, self._partial = (self._partial + text).split("\n")
+        for line in lines:
+            self.console.print(Text.from_ansi(line), soft_wrap=True)
+        return len(text)
+
+    def flush(self) -> None:
+        if self._partial:
+            self.write("\n")
+
+    def isatty(self) -> bool:  # the handler's console keeps colouring as it would on the terminal
+        return self.original.isatty()
+
+
+def route_log_handlers(console) -> list[tuple[logging.Handler, object]]:
+    """Send terminal log handlers through ``console`` while a live bar is drawn on it, so that a log line is
+    printed above the bar and the bar redrawn below it; Prefect's console handler keeps a stream of its own,
+    which Live's redirection of sys.stderr does not reach. Returns what to give to `restore_log_handlers`."""
+    rerouted = []
+    for h in _console_handlers():
+        inner = getattr(h, "console", None)  # PrefectConsoleHandler prints through its own rich Console
+        if inner is not None:
+            rerouted.append((h, inner.file))
+            inner.file = LinesThroughConsole(console, inner.file)
+        else:
+            rerouted.append((h, h.setStream(LinesThroughConsole(console, h.stream))))
+    return rerouted
+
+
+def restore_log_handlers(rerouted: list[tuple[logging.Handler, object]]) -> None:
+    for h, stream in rerouted:
+        inner = getattr(h, "console", None)
+        if inner is not None:
+            inner.file.flush()
+            inner.file = stream  # type: ignore[assignment]
+        else:
+            h.flush()
+            h.setStream(stream)

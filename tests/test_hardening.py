@@ -30,3 +30,33 @@ def test_cli_default_warehouse_follows_xdg(tmp_path):
     assert res.returncode == 2
     assert str(tmp_path / "data" / "khabar" / "khabar.duckdb") in " ".join(res.stderr.split())
     assert "Traceback" not in res.stderr
+
+
+def test_log_lines_print_above_the_progress_bar(capsys):
+    """A Prefect log line during a run is printed through the bar's console (the bar is cleared, the line
+    printed, the bar redrawn under it), not written into the bar's line on the terminal."""
+    import io
+    import logging
+
+    from prefect.logging.handlers import PrefectConsoleHandler
+    from rich.console import Console
+
+    from flows.progress import ProgressDisplay
+
+    logger = logging.getLogger("prefect.khabar_test_progress")
+    handler = PrefectConsoleHandler(stream=sys.stderr)
+    logger.addHandler(handler)
+    logger.propagate = False
+    screen = io.StringIO()
+    try:
+        with ProgressDisplay(["ingest", "load"], console=Console(file=screen, force_terminal=True, width=100)):
+            logger.warning("a log line from inside the flow")
+        logger.warning("after the run")
+    finally:
+        logger.removeHandler(handler)
+    shown = screen.getvalue()
+    at = shown.index("a log line from inside the flow")
+    assert "khabar:" in shown[at:]  # the bar drawn again below the log line
+    err = capsys.readouterr().err
+    assert "a log line from inside the flow" not in err  # not written around the bar
+    assert "after the run" in err  # the handler has its own stream back
