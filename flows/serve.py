@@ -6,10 +6,13 @@ file it read, loaded or quarantined, in the same transaction as its rows). So:
 - a run that crashes before its load records nothing, and the next run picks the same files up again;
 - nothing in the inbox is ever deleted, moved or modified.
 
-`serve_inbox` serves the flow with a cron schedule (`khabar serve`); the selection is a plain function.
+`serve_inbox` serves the flow with a cron schedule in a time zone (`khabar serve`); prefect.yaml at the repository
+root declares the same flow as a deployment for `prefect deploy` onto a process work pool. The selection is a
+plain function.
 """
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,8 +24,45 @@ from tasks.ids import sha256_file
 from warehouse import read_snapshot
 
 DEFAULT_CRON = "*/15 * * * *"
+DEFAULT_TIMEZONE = "UTC"
 DEFAULT_MIN_AGE_SECONDS = 10.0
 DEPLOYMENT_NAME = "khabar-inbox"
+_PLACEHOLDER = re.compile(r"{{\s*\$(\w+)\s*}}")  # prefect.yaml's environment placeholder, `{{ $KHABAR_INBOX }}`
+
+
+class ScheduleError(ValueError):
+    """A cron expression or time zone Prefect would reject; the message says which and why."""
+
+
+def inbox_schedule(cron: str = DEFAULT_CRON, timezone: str = DEFAULT_TIMEZONE):
+    """The inbox's cron schedule in an IANA time zone ('Asia/Karachi': '0 6 * * *' is 06:00 there, DST included).
+
+    Both are checked here, before anything is registered: Prefect's `Cron` accepts any time zone name and the
+    server would reject it only later.
+    """
+    from prefect.client.schemas.schedules import CronSchedule
+    from prefect.schedules import Cron
+    from pydantic import ValidationError
+
+    try:
+        CronSchedule(cron=cron, timezone=timezone)
+    except ValidationError as exc:
+        raise ScheduleError("; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())) from None
+    return Cron(cron, timezone=timezone)
+
+
+class UnfilledPlaceholder(ValueError):
+    """A deployment parameter is still a prefect.yaml `{{ $VAR }}` placeholder (VAR was unset at deploy time)."""
+
+
+def check_filled(parameters: dict[str, Any]) -> None:
+    """Fail with the variable to set if a parameter kept its placeholder, rather than look for a folder of that name."""
+    for name, value in parameters.items():
+        found = _PLACEHOLDER.search(str(value))
+        if found:
+            raise UnfilledPlaceholder(f"parameter {name} is the unfilled placeholder {found.group(0)!r}: set "
+                                      f"{found.group(1)} and run `prefect deploy` again, or set the parameter in the "
+                                      "deployment (UI: Deployments -> khabar-inbox -> Edit)")
 
 
 def seen_hashes(warehouse: Path) -> set[str]:
@@ -89,6 +129,7 @@ def inbox(inbox_dir: str, warehouse: str, settings: dict[str, Any] | None = None
     from flows.pipeline import etl
 
     logger = get_run_logger()
+    check_filled({"inbox_dir": inbox_dir, "warehouse": warehouse, "settings": settings or {}})
     sel = scan_inbox(Path(inbox_dir), Path(warehouse), min_age_seconds=min_age_seconds)
     logger.info("inbox %s: %d new, %d already processed, %d repeated in inbox, %d still being written, "
                 "%d unsupported", inbox_dir, len(sel.new), len(sel.seen), len(sel.repeated), len(sel.unsettled),
@@ -111,24 +152,26 @@ def inbox(inbox_dir: str, warehouse: str, settings: dict[str, Any] | None = None
 def inbox_parameters(inbox_dir: Path, warehouse: Path, *, settings: dict[str, Any] | None = None,
                      until: str = "load", min_age_seconds: float = DEFAULT_MIN_AGE_SECONDS) -> dict[str, Any]:
     """Deployment parameters (absolute paths: the served process may run elsewhere than the caller)."""
+    settings = dict(settings or {})
+    if settings.get("models_dir"):
+        settings["models_dir"] = str(Path(settings["models_dir"]).expanduser().resolve())
     return {"inbox_dir": str(Path(inbox_dir).resolve()), "warehouse": str(Path(warehouse).resolve()),
-            "settings": settings or {}, "until": until, "min_age_seconds": float(min_age_seconds)}
+            "settings": settings, "until": until, "min_age_seconds": float(min_age_seconds)}
 
 
-def serve_inbox(inbox_dir: Path, warehouse: Path, *, cron: str = DEFAULT_CRON, settings: dict[str, Any] | None = None,
-                until: str = "load", min_age_seconds: float = DEFAULT_MIN_AGE_SECONDS,
-                name: str = DEPLOYMENT_NAME) -> None:
+def serve_inbox(inbox_dir: Path, warehouse: Path, *, cron: str = DEFAULT_CRON, timezone: str = DEFAULT_TIMEZONE,
+                settings: dict[str, Any] | None = None, until: str = "load",
+                min_age_seconds: float = DEFAULT_MIN_AGE_SECONDS, name: str = DEPLOYMENT_NAME) -> None:
     """Serve the inbox flow on a cron schedule until interrupted (needs a Prefect API: PREFECT_API_URL).
 
     At most one inbox run at a time (runner limit 1 and deployment concurrency 1): a run that outlasts the
-    cron interval delays the next one instead of racing it for the same files.
+    cron interval delays the next one instead of racing it for the same files. The same deployment for a
+    worker and a work pool instead of this process: prefect.yaml (docs/operations.md).
     """
-    from prefect.schedules import Cron
-
-    Cron(cron)  # reject a bad expression before registering anything
+    schedule = inbox_schedule(cron, timezone)  # reject a bad expression or zone before registering anything
     inbox.serve(
         name=name,
-        cron=cron,
+        schedules=[schedule],
         parameters=inbox_parameters(inbox_dir, warehouse, settings=settings, until=until,
                                     min_age_seconds=min_age_seconds),
         description=f"khabar: process new files of {Path(inbox_dir).resolve()} into {Path(warehouse).resolve()}",

@@ -13,8 +13,9 @@ from rich.console import Console
 from rich.table import Table
 
 from khabar import __version__, cli_actors, cli_eval, cli_models, cli_report, cli_serve
-from khabar.cli_common import check_stage, fail, open_warehouse
-from khabar.config import DEFAULT_WAREHOUSE, STAGES
+from khabar.cli_common import (DASK_ADDRESS_OPT, DEDUP_THRESHOLD_OPT, LANGUAGE_OPT, MAX_FILE_BYTES_OPT,
+                                MODELS_DIR_OPT, SHINGLE_SIZE_OPT, UNTIL_OPT, WAREHOUSE_OPT, WORKERS_OPT, check_stage,
+                                fail, open_warehouse, run_settings)
 
 MAX_QUARANTINE_LINES = 20  # quarantined inputs listed one per line in the run summary
 app = typer.Typer(
@@ -26,9 +27,6 @@ app = typer.Typer(
 )
 console = Console(stderr=True)
 out = Console()
-
-WAREHOUSE_OPT = typer.Option(DEFAULT_WAREHOUSE, "--warehouse", "-w", help="Warehouse directory.",
-                             envvar="KHABAR_WAREHOUSE")
 
 
 def _quiet_prefect() -> None:
@@ -79,16 +77,14 @@ def print_summary(summary: dict, *, as_json: bool) -> None:
 def run(
     inputs: list[Path] = typer.Argument(..., help="Files or directories (.txt, .jsonl, .json, .html), recursive."),
     warehouse: Path = WAREHOUSE_OPT,
-    until: str = typer.Option("load", help=f"Stop after this stage (then load): {', '.join(STAGES)}."),
-    workers: Optional[int] = typer.Option(None, help="NLP worker processes (default: CPU count).",
-                                          envvar="KHABAR_WORKERS"),
-    models_dir: Optional[Path] = typer.Option(None, "--models-dir", help="Stanza resources directory "
-                                              "(default: $KHABAR_MODELS_DIR, $STANZA_RESOURCES_DIR, stanza's own)."),
-    dask_address: Optional[str] = typer.Option(None, "--dask-address", help="Run NLP on this Dask scheduler."),
-    max_file_bytes: Optional[int] = typer.Option(None, help="Larger files are quarantined as oversized."),
-    dedup_threshold: Optional[float] = typer.Option(None, help="MinHash Jaccard threshold for near-duplicates."),
-    shingle_size: Optional[int] = typer.Option(None, help="Word shingle size for MinHash."),
-    language: Optional[str] = typer.Option(None, help="Language of every input (default: record's or detected)."),
+    until: str = UNTIL_OPT,
+    workers: Optional[int] = WORKERS_OPT,
+    models_dir: Optional[Path] = MODELS_DIR_OPT,
+    dask_address: Optional[str] = DASK_ADDRESS_OPT,
+    max_file_bytes: Optional[int] = MAX_FILE_BYTES_OPT,
+    dedup_threshold: Optional[float] = DEDUP_THRESHOLD_OPT,
+    shingle_size: Optional[int] = SHINGLE_SIZE_OPT,
+    language: Optional[str] = LANGUAGE_OPT,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors."),
     as_json: bool = typer.Option(False, "--json", help="Print a machine-readable summary."),
 ) -> None:
@@ -100,13 +96,9 @@ def run(
         discover_files(inputs)
     except InputNotFoundError as exc:
         fail(str(exc))
-    if STAGES.index(until) >= STAGES.index("nlp"):
-        from tasks.nlp import ModelNotFoundError, require_models_dir, resolve_models_dir
-
-        try:  # fail before any work, with the how-to, rather than deep inside the flow
-            require_models_dir(resolve_models_dir(models_dir))
-        except ModelNotFoundError as exc:
-            fail(str(exc))
+    settings = run_settings(warehouse, until=until, workers=workers, models_dir=models_dir,
+                            dask_address=dask_address, max_file_bytes=max_file_bytes,
+                            dedup_threshold=dedup_threshold, shingle_size=shingle_size, language=language)
     _quiet_prefect()
     if quiet:  # Prefect's own INFO lines too; warnings and errors still reach stderr
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
@@ -115,18 +107,6 @@ def run(
     from flows.pipeline import etl
     from flows.progress import HISTORY_FILE, ProgressDisplay, planned_stages
 
-    settings = {
-        "warehouse": str(warehouse), "workers": workers, "models_dir": str(models_dir) if models_dir else None,
-        "dask_address": dask_address, "max_file_bytes": max_file_bytes, "dedup_threshold": dedup_threshold,
-        "dedup_shingle_size": shingle_size, "default_language": language,
-    }
-    settings = {k: v for k, v in settings.items() if v is not None}
-    from khabar.config import Settings, SettingsError
-
-    try:  # every setting (flags and KHABAR_* variables) checked before any work, one message naming it
-        Settings.from_env(**settings)
-    except SettingsError as exc:
-        fail(str(exc))
     # Progress bar with per-stage counts and an ETA on stderr; none for --quiet or --json (scripts).
     display = nullcontext() if (quiet or as_json) else ProgressDisplay(
         planned_stages(until), console, history_path=warehouse / HISTORY_FILE)
