@@ -1082,6 +1082,19 @@ def _country_like(a: Actor, entities: dict[str, dict]) -> bool:
     return etype in ("COUNTRY", "GPE", "LOCATION") and (not a.actor_code or a.actor_code == a.country_code)
 
 
+STATE_VOICE_SECTOR = "GOV"  # a government speaker's "Pakistan wants …" is the government's position
+
+
+def _state_voice(actors: list[Actor], j: int, ctx: "_Context | None") -> list[Actor]:
+    """"طارق فاطمی نے کہا کہ پاکستان بھارت کے ساتھ … مذاکرات کے ذریعے حل کرنا چاہتا ہے": in a government official's report,
+    his own country as the subject speaks for his government (PAKGOV, as coders code a stated position)."""
+    sp = _speaker_of(j, ctx)
+    if sp is None or not sp.actor_code or not sp.country_code or sp.actor_code != sp.country_code + STATE_VOICE_SECTOR:
+        return actors
+    return [Actor(a.entity_id, sp.actor_code, a.country_code, a.method)
+            if a.actor_code and a.actor_code == a.country_code == sp.country_code else a for a in actors]
+
+
 def _speaker_of(j: int, ctx: "_Context | None") -> Actor | None:
     for r in reversed(ctx.reports if ctx else []):
         if r.start <= j < r.end and r.speaker is not None and r.speaker is not UNKNOWN_AGENT:
@@ -1953,6 +1966,7 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
                 a1 = _find_nominative(words, t, floor, lex, mentions, entities, source_ids, ctx)
                 if a1 == [UNKNOWN_AGENT]:
                     a1 = []
+        a1 = _state_voice(a1, t.first, ctx)
         if a1:
             ctx.local.append((t.first, a1[0]))
         exclude = {a.entity_id for a in a1}

@@ -418,6 +418,11 @@ FRAME_CASES = [  # (sentence, triples that must be present, triples that must be
     ("امریکہ کے وزیر خارجہ جان کیری نے ایران پر تنقید کی۔", {("USAGOV", "IRN", "111")}, set()),
     ("شہباز شریف نے ایران کے ساتھ یکجہتی کا اظہار کرتے ہوئے کہا کہ خطے میں امن ضروری ہے۔",
      {("PAKGOV", None, "010")}, {("PAKGOV", "IRN", "010")}),
+    # a government official's own country as the subject of his report is his government's stated position;
+    # another country in it stays the country
+    ("شہباز شریف نے کہا کہ پاکستان بھارت کے ساتھ مذاکرات کرے گا۔", {("PAKGOV", "IND", "046")},
+     {("PAK", "IND", "046")}),
+    ("شہباز شریف نے کہا کہ چین بھارت کے ساتھ مذاکرات کرے گا۔", {("CHN", "IND", "046")}, {("PAKGOV", "IND", "046")}),
 ]
 
 
