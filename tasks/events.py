@@ -27,6 +27,7 @@ How a sentence becomes events (details and decisions in docs/events.md):
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
@@ -146,6 +147,8 @@ class Lexicon:
     adverbial_violent: tuple[tuple[str, ...], ...]
     adverbial_states: frozenset[tuple[str, ...]]
     adverbial_victims: frozenset[str]
+    on_request: dict[str, str]  # "X کی درخواست پر …": the noun -> CAMEO code of X's request to the act's Actor1
+    on_request_marker: tuple[str, ...]
     clause_breaks: frozenset[str]
     titles: tuple[Title, ...]
     title_modifiers: dict[str, frozenset[str]]
@@ -270,6 +273,8 @@ def _load_lexicon(folder: Path) -> Lexicon:
         adverbial_violent=tuple(_words(m) for m in disc["adverbial_heads"]["violent"]),
         adverbial_states=frozenset(_words(m) for m in disc["adverbial_heads"]["states"]),
         adverbial_victims=_norm_set(disc["adverbial_heads"]["victims"]),
+        on_request={norm(k): str(v) for k, v in disc["on_request"]["nouns"].items()},
+        on_request_marker=_words(disc["on_request"]["marker"]),
         clause_breaks=frozenset(norm(c) or c for c in disc["clause_breaks"]),
         titles=tuple(sorted((Title(_words(" ".join(t["words"])), t["predicate"], t["role"]) for t in rel["titles"]),
                             key=lambda t: -len(t.words))),
@@ -312,7 +317,7 @@ DISCOURSE_KEYS = {
     "modality": dict, "reported_speech": dict, "agent_markers": list, "patient_markers": list,
     "genitive_markers": list, "genitive_non_actor": list, "between_markers": list, "coordinators": list,
     "clause_breaks": list, "roles": dict, "pronouns": dict, "participle": dict, "adverbial_heads": dict,
-    "nominal_to_verb": dict,
+    "nominal_to_verb": dict, "on_request": dict,
 }
 ROLE_KEYS = {"ergative", "locative", "copula", "reporting_light_verb", "verb_group_light_verbs", "goal_markers",
              "infinitive_endings", "target_markers", "including"}
@@ -345,6 +350,11 @@ def validate_discourse(data: Any, where: Path | str = "discourse.yaml") -> None:
     if set(data["nominal_to_verb"]) != {"held", "round_nouns", "adjunct_ends", "adjunct_verbs"}:
         raise LexiconError(f"{where}: nominal_to_verb needs exactly ['adjunct_ends', 'adjunct_verbs', 'held', "
                            "'round_nouns']")
+    req = data["on_request"]
+    if set(req) != {"marker", "nouns"} or not isinstance(req["marker"], str) or not req["marker"].strip() or \
+            not isinstance(req["nouns"], dict) or not req["nouns"] or \
+            not all(isinstance(k, str) and k.strip() and re.fullmatch(r"\d{3,4}", str(v)) for k, v in req["nouns"].items()):
+        raise LexiconError(f"{where}: on_request needs 'marker' (a word) and 'nouns' (word -> CAMEO code)")
     for section in ("modality", "reported_speech", "pronouns", "participle", "adverbial_heads", "nominal_to_verb"):
         for key, words in data[section].items():
             if not isinstance(words, list) or not words or not all(isinstance(w, str) and w.strip() for w in words):
@@ -1924,6 +1934,7 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
     sent_off = int(sent["start_char"])
     out: list[dict] = []
     stated: set[int] = set()  # first words of the triggers that gave an asserted, future or intended event
+    acted: list[tuple] = []  # (first word, clause start, Actor1s, date, source) of those triggers
     for t in triggers:
         if t.embedded:
             continue
@@ -2048,9 +2059,11 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
             w.text for w in words[t.first:t.verb + 1])
         if a1 and modality in STATED_MODALITIES and not negated:
             stated.add(t.first)
+            acted.append((t.first, floor, a1, when, src))
         for x, y in pairs:
             out.append(_event_row(article, si, code, x, y, start_c, end_c, when, trigger_text, bool(negated),
                                   modality, src, round(min(conf, 0.95) * (0.8 if x is None else 1.0), 3)))
+    out += _on_request_events(article, si, words, lex, mentions, entities, cameo, acted, ctx)
     seen: set[tuple] = set()
     deduped = []
     for row in out:  # "ملاقات اور بات چیت کی": one event per actor pair and code in a sentence
@@ -2095,6 +2108,34 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
     for pos, a in sorted(ctx.local, key=lambda x: x[0]):
         if not any(r.start <= pos < r.end for r in ctx.reports):
             ctx.history.append((si, a))
+    return out
+
+
+def _on_request_events(article, si, words, lex, mentions, entities, cameo, acted, ctx) -> list[dict]:
+    """"انہوں نے عراقی حکومت کی درخواست پر … امداد کی اجازت دی", "مودی کی دعوت پر بھارت کا دورہ کیا": an act done at
+    Y's request or invitation (discourse.yaml on_request) reports Y's request or invitation to the act's Actor1."""
+    out = []
+    n = len(lex.on_request_marker)
+    for j in range(2, len(words) - n):
+        code = lex.on_request.get(words[j].norm)
+        if code is None or words[j - 1].norm not in lex.genitive or words[j - 2].mention is None or \
+                not _seq_at(words, j + 1, lex.on_request_marker):
+            continue
+        act = next((a for a in acted if a[0] > j and a[1] <= j - 2), None)  # the first act after it in its clause
+        if act is None:
+            continue
+        first, floor, doers, when, src = act
+        requesters = _resolve_phrase_end(words, j - 2, floor, lex, mentions, entities, "possessor", ctx)
+        ids = {a.entity_id for a in doers}
+        for y in requesters:
+            if y.entity_id in ids:
+                continue
+            for x in doers:
+                out.append(_event_row(article, si, lookup(code, cameo), y, Actor(x.entity_id, x.actor_code,
+                                      x.country_code, "case:" + " ".join(lex.on_request_marker)),
+                                      words[j].start, words[j + n].end, when,
+                                      (article.get("text") or "")[words[j].start:words[j + n].end], False,
+                                      "asserted", src, 0.5))
     return out
 
 

@@ -423,6 +423,12 @@ FRAME_CASES = [  # (sentence, triples that must be present, triples that must be
     ("شہباز شریف نے کہا کہ پاکستان بھارت کے ساتھ مذاکرات کرے گا۔", {("PAKGOV", "IND", "046")},
      {("PAK", "IND", "046")}),
     ("شہباز شریف نے کہا کہ چین بھارت کے ساتھ مذاکرات کرے گا۔", {("CHN", "IND", "046")}, {("PAKGOV", "IND", "046")}),
+    # an act done at Y's request or invitation also reports Y's appeal (020) or invitation (036) to its doer
+    ("ایران کی درخواست پر چین نے ایران کو امداد بھیجی۔", {("IRN", "CHN", "020")}, set()),
+    ("نریندر مودی کی دعوت پر شہباز شریف نے بھارت کا دورہ کیا۔", {("INDGOV", "PAKGOV", "036"), ("PAKGOV", "IND", "042")},
+     set()),
+    # no act with a known doer after it: nothing is requested of anyone
+    ("ایران کی درخواست پر غور کیا جائے گا۔", set(), {("IRN", None, "020")}),
 ]
 
 
