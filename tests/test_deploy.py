@@ -1,0 +1,222 @@
+"""Deployments: prefect.yaml onto a process work pool, and `khabar serve` with a time zone and run's options.
+
+The fast tests read prefect.yaml with Prefect's own model and check it against the flow it names. The slow ones
+use a real `prefect server` on loopback (tests/helpers_server.py): `prefect work-pool create`, `prefect deploy`
+from prefect.yaml, a `prefect worker` that runs the deployment over an inbox of seed files (full pipeline, real
+Stanza models), and a DuckDB query of what it loaded.
+"""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import yaml
+
+from flows.serve import ScheduleError, UnfilledPlaceholder, check_filled, inbox_schedule
+
+REPO = Path(__file__).resolve().parent.parent
+PREFECT_YAML = REPO / "prefect.yaml"
+PREFECT = [sys.executable, "-m", "prefect"]
+
+
+def _deployment() -> dict:
+    """The khabar-inbox deployment of prefect.yaml, read the way `prefect deploy` reads it."""
+    from prefect.cli.deploy._models import PrefectYamlModel
+
+    raw = yaml.safe_load(PREFECT_YAML.read_text())
+    PrefectYamlModel.model_validate(raw)  # raises on a key or shape Prefect does not accept
+    [deployment] = [d for d in raw["deployments"] if d["name"] == "khabar-inbox"]
+    return deployment
+
+
+# ---------------------------------------------------------------- plain checks
+
+def test_prefect_yaml_names_the_inbox_flow_with_its_parameters_and_a_zoned_schedule():
+    from prefect.flows import load_flow_from_entrypoint
+
+    from khabar.config import Settings
+
+    deployment = _deployment()
+    flow = load_flow_from_entrypoint(str(REPO / deployment["entrypoint"]))
+    assert flow.name == "khabar-inbox"
+    accepted = set(flow.parameters.properties)
+    assert set(deployment["parameters"]) <= accepted, set(deployment["parameters"]) - accepted
+    assert set(flow.parameters.required) <= set(deployment["parameters"])  # a scheduled run needs no input
+    assert set(deployment["parameters"]["settings"]) <= set(vars(Settings.from_env()))  # names of real settings
+    [schedule] = deployment["schedules"]
+    assert schedule["timezone"] and inbox_schedule(schedule["cron"], schedule["timezone"])
+    assert deployment["concurrency_limit"]["limit"] == 1  # one inbox run at a time, like `khabar serve`
+    assert deployment["work_pool"]["name"]
+
+
+def test_an_unfilled_placeholder_names_the_variable_to_set():
+    with pytest.raises(UnfilledPlaceholder, match="KHABAR_INBOX"):
+        check_filled({"inbox_dir": "{{ $KHABAR_INBOX }}", "warehouse": "/data/wh"})
+    with pytest.raises(UnfilledPlaceholder, match="settings.*KHABAR_MODELS_DIR"):
+        check_filled({"settings": {"models_dir": "{{$KHABAR_MODELS_DIR}}"}})
+    check_filled({"inbox_dir": "/data/inbox", "settings": {"models_dir": "/data/{braces}"}})
+
+
+def test_schedule_rejects_a_bad_zone_or_cron_and_keeps_the_zone():
+    with pytest.raises(ScheduleError, match="Invalid timezone"):
+        inbox_schedule("0 6 * * *", "Asia/Lahore")  # not an IANA zone (Pakistan is Asia/Karachi)
+    with pytest.raises(ScheduleError, match="Invalid cron"):
+        inbox_schedule("every morning", "UTC")
+    assert inbox_schedule("0 6 * * *", "Asia/Karachi").timezone == "Asia/Karachi"
+
+
+def test_cli_serve_rejects_a_bad_timezone_before_registering_anything(tmp_path: Path):
+    from typer.testing import CliRunner
+
+    from khabar.cli import app
+
+    result = CliRunner().invoke(app, ["serve", "--inbox", str(tmp_path), "--timezone", "Mars/Olympus"])
+    assert result.exit_code == 2
+    assert "Invalid timezone" in result.output and "Traceback" not in result.output
+
+
+def test_run_and_serve_share_one_declaration_of_the_run_options():
+    import typer.main
+
+    from khabar.cli import app
+
+    commands = typer.main.get_command(app).commands
+    run = {p.name: p for p in commands["run"].params}
+    serve = {p.name: p for p in commands["serve"].params}
+    shared = {"warehouse", "until", "workers", "models_dir", "dask_address", "max_file_bytes", "dedup_threshold",
+              "shingle_size", "language"}
+    assert shared <= set(run) and shared <= set(serve)
+    for name in shared:
+        a, b = run[name], serve[name]
+        assert (a.opts, a.default, a.help, a.envvar) == (b.opts, b.default, b.help, b.envvar), name
+
+
+def test_serve_refuses_a_bad_run_option_like_run_does(tmp_path: Path, stanza_dir: Path):
+    from typer.testing import CliRunner
+
+    from khabar.cli import app
+
+    result = CliRunner().invoke(app, ["serve", "--inbox", str(tmp_path), "--models-dir", str(stanza_dir),
+                                      "--dedup-threshold", "1.5"])
+    assert result.exit_code == 2
+    assert "--dedup-threshold / KHABAR_DEDUP_THRESHOLD: 1.5 is out of range" in " ".join(result.output.split())
+
+
+# ---------------------------------------------------------------- against a real Prefect server
+
+def _wait_final(client, run_id, timeout: float, *procs):
+    deadline = time.monotonic() + timeout
+    state = None
+    while time.monotonic() < deadline:
+        for p in procs:
+            assert p.proc.poll() is None, p.output()
+        state = client.read_flow_run(run_id).state
+        if state is not None and state.is_final():
+            return state
+        time.sleep(2)
+    return state
+
+
+@pytest.mark.slow
+def test_prefect_deploy_from_prefect_yaml_runs_on_a_process_worker_and_loads(tmp_path: Path, seeds_dir: Path,
+                                                                               stanza_dir: Path):
+    from helpers_server import Proc, count, shared_server
+
+    server = shared_server()
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for src in sorted(seeds_dir.glob("*.txt"))[:2]:
+        shutil.copy(src, inbox / src.name)
+    wh = tmp_path / "wh"
+    deployment_yaml = _deployment()
+    pool = deployment_yaml["work_pool"]["name"]
+    env = server.env(KHABAR_INBOX=str(inbox), KHABAR_WAREHOUSE=str(wh), KHABAR_MODELS_DIR=str(stanza_dir),
+                     PREFECT_WORKER_QUERY_SECONDS="2")
+
+    def prefect(*args: str) -> str:
+        done = subprocess.run([*PREFECT, *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, f"prefect {' '.join(args)}:\n{done.stdout}\n{done.stderr}"
+        return done.stdout
+
+    prefect("work-pool", "create", pool, "--type", "process")
+    prefect("deploy", "--name", "khabar-inbox", "--no-prompt")  # reads ./prefect.yaml
+    worker = Proc(subprocess.Popen([*PREFECT, "worker", "start", "--pool", pool, "--name", "khabar-test-worker"],
+                                   cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                   start_new_session=True)).start_pumps()
+    try:
+        with server.client() as client:
+            deployment = client.read_deployment_by_name("khabar-inbox/khabar-inbox")
+            [schedule] = deployment.schedules
+            want = deployment_yaml["schedules"][0]
+            assert (schedule.schedule.cron, schedule.schedule.timezone) == (want["cron"], want["timezone"])
+            assert deployment.work_pool_name == pool and deployment.global_concurrency_limit.limit == 1
+            assert deployment.parameters["inbox_dir"] == str(inbox)  # the placeholder filled at deploy time
+            assert deployment.parameters["settings"]["models_dir"] == str(stanza_dir)
+
+            run = client.create_flow_run_from_deployment(deployment.id)  # "Quick run", as in the UI
+            state = _wait_final(client, run.id, 480, worker)
+            assert state is not None and state.is_completed(), (state, worker.output())
+            assert client.read_flow_run(run.id).work_pool_name == pool
+    finally:
+        worker.kill()
+
+    assert count(wh, "articles") == 2 and count(wh, "source_files") == 2
+    import duckdb
+
+    from warehouse import db_path
+
+    con = duckdb.connect(str(db_path(wh)), read_only=True)
+    try:
+        sources = {Path(p).name for (p,) in con.execute("SELECT source_path FROM articles").fetchall()}
+        parsed = con.execute("SELECT count(*) FROM mentions").fetchone()[0]
+    finally:
+        con.close()
+    assert sources == {p.name for p in inbox.iterdir()}
+    assert parsed > 0  # the full pipeline ran on the worker, with the deployment's models_dir
+
+
+@pytest.mark.slow
+def test_served_deployment_has_the_time_zone_and_run_options(tmp_path: Path, stanza_dir: Path):
+    from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
+
+    from helpers_server import shared_server, start_khabar
+
+    server = shared_server()
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    name = f"zoned-{tmp_path.name}"[:60]
+    served = start_khabar(["serve", "--inbox", str(inbox), "-w", str(tmp_path / "wh"), "--cron", "0 6 * * *",
+                           "--timezone", "Asia/Karachi", "--models-dir", str(stanza_dir), "--workers", "1",
+                           "--language", "ur", "--name", name], server.env())
+    try:
+        with server.client() as client:
+            deployment, scheduled = None, []
+            deadline = time.monotonic() + 180
+            while time.monotonic() < deadline and not scheduled:
+                assert served.proc.poll() is None, served.output()
+                try:
+                    deployment = deployment or client.read_deployment_by_name(f"khabar-inbox/{name}")
+                    scheduled = client.read_flow_runs(
+                        deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[deployment.id])))
+                except Exception:  # not registered yet
+                    pass
+                if not scheduled:
+                    time.sleep(2)
+            assert scheduled, served.output()
+            assert [(s.schedule.cron, s.schedule.timezone) for s in deployment.schedules] == [("0 6 * * *",
+                                                                                              "Asia/Karachi")]
+            assert deployment.parameters["settings"] == {"models_dir": str(stanza_dir), "workers": 1,
+                                                         "default_language": "ur"}
+            for run in scheduled:  # 06:00 in Karachi is 01:00 UTC (UTC+5, no daylight saving)
+                local = run.expected_start_time.astimezone(ZoneInfo("Asia/Karachi"))
+                assert (local.hour, local.minute) == (6, 0), local
+                assert run.expected_start_time.astimezone(ZoneInfo("UTC")).hour == 1
+                assert run.expected_start_time > datetime.now(ZoneInfo("UTC"))
+    finally:
+        served.kill()
