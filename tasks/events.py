@@ -143,6 +143,8 @@ class Lexicon:
     infinitive_endings: tuple[str, ...]
     target_markers: tuple[tuple[str, ...], ...]
     including: frozenset[str]
+    reflexive: frozenset[str]  # "اپنی ٹیموں کی تعریف": the subject's own
+    fellows: frozenset[str]  # "7 ساتھیوں کو زہر پلا دی": the subject's fellows
     adverbial_consult: tuple[tuple[str, ...], ...]
     adverbial_violent: tuple[tuple[str, ...], ...]
     adverbial_states: frozenset[tuple[str, ...]]
@@ -269,6 +271,8 @@ def _load_lexicon(folder: Path) -> Lexicon:
         infinitive_endings=tuple(map(norm, roles["infinitive_endings"])),
         target_markers=tuple(_words(m) for m in roles["target_markers"]),
         including=_norm_set(roles["including"]),
+        reflexive=_norm_set(roles["reflexive"]),
+        fellows=_norm_set(roles["fellows"]),
         adverbial_consult=tuple(_words(m) for m in disc["adverbial_heads"]["consult"]),
         adverbial_violent=tuple(_words(m) for m in disc["adverbial_heads"]["violent"]),
         adverbial_states=frozenset(_words(m) for m in disc["adverbial_heads"]["states"]),
@@ -320,7 +324,7 @@ DISCOURSE_KEYS = {
     "nominal_to_verb": dict, "on_request": dict,
 }
 ROLE_KEYS = {"ergative", "locative", "copula", "reporting_light_verb", "verb_group_light_verbs", "goal_markers",
-             "infinitive_endings", "target_markers", "including"}
+             "infinitive_endings", "target_markers", "including", "reflexive", "fellows"}
 MODALITY_KEYS = {"future", "possible", "intent_heads", "possible_words", "alleged_heads", "alleged_words",
                  "alleging_nominals", "purpose_heads", "need_heads", "conditional", "conditional_ends"}
 PRONOUN_KEYS = {"first_person", "person", "any", "relative", "both", "both_nouns"}
@@ -426,6 +430,10 @@ class Actor:
 
 
 UNKNOWN_AGENT = Actor("", None, None, "unlinked")  # an agent is marked but not linked: blocks fallbacks
+OWN = Actor("", None, None, "reflexive")  # Actor2 is Actor1's own ("اپنی ٹیموں کی تعریف"): filled in from Actor1
+# Acts whose target may be the doer's own people: praise, criticism, coercion, violence ("اپنے ساتھیوں کو زہر پلا دی",
+# "اپنے اہلکاروں کے خلاف فرد جرم"); not a recall of one's own envoy or a return home
+REFLEXIVE_ROOTS = ("05", "11", "17", "18", "19")
 
 
 def sentence_words(tokens: list[dict], lex: Lexicon) -> list[Word]:
@@ -1227,6 +1235,11 @@ def _find_patient(words, t: Trigger, floor: int, lex, mentions, entities, exclud
         return oblique
     best: tuple[int, int, list[Actor]] | None = None
     markers = t.entry.actor2_case
+    own_ok = t.entry.code.startswith(REFLEXIVE_ROOTS)
+    violent = t.entry.code.startswith(VIOLENT_ROOTS)
+    if own_ok and t.first - 2 > floor and words[t.first - 1].norm in lex.genitive and \
+            _own_phrase(words, t.first - 2, floor, lex, violent):
+        return [OWN]  # "اپنی توانائی اور اقتصادی ٹیموں کی تعریف کی"
     own = words[t.first].rel
     for j in range(t.first - 1, floor, -1):
         if words[j].rel is not None and words[j].rel != own:
@@ -1239,6 +1252,8 @@ def _find_patient(words, t: Trigger, floor: int, lex, mentions, entities, exclud
                     actors = _possessor_of_marked(words, j - 1, floor, lex, mentions, entities,
                                                   "case:" + " ".join(marker))
                 actors = [a for a in actors if a.entity_id not in exclude | source_ids]
+                if not actors and own_ok and _own_phrase(words, j - 1, floor, lex, violent):
+                    actors = [OWN]
                 if actors and (best is None or rank < best[0]):
                     best = (rank, j, actors)
     if best:
@@ -1251,6 +1266,27 @@ def _find_patient(words, t: Trigger, floor: int, lex, mentions, entities, exclud
     if not got and COMPLEMENT in markers:
         got = _complement_subject(words, t, lex, mentions, entities, exclude | source_ids)
     return got
+
+
+OWN_PHRASE_MAX = 5  # words an "own" phrase may have after its reflexive ("اپنی توانائی اور اقتصادی ٹیموں")
+
+
+def _own_phrase(words: list[Word], end: int, floor: int, lex: Lexicon, fellows_only: bool = False) -> bool:
+    """The unlinked noun phrase ending at ``end`` is the subject's own people or things: it starts with a reflexive
+    (اپنی، اپنے) or ends in a fellows noun (ساتھیوں). ``fellows_only``: only the latter ("اپنے اہداف کو نشانہ بنایا"
+    hits its targets, not its own side)."""
+    if words[end].mention is None and (words[end].norm in lex.fellows or words[end].lemma in lex.fellows):
+        return True
+    if fellows_only:
+        return False
+    for k in range(end, max(floor, end - OWN_PHRASE_MAX) - 1, -1):
+        w = words[k]
+        if w.norm in lex.reflexive:
+            return True
+        if w.mention is not None or w.upos not in ("NOUN", "ADJ", "NUM", "PROPN", "CCONJ", "DET") or \
+                w.norm in lex.genitive:
+            return False
+    return False
 
 
 def _possessor_of_marked(words, end: int, floor: int, lex, mentions, entities, method: str) -> list[Actor]:
@@ -1992,6 +2028,8 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
             pt = replace(t, entry=replace(t.entry, actor2_case=tuple(
                 m for m in t.entry.actor2_case if not (len(m) == 1 and m[0] in lex.goal_markers))))
         a2 = _find_patient(words, pt, p_floor, lex, mentions, entities, exclude, source_ids, ctx)
+        if a2 == [OWN]:
+            a2 = [replace(a1[0], method="reflexive")] if a1 and a1[0] is not UNKNOWN_AGENT else []
         if not a2 and t.entry.code.startswith(VIOLENT_ROOTS) and not t.adverbial:
             a2 = _unmarked_patient(words, t, p_floor, lex, mentions, entities, exclude | source_ids, a1)
         if a1 and t.entry.code.startswith(VIOLENT_ROOTS):
@@ -2025,7 +2063,7 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
             pairs = [(x, y) for x in a1 for y in a1 if x.entity_id != y.entity_id]
         else:
             pairs = [(x, y) for x in (a1 or [None]) for y in (a2 or [None])
-                     if not (x and y and x.entity_id == y.entity_id)]
+                     if not (x and y and x.entity_id == y.entity_id and y.method != "reflexive")]
             if t.entry.symmetric and a1 and a2 and a1[0].method in ("possessor", "headline") and \
                     a2[0].method.startswith("case:"):
                 # "پاکستان کا چین کے ساتھ معاہدہ": an agreement, a meeting or a clash of X with Y is Y's with X too

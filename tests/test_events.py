@@ -43,6 +43,7 @@ E = {  # entity rows as the linker emits them
     "COURT": ("Anti-terrorism court", "ORGANIZATION", "PAK", "PAKJUD"),
     "TURMOFA": ("Turkish foreign ministry", "ORGANIZATION", "TUR", "TURGOV"),
     "ISIS": ("Islamic State", "ORGANIZATION", None, "IMGMUSISI"),
+    "AFGCOP": ("Afghan police", "AGENT", "AFG", "AFGCOP"),
 }
 ENTITIES = {k: {"entity_id": k, "canonical_name": n, "entity_type": t, "country_code": c, "actor_code": a}
             for k, (n, t, c, a) in E.items()}
@@ -56,6 +57,7 @@ ALIASES = {
     "نیٹو": "NATO", "وائٹ ہاؤس": "WH", "امریکی": "USA", "انٹیلی جنس ایجنسیاں": "USASPY", "اسحاق ڈار": "DAR",
     "وانگ ای": "WANG", "نریندر مودی": "MODI", "فلسطینی شہری": "PSECVL",
     "انسداد دہشت گردی عدالت": "COURT", "ترک وزارت": "TURMOFA", "داعش": "ISIS", "باغیوں": "ISIS",
+    "افغان پولیس": "AFGCOP",
 }
 
 
@@ -427,6 +429,11 @@ FRAME_CASES = [  # (sentence, triples that must be present, triples that must be
     ("ایران کی درخواست پر چین نے ایران کو امداد بھیجی۔", {("IRN", "CHN", "020")}, set()),
     ("نریندر مودی کی دعوت پر شہباز شریف نے بھارت کا دورہ کیا۔", {("INDGOV", "PAKGOV", "036"), ("PAKGOV", "IND", "042")},
      set()),
+    # the doer's own side as the target: praise of one's own team, violence against one's fellows; but hitting
+    # one's own targets is no attack on oneself
+    ("شہباز شریف نے اپنی معاشی ٹیم کی تعریف کی۔", {("PAKGOV", "PAKGOV", "051")}, set()),
+    ("افغان پولیس نے اپنے ساتھیوں پر فائرنگ کی۔", {("AFGCOP", "AFGCOP", "190")}, set()),
+    ("اسرائیل نے اپنے اہداف کو نشانہ بنایا۔", set(), {("ISR", "ISR", "190")}),
     # no act with a known doer after it: nothing is requested of anyone
     ("ایران کی درخواست پر غور کیا جائے گا۔", set(), {("IRN", None, "020")}),
 ]
