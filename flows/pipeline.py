@@ -95,7 +95,8 @@ def article_rows(docs: list[ingest.RawDocument], *, run_id: str, existing: dict[
                  default_language: str | None = None) -> list[dict]:
     """Clean each document into an `articles` row. Ids come from the source key and the raw content.
 
-    Language: the record's, else the configured default, else detected from the cleaned text.
+    Language: the record's, else the configured default, else detected from the text as written (before
+    cleaning, which folds Arabic letters into Urdu's for Urdu text only: folded Persian reads as Urdu).
     """
     from tasks.nlp import detect_language
 
@@ -104,9 +105,8 @@ def article_rows(docs: list[ingest.RawDocument], *, run_id: str, existing: dict[
     for doc in docs:
         article_id = stable_id("a", doc.source_path, sha256_text(doc.raw_text))
         body = doc.main_text if doc.main_text is not None else doc.raw_text
-        language = doc.language or default_language
+        language = doc.language or default_language or detect_language(body)
         cleaned = clean.clean_document(body, language=language, title=doc.title)
-        language = language or detect_language(cleaned.text)
         first = existing.get(article_id, {})
         rows.append({
             "article_id": article_id,
@@ -338,6 +338,8 @@ def etl(inputs: list[str], settings: dict[str, Any] | None = None, until: str = 
         "quarantined": len(tables["quarantine"]),
         **{name: len(rows) for name, rows in tables.items() if name not in ("articles", "quarantine", "source_files")},
     }
+    if skipped := sum(a.get("nlp_status") == "skipped_language" for a in articles):
+        summary.counts["skipped_language"] = skipped  # kept and labelled, not parsed: no models for the language
     if "entities" in tables:  # the table carries the whole dictionary; what the run found is what it mentioned
         summary.counts["entities"] = len({m["entity_id"] for m in tables.get("mentions", []) if m.get("entity_id")})
     summary.quarantined = [{k: q[k] for k in ("source_path", "stage", "reason", "detail")} for q in tables["quarantine"]]

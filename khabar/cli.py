@@ -56,8 +56,8 @@ def print_summary(summary: dict, *, as_json: bool) -> None:
     table = Table(title=f"khabar run {summary['run_id']} -> {summary['warehouse']}")
     table.add_column("what")
     table.add_column("count", justify="right")
-    for key in ("documents", "articles", "duplicates", "quarantined", "sentences", "tokens", "mentions",
-                "entities", "events", "relations"):
+    for key in ("documents", "articles", "duplicates", "quarantined", "skipped_language", "sentences", "tokens",
+                "mentions", "entities", "events", "relations"):
         if key in counts:
             table.add_row(key, str(counts[key]))
     out.print(table)
@@ -70,7 +70,11 @@ def print_summary(summary: dict, *, as_json: bool) -> None:
                   + ", ".join(f"{r}: {n}" for r, n in reasons.most_common()) + "); all of them: "
                   "SELECT source_path, reason, detail FROM quarantine")
     loaded = counts.get("articles", 0) - counts.get("duplicates", 0)
-    out.print(f"loaded {loaded}, duplicates {counts.get('duplicates', 0)}, quarantined {counts.get('quarantined', 0)}")
+    skipped = (f", {counts['skipped_language']} kept but not parsed (a language without models: "
+               "SELECT language, count(*) FROM articles WHERE nlp_status = 'skipped_language' GROUP BY 1)"
+               if counts.get("skipped_language") else "")
+    out.print(f"loaded {loaded}, duplicates {counts.get('duplicates', 0)}, quarantined {counts.get('quarantined', 0)}"
+              + skipped)
 
 
 @app.command()

@@ -241,14 +241,21 @@ def split_dateline(paragraph: str, furniture: Furniture, *, first: bool = True) 
     return None
 
 
+def folds_letters(language: str | None) -> bool:
+    """Arabic letter variants become Urdu's only in Urdu text (or text of no known language): in Persian, Arabic
+    or Punjabi text they are the language's own letters and are kept as written."""
+    return language is None or language.lower().replace("_", "-").split("-")[0] == "ur"
+
+
 def clean_document(raw_text: str, *, language: str | None = "ur", title: str | None = None) -> CleanResult:
     """Cleaned text and body metadata for one document; ``raw_text`` itself is not changed."""
     f = load_furniture(language)
+    fold = folds_letters(language)
     paragraphs: list[str] = []
     removed: list[str] = []
     source_url: str | None = None
     for raw_line in _LINE_BREAK.split(raw_text):
-        line = normalize_text(raw_line).strip()
+        line = normalize_text(raw_line, fold_letters=fold).strip()
         while line:  # a glued prefix may hide more furniture behind it
             if f.source_line and (m := f.source_line.fullmatch(line)):
                 source_url = source_url or m.group("url")
@@ -262,7 +269,7 @@ def clean_document(raw_text: str, *, language: str | None = "ur", title: str | N
         if line:
             paragraphs.append(line)
 
-    given = normalize_text(title).strip() if title else ""
+    given = normalize_text(title, fold_letters=fold).strip() if title else ""
     headline: str | None = given or None
     if headline:
         if paragraphs and normalize_for_match(paragraphs[0]) == normalize_for_match(headline):

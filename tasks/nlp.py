@@ -194,39 +194,12 @@ def model_version(lang: str, models_dir: Path) -> str:
 
 # ------------------------------------------------------------------------------------------ language id
 
-# Letters Urdu writes and Persian/Arabic do not (ٹ ڈ ڑ ں ے ۓ ھ ہ): Pashto and Sindhi use other code points.
-_URDU_LETTERS = frozenset("\u0679\u0688\u0691\u06ba\u06d2\u06d3\u06be\u06c1")
-_ARABIC_SCRIPT_LANGS = frozenset({"ur", "fa", "ar", "ps", "ug", "ku", "sd"})
-
-
 def detect_language(text: str) -> str | None:
-    """ISO 639-1 code of ``text`` (py3langid, offline), or None when there is too little text to tell.
+    """ISO 639 code of ``text``, or None when there is too little text to tell: tasks.langid.identify_language
+    (py3langid's shipped model plus khabar/lang/langid.yaml). Give it the text before Urdu letter folding."""
+    from tasks.langid import identify_language
 
-    Urdu vs Persian/Arabic: langid confuses them on short or loanword-heavy news text. When langid says
-    an Arabic-script language and the text uses letters only Urdu has (ٹ ڈ ڑ ں ے ھ ہ) often enough, it is
-    Urdu; when it says Urdu and there are none of those letters, the next Arabic-script guess wins.
-    """
-    import py3langid
-
-    if not text:
-        return None
-    letters = [c for c in text if c.isalpha()]
-    if len(letters) < 3:
-        return None
-    ranking = [lang for lang, _ in py3langid.rank(text[:5000])[:5]]
-    top = ranking[0]
-    arabic = sum(1 for c in letters if "\u0600" <= c <= "\u06ff" or "\ufb50" <= c <= "\ufeff")
-    if arabic < len(letters) / 2:
-        return top
-    urdu = sum(1 for c in letters if c in _URDU_LETTERS)
-    if urdu / arabic >= 0.03:  # Urdu running text: ے ہ ں ھ alone are > 10% of letters
-        return "ur"
-    if top == "ur":
-        for lang in ranking[1:]:
-            if lang in _ARABIC_SCRIPT_LANGS:
-                return lang
-        return "fa"
-    return top
+    return identify_language(text)
 
 
 # -------------------------------------------------------------------------------------------- NER labels

@@ -25,16 +25,23 @@ _LETTER_FOLD = str.maketrans(
 )
 # Zero-width and bidirectional controls: invisible, break matching and hashing.
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\u061c\ufeff\u00ad]")
+# The same less the zero-width non-joiner, which Persian spelling needs (ترکیه‌ای, می‌گوید): kept in non-Urdu text.
+_INVISIBLE_BUT_ZWNJ = re.compile("[\u200b\u200d-\u200f\u202a-\u202e\u2066-\u2069\u061c\ufeff\u00ad]")
 # Arabic harakat, superscript alef, Urdu diacritics (zer/zabar/pesh/tashdid/jazm, 0x0610-0x061A, 0x064B-0x065F, 0x0670, 0x06D6-0x06ED).
 _DIACRITICS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e8\u06ea-\u06ed]")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 
 
-def normalize_text(text: str) -> str:
-    """Readable normal form: NFC, Urdu letter variants, no tatweel or invisible controls, diacritics kept."""
+def normalize_text(text: str, *, fold_letters: bool = True) -> str:
+    """Readable normal form: NFC, Urdu letter variants, no tatweel or invisible controls, diacritics kept.
+
+    ``fold_letters=False`` keeps Arabic letters as written (Persian and Arabic text: ه is not Urdu's ہ), and the
+    zero-width non-joiner."""
     text = unicodedata.normalize("NFC", text)
-    text = _INVISIBLE.sub("", text)
-    text = text.translate(_LETTER_FOLD)
+    if fold_letters:
+        text = _INVISIBLE.sub("", text).translate(_LETTER_FOLD)
+    else:
+        text = _INVISIBLE_BUT_ZWNJ.sub("", text)
     text = _SPACES.sub(" ", text)
     return unicodedata.normalize("NFC", text)
 
