@@ -1721,6 +1721,8 @@ def _headline_triggers(words: list[Word], lex: Lexicon, taken: list[Trigger]) ->
 
 
 STATEMENT_ROOT = "01"  # CAMEO "make public statement": utterances, each its own event
+COOPERATIVE_QUAD = 2  # QuadClass 1-2 (verbal and material cooperation): not coded without Actor1 (a victim or a
+# target named alone still says something; a meeting, an offer or aid from nobody known does not)
 VIOLENT_ROOTS = ("18", "19", "20")  # assault, fight, mass violence: "… حملے میں" reports one
 CONSULT_ROOTS = ("04",)  # meet, talk, visit: "… سے ملاقات کے دوران" reports one
 
@@ -2058,6 +2060,8 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
             continue  # "X کے ساتھ جھڑپوں میں": a clash or a meeting of X with someone unnamed is half an event
         if not a1 and not a2:
             continue
+        if not a1 and lookup(t.entry.code, cameo).quad_class <= COOPERATIVE_QUAD:
+            continue  # "… کو پیشکش کی جائے", "X سے ملاقات کی" with its doer unlinked: a cooperative act is its doer's
         pairs: list[tuple[Actor | None, Actor | None]]
         if not a2 and t.entry.symmetric and len(a1) >= 2:
             pairs = [(x, y) for x in a1 for y in a1 if x.entity_id != y.entity_id]
