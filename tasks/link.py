@@ -36,6 +36,7 @@ from tasks.dates import load_date_words
 from tasks.ids import stable_id
 from tasks.joined import cut_points, load_fused, load_non_joining, split_token
 from tasks.normalize import normalize_for_match, strip_punct_span
+from tasks.romanize import romanize
 
 __all__ = ["LinkOutput", "link_article", "dateline_source", "load_dictionary", "dictionary_entity_rows", "entity_lookup",
            "EntityLookup", "provisional_id", "part_similarity"]
@@ -154,6 +155,13 @@ class _Index:
         self.role_modifiers = {_key(w) for w in ctx.get("role_modifiers") or []}
         self.qualifiers = {_key(w): kind for kind, words in (ctx.get("qualifiers") or {}).items() for w in words}
         self.honorifics = {_key(w) for w in ctx.get("honorifics") or []}
+        self.coordinators = {_key(w) for w in ctx.get("coordinators") or []}
+        self.country_links = {_key(w) for w in ctx.get("country_links") or []}
+        self.name_markers = {_key(w) for w in ctx.get("name_markers") or []}
+        self.never_in_names = {_key(w) for w in ctx.get("never_in_names") or []}
+        named = ctx.get("named_marker") or {}
+        self.named_markers = {_key(w) for w in named.get("words") or []}
+        self.person_nouns = {_key(w) for w in named.get("person_nouns") or []}
         dw = load_date_words()
         # month and weekday names are never a provisional name (NER tags جنوری as a place, ستمبر as a person)
         self.frequent = d.frequent_words | {_key(w) for w in (*dw.months, *dw.weekdays)}
@@ -206,6 +214,12 @@ class _Index:
         self.name_words = {p.parts[0] for p in self.patterns if p.kind in ("alias", "short", "demonym")}
         self.name_starts = {p.parts[0] for p in self.patterns if p.kind in ("alias", "short") and len(p.parts) > 1}
         self.role_words = {p.parts[-1] for p in self.patterns if p.kind == "role"}
+        # every listed person's names and short forms, for a name its title marks (صدر X) but context did not link
+        self.person_names: dict[tuple[str, ...], set[str]] = {}
+        for p in self.patterns:
+            if p.kind in ("alias", "short") and not p.joined and not p.common and \
+                    d.actors[p.entity_id].type == "PERSON":
+                self.person_names.setdefault(p.parts, set()).add(p.entity_id)
 
     def split_name(self, key: str) -> list[tuple[int, int, str]]:
         """A token the dictionary does not know, read as two words at a dropped space (joined_words.yaml):
@@ -387,7 +401,8 @@ def _context_before(start: int, toks: list[_Tok], roles_at: dict[int, _Cand], pl
         if j in places_at:
             ctx.country = places_at[j]
             break
-        if toks[j].key not in idx.role_modifiers and toks[j].key not in idx.head_markers:
+        if toks[j].key not in idx.role_modifiers and toks[j].key not in idx.head_markers and \
+                toks[j].key not in idx.country_links:
             break
         ctx.qualifier = ctx.qualifier or idx.qualifiers.get(toks[j].key)
         j -= 1
@@ -472,7 +487,10 @@ def link_article(article: dict, sentences: list[dict], tokens: list[dict], ner_m
                 ner_tok[t.i] = n
     cands = _candidates(toks, idx, set(ner_tok) | {t.i for t in toks if t.upos == "PROPN"})
 
-    roles_at = {c.end - 1: c for c in cands if c.pattern.kind == "role"}
+    roles_at: dict[int, _Cand] = {}
+    for c in cands:  # the longest title ending at a token: "لٹویا کے سٹیٹ سیکرٹری", not just "سیکرٹری"
+        if c.pattern.kind == "role" and (c.end - 1 not in roles_at or c.start < roles_at[c.end - 1].start):
+            roles_at[c.end - 1] = c
     places_at: dict[int, str] = {}
     for c in cands:
         if c.pattern.kind == "demonym" or (c.pattern.kind == "alias" and c.exact and
@@ -595,31 +613,48 @@ def link_article(article: dict, sentences: list[dict], tokens: list[dict], ner_m
                                  _mention_code(actor, ctx, when, idx)))
         entities.setdefault(actor.entity_id, entity_row(dictionary, actor))
 
-    # names after a role word that matched nothing: وزیر دفاع X Y نے
-    role_spans: list[tuple[int, int]] = []
-    for r in roles_at.values():
-        j = r.end
-        while j < len(toks) and toks[j].sent == toks[r.start].sent and toks[j].key and \
-                toks[j].key not in idx.function_words and j not in taken and j - r.end < 4:
+    # names after a role word or a title that matched nothing: وزیر دفاع X Y نے, ایڈووکیٹ X نے
+    role_spans: list[tuple[int, int, int]] = []  # name start, end, where its title's context is read
+    markers = [(r.end, r.end) for r in roles_at.values()]
+    markers += [(t.i + 1, t.i) for t in toks if t.key in idx.name_markers and t.i not in taken]
+    for after, ctx_at in markers:
+        first = _after_parenthesis(after, toks, text)  # ایڈیشنل سیکرٹری (یورپ) X
+        while first < len(toks) and (toks[first].key in idx.honorifics or toks[first].key in idx.role_modifiers):
+            first += 1  # مشیر اعلیٰ X, کمانڈر جنرل X
+        j = first
+        while j < len(toks) and toks[j].sent == toks[after - 1].sent and _may_continue_name(toks[j], idx) and \
+                j not in taken and j - first < 4:
             j += 1
-        if j > r.end and any(toks[i].upos == "PROPN" for i in range(r.end, j)) and \
-                (j >= len(toks) or not toks[j].key or toks[j].key in idx.function_words) and \
-                not any(toks[i].key in idx.role_modifiers or i in roles_at for i in range(r.end, j)):
-            role_spans.append((r.end, j))
-            taken |= set(range(r.end, j))
+        if j > first and any(toks[i].upos == "PROPN" for i in range(first, j)) and \
+                not any(i in roles_at for i in range(first, j)):
+            role_spans.append((first, j, ctx_at))
+            taken |= set(range(first, j))
+    # names told by "نامی" ('named') before a word for a person: "X اور Y نامی نوجوانوں", "X نامی شخص"
+    for s_i, e_i in _named_person_spans(toks, idx, taken):
+        role_spans.append((s_i, e_i, s_i))
+        taken |= set(range(s_i, e_i))
 
-    for s_i, e_i in role_spans:
+    for s_i, e_i, ctx_at in role_spans:
         s, e = toks[s_i].start, toks[e_i - 1].end
         ner_ids = {ner_tok[i] for i in range(s_i, e_i) if i in ner_tok}
         absorbed |= ner_ids
         ner = ner_mentions[min(ner_ids)] if ner_ids else None
         surface = text[s:e]
+        ctx = _context_before(ctx_at, toks, roles_at, places_at, idx)
+        known = idx.person_names.get(tuple(t.key for t in toks[s_i:e_i]), ())
+        if len(known) == 1:  # a listed person's name that its context alone did not let link (نومنتخب صدر ٹرمپ)
+            actor = dictionary.actors[next(iter(known))]
+            mentions.append(_mention(aid, toks[s_i].sent, s, e, text, "PERSON", actor.entity_id, 0.7,
+                                     ner.get("model_label") if ner else None, "ner+dictionary" if ner else
+                                     "dictionary", "dictionary", _mention_code(actor, ctx, when, idx)))
+            entities.setdefault(actor.entity_id, entity_row(dictionary, actor))
+            continue
         pid = provisional_id(surface, dictionary)
-        code = _context_code(_context_before(s_i, toks, roles_at, places_at, idx), dictionary)
+        code = _context_code(ctx, dictionary)
         mentions.append(_mention(aid, toks[s_i].sent, s, e, text, "PERSON", pid, 0.6,
                                  ner.get("model_label") if ner else None,
                                  "ner+dictionary" if ner else "dictionary", "provisional", code))
-        entities.setdefault(pid, _provisional_row(pid, surface, "PERSON", code))
+        entities.setdefault(pid, _provisional_row(pid, surface, "PERSON", code, idx))
 
     # unnamed groups with a country (افغان پولیس -> AFGCOP): after the dictionary's names, never overlapping
     # them, and before NER-only spans, which would otherwise make "اسرائیلی فوج" an unknown organisation
@@ -644,7 +679,7 @@ def link_article(article: dict, sentences: list[dict], tokens: list[dict], ner_m
             mentions.append(_mention(aid, m.get("sentence_index"), s, e, text, label,
                                      pid, round(0.5 * (conf if conf is not None else 1.0), 3),
                                      m.get("model_label"), "ner", "provisional"))
-            entities.setdefault(pid, _provisional_row(pid, surface, label))
+            entities.setdefault(pid, _provisional_row(pid, surface, label, idx=idx))
         else:
             mentions.append(_mention(aid, m.get("sentence_index"), m["start_char"], m["end_char"], text, label,
                                      None, conf, m.get("model_label"), "ner", "none"))
@@ -674,6 +709,87 @@ def _merge_partial_provisional_names(mentions: list[dict], entities: dict[str, d
                 entities.pop(old, None)
 
 
+def _may_continue_name(t: _Tok, idx: _Index) -> bool:
+    """Can this word be part of a name found by its title? Not a postposition, number, verb, everyday word
+    unless tagged a proper noun (a name found this way ends where the sentence goes on: "X گزشتہ برس", "X مارے
+    گئے"; جان in جان ایگیلینڈ stays), title or honorific (X شہید)."""
+    k = t.key
+    return bool(k) and k not in idx.function_words and not _has_digit(k) and \
+        (k not in idx.frequent or t.upos == "PROPN") and t.upos not in _NEVER_NAME_TAGS and \
+        k not in idx.never_in_names and k not in idx.honorifics and k not in idx.role_modifiers
+
+
+def _has_digit(key: str) -> bool:
+    return any(ch.isdigit() for ch in key)
+
+
+def _after_parenthesis(i: int, toks: list[_Tok], text: str) -> int:
+    """The first token after a short parenthesis that starts right at token ``i`` (a title's department:
+    "ایڈیشنل سیکرٹری (یورپ) ندیم ریاض"), else ``i``."""
+    if i >= len(toks) or i == 0:
+        return i
+    m = _PARENTHESIS.match(text, toks[i - 1].end)
+    if not m:
+        return i
+    j = i
+    while j < len(toks) and toks[j].end <= m.end():
+        j += 1
+    return j
+
+
+def _named_person_spans(toks: list[_Tok], idx: _Index, taken: set[int]) -> list[tuple[int, int]]:
+    """Names right before "نامی" ('named') when a word for a person follows it within a few words ("X نامی شخص",
+    "X نامی 23 سالہ خاتون"); a name joined to it by "اور" is a second one ("X اور Y نامی نوجوانوں").
+
+    The words before نامی are the name whatever they mean elsewhere (منظور ملک: 'approved' 'country'); the
+    joined one must look like a name (a proper-noun tag, no everyday word), as nothing else marks it."""
+    spans: list[tuple[int, int]] = []
+    for t in toks:
+        if t.key not in idx.named_markers or not _person_noun_follows(t.i, toks, idx):
+            continue
+        start = _name_start(t.i, toks, idx, taken, strict=False)
+        if start is None:
+            continue
+        spans.append((start, t.i))
+        j = start - 1
+        if j > 0 and toks[j].sent == t.sent and toks[j].key in idx.coordinators:
+            first = _name_start(j, toks, idx, taken, strict=True)
+            if first is not None:
+                spans.append((first, j))
+    return spans
+
+
+def _person_noun_follows(i: int, toks: list[_Tok], idx: _Index, window: int = 4) -> bool:
+    for t in toks[i + 1:i + 1 + window]:
+        if t.sent != toks[i].sent or t.key in idx.function_words:
+            return False
+        if t.key in idx.person_nouns:
+            return True
+    return False
+
+
+def _name_start(end: int, toks: list[_Tok], idx: _Index, taken: set[int], strict: bool,
+                most: int = 4) -> int | None:
+    """Start of the name that ends right before token ``end`` (back to a postposition, number, punctuation or
+    a name the dictionary already took), or None. ``strict``: every word name-like and one a proper noun."""
+    j = end
+    while j > 0 and end - j < most:
+        t = toks[j - 1]
+        if t.sent != toks[end].sent or not t.key or t.key in idx.function_words or _has_digit(t.key) or \
+                t.key in idx.never_in_names or t.i in taken or t.upos in ("ADP", "PUNCT", "VERB", "AUX", "SCONJ", "CCONJ", "PRON", "NUM"):
+            break
+        if strict and (t.key in idx.frequent or t.key in idx.common_words):
+            break
+        j -= 1
+    if j == end or (strict and not any(toks[i].upos == "PROPN" for i in range(j, end))):
+        return None
+    if j > 0 and toks[j - 1].sent == toks[end].sent and toks[j - 1].key and \
+            toks[j - 1].key not in idx.function_words and toks[j - 1].upos not in ("PUNCT", "CCONJ") and \
+            not _has_digit(toks[j - 1].key) and (j - 1) not in taken and end - j >= most:
+        return None  # the name runs on further back than a name can: not a name after all
+    return j
+
+
 def _contains(seq: list[str], sub: list[str]) -> bool:
     return any(seq[i:i + len(sub)] == sub for i in range(len(seq) - len(sub) + 1))
 
@@ -698,6 +814,8 @@ def _name_part(text: str, start: int, end: int, idx: _Index) -> tuple[int, int] 
 
 
 _WORD = re.compile(r"\S+")
+_NEVER_NAME_TAGS = frozenset({"VERB", "AUX", "ADP", "SCONJ", "CCONJ", "PRON", "NUM", "PUNCT"})
+_PARENTHESIS = re.compile(r"\s*[(\[][^()\[\]\n]{1,40}[)\]]")
 _DIGITS_GLUED = re.compile(r"^(\d+)(\D{2,})$")
 
 
@@ -710,10 +828,18 @@ def _mention(aid: str, sent: int | None, s: int, e: int, text: str, label: str |
             "actor_code": actor_code}
 
 
-def _provisional_row(pid: str, surface: str, label: str | None, actor_code: str | None = None) -> dict:
+def _provisional_row(pid: str, surface: str, label: str | None, actor_code: str | None = None,
+                     idx: _Index | None = None) -> dict:
+    """An unknown name's entity row; a person's aliases also hold its English forms (tasks.romanize)."""
+    aliases = [surface]
+    if label == "PERSON" and idx is not None:
+        parts = _key(surface).split()
+        while len(parts) > 1 and parts[0] in idx.honorifics:
+            parts = parts[1:]
+        aliases += romanize(parts)
     return {"entity_id": pid, "canonical_name": surface, "entity_type": label, "wikidata_id": None,
             "country_code": actor_code[:3] if actor_code else None, "actor_code": actor_code,
-            "aliases": [surface], "is_provisional": True}
+            "aliases": aliases, "is_provisional": True}
 
 
 def dateline_source(article: dict, dictionary: ActorDictionary) -> str | None:

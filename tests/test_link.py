@@ -257,3 +257,44 @@ def test_a_partial_unknown_name_is_the_same_provisional_person(nlp, d):
     full, short = at(out, text, "زبیر قاسمانی"), at(out, text, "قاسمانی", 1)
     assert full["link_method"] == "provisional"
     assert short["entity_id"] == full["entity_id"] and short["link_method"] == "coreference"
+
+
+# ------------------------------------------------------------------ unknown people marked by their context
+
+def _prov(out, text, needle):
+    m = at(out, text, needle)
+    assert m is not None and m["link_method"] == "provisional", (needle, m)
+    row = next(e for e in out.entities if e["entity_id"] == m["entity_id"])
+    return m, row
+
+
+def test_name_after_an_office_title_takes_the_titles_country(nlp, d):
+    text = "جاپان میں پاکستان کے سفیر طارق محمود نے ٹوکیو میں تقریب سے خطاب کیا۔"
+    out = link(nlp, d, text, datetime(2024, 3, 1))
+    m, row = _prov(out, text, "طارق محمود")
+    assert m["text"] == "طارق محمود" and m["actor_code"] == "PAKGOV"
+    assert "Tariq Mahmood" in row["aliases"]  # an English form beside the Urdu one
+
+
+def test_title_with_a_department_in_brackets_and_on_behalf_of_a_country(nlp, d):
+    text = "بات چیت میں بھارت کی طرف سے جوائنٹ سیکرٹری (مغربی ایشیا) عدنان شفیق نے وفد کی قیادت کی۔"
+    out = link(nlp, d, text, datetime(2024, 3, 1))
+    m, _ = _prov(out, text, "عدنان شفیق")
+    assert m["text"] == "عدنان شفیق" and m["actor_code"] == "INDGOV"
+
+
+def test_names_before_nami_and_a_word_for_a_person(nlp, d):
+    text = "پولیس کے مطابق شاہد اقبال اور وسیم عباس نامی دو نوجوانوں کو گرفتار کیا گیا۔ کوٹلی کے قریب ڈھیری نامی گاؤں میں سیلاب آیا۔"
+    out = link(nlp, d, text, datetime(2024, 3, 1))
+    a, _ = _prov(out, text, "شاہد اقبال")
+    b, _ = _prov(out, text, "وسیم عباس")
+    assert a["entity_id"] != b["entity_id"] and a["text"] == "شاہد اقبال" and b["text"] == "وسیم عباس"
+    village = at(out, text, "ڈھیری")
+    assert village is None or village["ner_label"] != "PERSON"  # a village named ڈھیری is nobody
+
+
+def test_name_after_an_honorific_is_a_person(nlp, d):
+    text = "سماعت کے دوران ایڈووکیٹ کاشف بشیر نے عدالت میں دلائل دیے۔"
+    out = link(nlp, d, text, datetime(2024, 3, 1))
+    m, row = _prov(out, text, "کاشف بشیر")
+    assert m["text"] == "کاشف بشیر" and "Kashif Bashir" in row["aliases"]
