@@ -258,13 +258,29 @@ class _Tok:
     upos: str | None
 
 
+def _glue_cut_latin_words(text: str, tokens: list[dict]) -> list[dict]:
+    """Tokens with offsets, the pieces of a Latin word that the Urdu tokenizer cut ('Vl' + 'adimir': nothing
+    between them, letters on both sides) joined again, so no name is matched from inside a word."""
+    out: list[dict] = []
+    for t in tokens:
+        s = t.get("start_char")
+        if s is None:
+            continue
+        prev = out[-1] if out else None
+        if (prev is not None and prev["end_char"] == s and prev["sentence_index"] == t["sentence_index"]
+                and 0 < s < len(text) and text[s - 1].isascii() and text[s - 1].isalnum()
+                and text[s].isascii() and text[s].isalnum()):
+            out[-1] = {**prev, "end_char": t["end_char"], "text": text[prev["start_char"]:t["end_char"]]}
+        else:
+            out.append(t)
+    return out
+
+
 def _tokens(text: str, tokens: list[dict], fused: dict[str, tuple[str, ...]] | None = None,
             split_name: Callable[[str], list[tuple[int, int, str]]] | None = None) -> list[_Tok]:
     """Word tokens with their matching keys; a joined token (کیخلاف) becomes its words, offsets kept inside it."""
     out = []
-    for t in sorted(tokens, key=lambda r: (r["sentence_index"], r["token_index"])):
-        if t.get("start_char") is None:
-            continue
+    for t in _glue_cut_latin_words(text, sorted(tokens, key=lambda r: (r["sentence_index"], r["token_index"]))):
         s, e = strip_punct_span(text, t["start_char"], t["end_char"])
         key = _key(text[s:e]) if e > s else ""
         upos = t.get("upos") if e > s else "PUNCT"

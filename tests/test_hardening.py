@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from khabar.config import REPO_ROOT, Settings, default_warehouse
 
 
@@ -126,3 +128,65 @@ def test_language_rules_file_is_checked(tmp_path):
     bad.write_text("shahmukhi_punjabi:\n  label: pnb\n", encoding="utf-8")
     with pytest.raises(ValueError, match="langid.yaml"):
         load_rules(bad)
+
+
+# ------------------------------------------------------------------------------- mixed-script offsets
+LATIN_INSERTS = ["Vladimir Putin", "Kim Jong Un", "UN Security Council", "(AFP)", "NATO", "U.S.", "Dr. Ali Khan",
+                 "New York Times", "COVID-19", "G-20", "e-mail", "Reuters:", "“Joe Biden”", "Putin۔", "ISPR's",
+                 "President Vladimir Putin said on Monday that talks would go on.", "www.dawn.com", "3.5%"]
+GLUES = [" ", " ", " ", "\u00a0", "", "\u200c", "، ", "۔ ", "\n"]
+
+
+def mixed_articles(seeds_dir: Path, n: int, seed: int = 15) -> list[str]:
+    """Seeded mixes of real Urdu sentences (the seeds) and English names, words and sentences, joined with
+    ordinary, no-break and zero-width spaces, Urdu punctuation or nothing at all."""
+    import random
+
+    rng = random.Random(seed)
+    sentences = [s.strip() for p in sorted(seeds_dir.glob("*.txt"))
+                 for s in p.read_text(encoding="utf-8").replace("\n", "۔").split("۔") if len(s.split()) > 4]
+    texts = []
+    for _ in range(n):
+        parts = []
+        for sentence in rng.sample(sentences, 3):
+            words = sentence.split()
+            for _ in range(rng.randint(1, 3)):
+                at = rng.randrange(len(words) + 1)
+                words.insert(at, rng.choice(GLUES).join(["", rng.choice(LATIN_INSERTS)]).strip() or "X")
+            parts.append(" ".join(words) + rng.choice(["۔", "۔", ".", "؟", ""]))
+        texts.append(rng.choice(GLUES).join(parts) if rng.random() < 0.3 else " ".join(parts))
+    return texts
+
+
+@pytest.mark.slow
+def test_offsets_are_exact_on_mixed_urdu_and_english(seeds_dir, stanza_dir, d):
+    """Property (24 seeded mixed texts, cleaned as the flow cleans them, parsed and linked for real): every
+    token's, sentence's and mention's text is article.text[start:end], and a mention starts and ends on a word
+    boundary (the 'adimir Putin' of issue 15 was a span two letters into a name)."""
+    from tasks.clean import clean_document
+    from tasks.ids import sha256_text
+    from tasks.link import link_article
+    from tasks.nlp import parse_articles
+
+    articles = []
+    for i, raw in enumerate(mixed_articles(seeds_dir, 24)):
+        text = clean_document(raw, language="ur").text
+        articles.append({"article_id": f"mix{i}", "text": text, "language": "ur", "content_hash": sha256_text(text)})
+    out = parse_articles(articles, models_dir=stanza_dir, torch_threads=1)
+    assert not out.failures
+    texts = {a["article_id"]: a["text"] for a in articles}
+    for row in out.tokens + out.sentences:
+        assert texts[row["article_id"]][row["start_char"]:row["end_char"]] == row["text"]
+    mentions = []
+    for art in articles:
+        aid = art["article_id"]
+        mine = lambda rows: [r for r in rows if r["article_id"] == aid]  # noqa: E731
+        mentions += link_article(art, mine(out.sentences), mine(out.tokens), mine(out.mentions), d).mentions
+    latin = [m for m in mentions if any("a" <= c.lower() <= "z" for c in m["text"])]
+    assert len(mentions) > 100 and len(latin) > 5, (len(mentions), len(latin))
+    for m in mentions:
+        text = texts[m["article_id"]]
+        s, e = m["start_char"], m["end_char"]
+        assert text[s:e] == m["text"] != "", m
+        assert not (s > 0 and text[s - 1].isalnum() and text[s].isalnum()), ("starts inside a word", text[s - 5:e])
+        assert not (e < len(text) and text[e - 1].isalnum() and text[e].isalnum()), ("ends inside a word", text[s:e + 5])
