@@ -1142,6 +1142,12 @@ def _resolve_pronoun(words: list[Word], j: int, lex: Lexicon, ctx: "_Context | N
     return _recent_subject(j, ctx, person, method)
 
 
+def _first_person_ergative(words: list[Word], p: int, marker_at: int, lex: Lexicon) -> bool:
+    """"کہا کہ میں نے …": the tagger may call میں a noun or a postposition, but no postposition stands before the
+    ergative, so it is the first-person pronoun."""
+    return words[p].mention is None and words[p].norm in lex.pron_first and words[marker_at].norm == lex.ergative
+
+
 def _phrase_actors(words, marker_at: int, floor: int, lex, mentions, entities, method: str,
                    ctx: "_Context | None") -> list[Actor]:
     """Actors of the phrase right before the marker at ``marker_at``; a pronoun is resolved ([UNKNOWN_AGENT] if it
@@ -1154,7 +1160,7 @@ def _phrase_actors(words, marker_at: int, floor: int, lex, mentions, entities, m
     both = _both(words, p, lex, ctx)
     if both:
         return both
-    if _is_pronoun(words[p], lex):
+    if _is_pronoun(words[p], lex) or _first_person_ergative(words, p, marker_at, lex):
         if words[p].norm in lex.pron_relative:
             k = p - 1 if p > 0 and words[p - 1].norm not in lex.list_commas else p - 2
             got = _resolve_phrase_end(words, k, 0, lex, mentions, entities, "relative") if k >= 0 else []
