@@ -25,7 +25,7 @@ from typing import Any, Iterator
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from flows import progress
+from flows import ops, progress
 from khabar.config import Settings, default_workers
 from tasks.ids import stable_id
 from tasks.nlp import (
@@ -45,6 +45,7 @@ from tasks.nlp import (
 )
 
 log = logging.getLogger("khabar.nlp")
+NLP_PROGRESS_KEY = "khabar-nlp-progress"  # the run's progress artifact: articles done / total
 
 _PAYLOAD_KEYS = ("article_id", "text", "language", "content_hash")
 
@@ -52,6 +53,7 @@ _PAYLOAD_KEYS = ("article_id", "text", "language", "content_hash")
 @task(name="nlp-parse", cache_policy=NO_CACHE, persist_result=False)
 def nlp_parse(articles: list[dict], models_dir: str, torch_threads: int | None = None) -> NlpOutput:
     """Parse one chunk of articles (thin wrapper; the worker process keeps its pipeline between chunks)."""
+    ops.attach_project_loggers()  # in a pool worker too: its khabar lines go to the run's logs
     return parse_articles(articles, models_dir=Path(models_dir), torch_threads=torch_threads)
 
 
@@ -151,28 +153,42 @@ def _cached_rows(warehouse: Path, hits: dict[str, tuple[dict, str]]) -> tuple[Nl
 
 @contextlib.contextmanager
 def _shared_api() -> Iterator[None]:
-    """Make worker processes report to this process's Prefect API.
+    """Make worker processes report to the Prefect API this process uses.
 
-    With no PREFECT_API_URL, Prefect runs an ephemeral API server; a spawned worker would start its own
-    (seconds each, and its task runs would land in a throwaway server). Point them at ours instead.
+    With no PREFECT_API_URL, Prefect serves an ephemeral API from a local server process; a spawned worker would
+    start one of its own (seconds each, and its task runs would land in a throw-away database). The client
+    knows the address of the one in use (``get_client().api_url``): the workers get it as PREFECT_API_URL, the
+    documented setting, through Prefect's settings context (which task runners pass on to their workers).
     """
+    from prefect import get_client
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     if PREFECT_API_URL.value():
         yield
         return
-    try:
-        from prefect.server.api.server import SubprocessASGIServer
-
-        server = SubprocessASGIServer()
-        server.start()
-        url = server.api_url
-    except Exception as exc:  # pragma: no cover - depends on Prefect internals
-        log.warning("could not share the ephemeral Prefect API with workers (%s); each starts its own", exc)
+    url = str(get_client(sync_client=True).api_url).rstrip("/")  # httpx keeps a trailing '/'
+    if not url.startswith(("http://", "https://")) or "ephemeral-prefect" in url:  # an in-process app: no address
+        log.warning("the ephemeral Prefect API has no address to share with NLP workers (%s); each starts its own",
+                    url)
         yield
         return
     with temporary_settings(updates={PREFECT_API_URL: url}):
         yield
+
+
+class _ArticleProgress:
+    """NLP progress in articles (cache hits count as done at once): the terminal bar and the run's progress
+    artifact in the Prefect UI (key ``NLP_PROGRESS_KEY``), updated as each chunk comes back."""
+
+    def __init__(self, total: int, done: int) -> None:
+        self.total, self.done = total, done
+        self.artifact = ops.ProgressArtifact(NLP_PROGRESS_KEY, "NLP: articles done", total, done=done)
+        progress.report_items("nlp", done, total)
+
+    def chunk_done(self, articles: int) -> None:
+        self.done += articles
+        self.artifact.advance(articles)
+        progress.report_items("nlp", self.done, self.total)
 
 
 def _text_chars(article: dict) -> int:
@@ -216,10 +232,15 @@ def _params(chunk: list[dict], models_dir: Path, threads: int) -> dict:
     return {"articles": chunk, "models_dir": str(models_dir), "torch_threads": threads}
 
 
-def _run_chunks(todo: list[dict], settings: Settings,
-                models_dir: Path) -> list[tuple[list[dict], NlpOutput | BaseException]]:
-    """Cut ``todo`` into chunks and run nlp-parse on each; a chunk whose task fails comes back as its exception."""
+def _run_chunks(todo: list[dict], settings: Settings, models_dir: Path,
+                tracker: _ArticleProgress | None = None) -> list[tuple[list[dict], NlpOutput | BaseException]]:
+    """Cut ``todo`` into chunks and run nlp-parse on each; a chunk whose task fails comes back as its exception.
+
+    Each chunk's task has settings.stage_timeout_seconds as its time limit; ``tracker`` hears of each chunk done.
+    """
     results: list[tuple[list[dict], NlpOutput | BaseException]] = []
+    parse = ops.stage_limit(settings)(nlp_parse)
+    chunk_done = tracker.chunk_done if tracker is not None else (lambda articles: None)
     workers = max(1, int(settings.workers))
     batch = max(1, int(settings.nlp_batch_size))
     if settings.dask_address:
@@ -227,28 +248,29 @@ def _run_chunks(todo: list[dict], settings: Settings,
 
         chunks = guided_chunks(todo, workers, batch)
         with _shared_api(), DaskTaskRunner(address=settings.dask_address) as runner:
-            futures = [runner.submit(nlp_parse, _params(c, models_dir, 1)) for c in chunks]
-            for i, (c, f) in enumerate(zip(chunks, futures)):
+            futures = [runner.submit(parse, _params(c, models_dir, 1)) for c in chunks]
+            for c, f in zip(chunks, futures):
                 results.append((c, _result(f)))
-                progress.report_items("nlp", i + 1, len(chunks))
+                chunk_done(len(c))
         return results
+    workers = workers_for(workers, sum(map(_text_chars, todo)))  # (a Dask cluster is up already: all its workers)
     chunks = guided_chunks(todo, workers, batch) if workers > 1 else [todo[i:i + batch]
                                                                       for i in range(0, len(todo), batch)]
     if len(chunks) > 1 and workers > 1:
         langs = tuple(sorted({a["language"] for a in todo}))
-        return _run_lanes(chunks, models_dir, langs, min(workers, len(chunks)))
+        return _run_lanes(chunks, models_dir, langs, min(workers, len(chunks)), parse, chunk_done)
     threads = default_workers()  # one process: all its cores
-    for i, c in enumerate(chunks):
+    for c in chunks:
         try:
-            results.append((c, nlp_parse(c, str(models_dir), threads)))
+            results.append((c, parse(c, str(models_dir), threads)))
         except Exception as exc:
             results.append((c, exc))
-        progress.report_items("nlp", i + 1, len(chunks))
+        chunk_done(len(c))
     return results
 
 
-def _run_lanes(chunks: list[list[dict]], models_dir: Path, langs: tuple[str, ...],
-               lanes: int) -> list[tuple[list[dict], NlpOutput | BaseException]]:
+def _run_lanes(chunks: list[list[dict]], models_dir: Path, langs: tuple[str, ...], lanes: int,
+               parse: Any = nlp_parse, chunk_done: Any = None) -> list[tuple[list[dict], NlpOutput | BaseException]]:
     """``lanes`` parsers pull chunks from one queue: this process (one thread) and lanes - 1 spawned workers.
 
     This process is a lane because it can start parsing at once, while a spawned worker spends seconds
@@ -279,7 +301,7 @@ def _run_lanes(chunks: list[list[dict]], models_dir: Path, langs: tuple[str, ...
     def launch(runner: Any) -> None:
         i = todo.popleft()
         held[i] = runner
-        future = runner.submit(nlp_parse, _params(chunks[i], models_dir, threads))
+        future = runner.submit(parse, _params(chunks[i], models_dir, threads))
         future.add_done_callback(lambda f, i=i, runner=runner: finished.put((i, runner, f)))
 
     def feed_pool() -> None:
@@ -304,7 +326,8 @@ def _run_lanes(chunks: list[list[dict]], models_dir: Path, langs: tuple[str, ...
                 continue
             del held[i]
             outcome[i] = _result(future)
-            progress.report_items("nlp", len(outcome), len(chunks))
+            if chunk_done is not None:
+                chunk_done(len(chunks[i]))
             if runner is pool and isinstance(outcome[i], BaseException):
                 workers_ready = max(0, workers_ready - 1)  # that worker is gone (or broken): it gets nothing more
             if runner is here and todo:
@@ -396,8 +419,9 @@ def run_nlp(articles: list[dict], settings: Settings, run_id: str) -> NlpResult:
             for aid in served:
                 result.statuses[aid] = ("parsed", None)
 
+    tracker = _ArticleProgress(total=len(articles), done=len(articles) - len(todo)) if articles else None
     if todo:
-        for chunk, out in _run_chunks(todo, settings, models_dir):
+        for chunk, out in _run_chunks(todo, settings, models_dir, tracker):
             if isinstance(out, BaseException):
                 if isinstance(out, ModelNotFoundError):
                     raise out

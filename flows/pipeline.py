@@ -22,7 +22,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 from prefect.utilities.annotations import quote  # rows pass as-is: Prefect would visit every dict (seconds)
 
-from flows import progress
+from flows import ops, progress
 from flows.report import publish_report_link, publish_run_artifacts
 from khabar import __version__
 from khabar.config import STAGES, Settings
@@ -157,7 +157,8 @@ def _by_article(rows: list[dict]) -> dict[str, list[dict]]:
 
 # ---------------------------------------------------------------- Prefect tasks (thin)
 
-@task(name="ingest", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5])
+@task(name="ingest", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5],
+      retry_condition_fn=ops.retry_transient)
 def ingest_task(inputs: list[str], settings: Settings,
                 run_id: str) -> tuple[list[ingest.RawDocument], list[dict], list[dict]]:
     docs, rejections = ingest.ingest_paths(inputs, max_bytes=settings.max_file_bytes)
@@ -239,7 +240,8 @@ def events_task(articles: list[dict], nlp_rows: dict[str, list[dict]], mentions:
     return event_rows, relation_rows
 
 
-@task(name="stage-tables", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5])
+@task(name="stage-tables", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5],
+      retry_condition_fn=ops.retry_transient)
 def stage_task(settings: Settings, run_id: str, tables: dict[str, list[dict]],
                scopes: dict[str, list[str]]) -> dict[str, int]:
     for name, rows in tables.items():
@@ -249,7 +251,8 @@ def stage_task(settings: Settings, run_id: str, tables: dict[str, list[dict]],
     return staged
 
 
-@task(name="load", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[2, 10])
+@task(name="load", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[2, 10],
+      retry_condition_fn=ops.retry_transient)
 def load_task(settings: Settings, run_id: str) -> dict[str, dict[str, int]]:
     result = load.load_run(settings.warehouse, run_id)
     get_run_logger().info("load: inserted %s; totals %s", result.inserted, result.totals)
@@ -264,11 +267,23 @@ def _stage_index(name: str) -> int:
     return STAGES.index(name)
 
 
-@flow(name="khabar-etl", log_prints=True)
-def etl(inputs: list[str], settings: dict[str, Any] | None = None, until: str = "load") -> dict[str, Any]:
-    """Run the pipeline over `inputs` (files or directories) into the warehouse named in `settings`."""
-    cfg = Settings.from_env(**(settings or {}))
+@flow(name="khabar-etl", log_prints=True, **ops.FAILURE_HOOKS)
+def etl(inputs: list[str], settings: Settings | None = None, until: str = "load") -> dict[str, Any]:
+    """Run the pipeline over `inputs` (files or directories) into the warehouse named in `settings`.
+
+    Settings not given explicitly come from KHABAR_* variables, then defaults (Settings.from_env).
+    """
+    given = settings.explicit() if isinstance(settings, Settings) else dict(settings or {})
+    cfg = Settings.from_env(**given)
+    ops.attach_project_loggers()
+    with ops.flow_time_limit(cfg.flow_timeout_seconds):
+        return run_stages(inputs, cfg, until)
+
+
+def run_stages(inputs: list[str], cfg: Settings, until: str) -> dict[str, Any]:
+    """The body of the `etl` flow (inside its run and time limit): each stage, then one load."""
     last = _stage_index(until)
+    limit = ops.stage_limit(cfg)  # each stage task ends TimedOut after cfg.stage_timeout_seconds
     run_id = stable_id("r", uuid.uuid4().hex, time.time())
     summary = RunSummary(run_id=run_id, warehouse=str(cfg.warehouse), inputs=[str(i) for i in inputs], until=until)
     started = _now()
@@ -288,19 +303,19 @@ def etl(inputs: list[str], settings: dict[str, Any] | None = None, until: str = 
         clock = time.perf_counter()
         progress.report(stage, {"seconds": summary.stage_seconds[stage], **info})
 
-    docs, quarantined, tables["source_files"] = ingest_task(inputs, cfg, run_id)
+    docs, quarantined, tables["source_files"] = limit(ingest_task)(inputs, cfg, run_id)
     tables["quarantine"] = quarantined
     lap("ingest", documents=len(docs), quarantined=len(quarantined))
     articles: list[dict] = []
     if last >= _stage_index("clean"):
-        articles = clean_task(quote(docs), cfg, run_id)
+        articles = limit(clean_task)(quote(docs), cfg, run_id)
         lap("clean", articles=len(articles))
     if last >= _stage_index("dedup"):
-        tables["signatures"] = dedup_task(quote(articles), cfg)
+        tables["signatures"] = limit(dedup_task)(quote(articles), cfg)
         lap("dedup", duplicates=sum(1 for a in articles if a.get("duplicate_of")))
     canonical = [a for a in articles if not a.get("duplicate_of")]
     if last >= _stage_index("link"):
-        credited = dateline_sources_task(quote(articles))
+        credited = limit(dateline_sources_task)(quote(articles))
         for art in articles:
             art["source_entity_id"] = credited.get(art["article_id"])
     if last >= _stage_index("nlp") and canonical:
@@ -321,13 +336,13 @@ def etl(inputs: list[str], settings: dict[str, Any] | None = None, until: str = 
         with_parse = [a for a in canonical if a["article_id"] in with_parse_ids]
         processed = [a["article_id"] for a in with_parse]
         if last >= _stage_index("link"):
-            mentions, entities = link_task(quote(with_parse), quote(nlp_rows))
+            mentions, entities = limit(link_task)(quote(with_parse), quote(nlp_rows))
             tables["mentions"], tables["entities"] = mentions, entities
             scopes["mentions"] = processed
             lap("link", mentions=len(mentions), entities=len(entities))
             if last >= _stage_index("events"):
-                event_rows, relation_rows = events_task(quote(with_parse), quote(nlp_rows), quote(mentions),
-                                                        quote(entities))
+                event_rows, relation_rows = limit(events_task)(quote(with_parse), quote(nlp_rows),
+                                                               quote(mentions), quote(entities))
                 tables["events"], tables["relations"] = event_rows, relation_rows
                 scopes["events"] = scopes["relations"] = processed
                 lap("events", events=len(event_rows), relations=len(relation_rows))
@@ -350,8 +365,8 @@ def etl(inputs: list[str], settings: dict[str, Any] | None = None, until: str = 
         "code_version": __version__, "model_versions": json.dumps(model_versions, sort_keys=True),
         "until_stage": until,
     }]
-    stage_task(cfg, run_id, quote(tables), scopes)
-    result = load_task(cfg, run_id)
+    limit(stage_task)(cfg, run_id, quote(tables), scopes)
+    result = limit(load_task)(cfg, run_id)
     lap("load", **result["inserted"])
     summary.totals = result["totals"]
     publish_run_artifacts(summary.to_dict(), tables)

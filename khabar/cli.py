@@ -13,9 +13,10 @@ from rich.console import Console
 from rich.table import Table
 
 from khabar import __version__, cli_actors, cli_eval, cli_models, cli_report, cli_serve
-from khabar.cli_common import (DASK_ADDRESS_OPT, DEDUP_THRESHOLD_OPT, LANGUAGE_OPT, MAX_FILE_BYTES_OPT,
-                                MODELS_DIR_OPT, SHINGLE_SIZE_OPT, UNTIL_OPT, WAREHOUSE_OPT, WORKERS_OPT, check_stage,
-                                fail, open_warehouse, run_settings)
+from khabar.cli_common import (DASK_ADDRESS_OPT, DEDUP_THRESHOLD_OPT, FLOW_TIMEOUT_OPT, LANGUAGE_OPT,
+                                MAX_FILE_BYTES_OPT, MODELS_DIR_OPT, SHINGLE_SIZE_OPT, STAGE_TIMEOUT_OPT, UNTIL_OPT,
+                                WAREHOUSE_OPT, WEBHOOK_URL_OPT, WORKERS_OPT, check_stage, fail, open_warehouse,
+                                run_settings)
 
 MAX_QUARANTINE_LINES = 20  # quarantined inputs listed one per line in the run summary
 app = typer.Typer(
@@ -89,6 +90,9 @@ def run(
     dedup_threshold: Optional[float] = DEDUP_THRESHOLD_OPT,
     shingle_size: Optional[int] = SHINGLE_SIZE_OPT,
     language: Optional[str] = LANGUAGE_OPT,
+    flow_timeout: Optional[float] = FLOW_TIMEOUT_OPT,
+    stage_timeout: Optional[float] = STAGE_TIMEOUT_OPT,
+    webhook_url: Optional[str] = WEBHOOK_URL_OPT,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors."),
     as_json: bool = typer.Option(False, "--json", help="Print a machine-readable summary."),
 ) -> None:
@@ -102,7 +106,8 @@ def run(
         fail(str(exc))
     settings = run_settings(warehouse, until=until, workers=workers, models_dir=models_dir,
                             dask_address=dask_address, max_file_bytes=max_file_bytes,
-                            dedup_threshold=dedup_threshold, shingle_size=shingle_size, language=language)
+                            dedup_threshold=dedup_threshold, shingle_size=shingle_size, language=language,
+                            flow_timeout=flow_timeout, stage_timeout=stage_timeout, webhook_url=webhook_url)
     _quiet_prefect()
     if quiet:  # Prefect's own INFO lines too; warnings and errors still reach stderr
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
@@ -110,12 +115,17 @@ def run(
 
     from flows.pipeline import etl
     from flows.progress import HISTORY_FILE, ProgressDisplay, planned_stages
+    from khabar.config import Settings
+    from khabar.interrupt import RunGuard
+
+    settings = Settings.from_env(**settings)  # the flow's parameter type (checked in run_settings)
 
     # Progress bar with per-stage counts and an ETA on stderr; none for --quiet or --json (scripts).
     display = nullcontext() if (quiet or as_json) else ProgressDisplay(
         planned_stages(until), console, history_path=warehouse / HISTORY_FILE)
+    guard = RunGuard(planned_stages(until), say=lambda line: console.print(line, markup=False, highlight=False))
     try:
-        with display:
+        with guard, display:  # the guard first: it must block Ctrl-C before any thread starts
             summary = etl([str(p.resolve()) for p in inputs], settings=settings, until=until)
     except Exception as exc:  # the flow's own logs carry the traceback; the CLI says what failed
         console.print(f"[red]error:[/] run failed: {type(exc).__name__}: {exc}")

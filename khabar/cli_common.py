@@ -26,12 +26,19 @@ MAX_FILE_BYTES_OPT = typer.Option(None, help="Larger files are quarantined as ov
 DEDUP_THRESHOLD_OPT = typer.Option(None, help="MinHash Jaccard threshold for near-duplicates.")
 SHINGLE_SIZE_OPT = typer.Option(None, help="Word shingle size for MinHash.")
 LANGUAGE_OPT = typer.Option(None, help="Language of every input (default: record's or detected).")
+FLOW_TIMEOUT_OPT = typer.Option(None, "--flow-timeout", help="Seconds a run may take; then it ends as TimedOut "
+                                "(default: $KHABAR_FLOW_TIMEOUT_SECONDS, else no limit).")
+STAGE_TIMEOUT_OPT = typer.Option(None, "--stage-timeout", help="Seconds each stage task (and each NLP chunk) may "
+                                 "take (default: $KHABAR_STAGE_TIMEOUT_SECONDS, else no limit).")
+WEBHOOK_URL_OPT = typer.Option(None, "--webhook-url", help="POST a JSON notice here when a run fails, crashes or "
+                               "times out (default: $KHABAR_WEBHOOK_URL).")
 
 
 def run_settings(warehouse: Path, *, until: str, workers: Optional[int] = None, models_dir: Optional[Path] = None,
                  dask_address: Optional[str] = None, max_file_bytes: Optional[int] = None,
                  dedup_threshold: Optional[float] = None, shingle_size: Optional[int] = None,
-                 language: Optional[str] = None) -> dict[str, Any]:
+                 language: Optional[str] = None, flow_timeout: Optional[float] = None,
+                 stage_timeout: Optional[float] = None, webhook_url: Optional[str] = None) -> dict[str, Any]:
     """The flow's `settings` from the run options (only those given), every one checked before any work:
     a bad value or, for a run that parses, missing Stanza models exits 2 with a message naming it."""
     from khabar.config import Settings, SettingsError
@@ -47,7 +54,8 @@ def run_settings(warehouse: Path, *, until: str, workers: Optional[int] = None, 
     settings = {
         "warehouse": str(warehouse), "workers": workers, "models_dir": str(models_dir) if models_dir else None,
         "dask_address": dask_address, "max_file_bytes": max_file_bytes, "dedup_threshold": dedup_threshold,
-        "dedup_shingle_size": shingle_size, "default_language": language,
+        "dedup_shingle_size": shingle_size, "default_language": language, "flow_timeout_seconds": flow_timeout,
+        "stage_timeout_seconds": stage_timeout, "webhook_url": webhook_url,
     }
     settings = {k: v for k, v in settings.items() if v is not None}
     try:  # every setting (flags and KHABAR_* variables) checked before any work, one message naming it

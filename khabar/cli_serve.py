@@ -8,9 +8,9 @@ from typing import Optional
 import typer
 from rich.console import Console
 
-from khabar.cli_common import (DASK_ADDRESS_OPT, DEDUP_THRESHOLD_OPT, LANGUAGE_OPT, MAX_FILE_BYTES_OPT,
-                               MODELS_DIR_OPT, SHINGLE_SIZE_OPT, UNTIL_OPT, WAREHOUSE_OPT, WORKERS_OPT, fail,
-                               run_settings)
+from khabar.cli_common import (DASK_ADDRESS_OPT, DEDUP_THRESHOLD_OPT, FLOW_TIMEOUT_OPT, LANGUAGE_OPT,
+                               MAX_FILE_BYTES_OPT, MODELS_DIR_OPT, SHINGLE_SIZE_OPT, STAGE_TIMEOUT_OPT, UNTIL_OPT,
+                               WAREHOUSE_OPT, WEBHOOK_URL_OPT, WORKERS_OPT, fail, run_settings)
 
 console = Console(stderr=True)
 
@@ -34,6 +34,9 @@ def register(app: typer.Typer) -> None:
         dedup_threshold: Optional[float] = DEDUP_THRESHOLD_OPT,
         shingle_size: Optional[int] = SHINGLE_SIZE_OPT,
         language: Optional[str] = LANGUAGE_OPT,
+        flow_timeout: Optional[float] = FLOW_TIMEOUT_OPT,
+        stage_timeout: Optional[float] = STAGE_TIMEOUT_OPT,
+        webhook_url: Optional[str] = WEBHOOK_URL_OPT,
         min_age: float = typer.Option(10.0, "--min-age", help="Skip files modified less than this many seconds "
                                                               "ago (still being written); the next run takes them."),
         name: str = typer.Option("khabar-inbox", help="Deployment name."),
@@ -53,7 +56,8 @@ def register(app: typer.Typer) -> None:
             fail(str(exc))
         settings = run_settings(warehouse, until=until, workers=workers, models_dir=models_dir,
                                 dask_address=dask_address, max_file_bytes=max_file_bytes,
-                                dedup_threshold=dedup_threshold, shingle_size=shingle_size, language=language)
+                                dedup_threshold=dedup_threshold, shingle_size=shingle_size, language=language,
+                                flow_timeout=flow_timeout, stage_timeout=stage_timeout, webhook_url=webhook_url)
         settings.pop("warehouse")  # a parameter of its own
         os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
         os.environ.setdefault("DO_NOT_TRACK", "1")

@@ -1,9 +1,17 @@
-"""Run settings: one typed object, filled from CLI flags and KHABAR_* environment variables."""
+"""Run settings: one typed object, filled from CLI flags and KHABAR_* environment variables.
+
+`Settings` is a pydantic model because it is also the `settings` parameter of the Prefect flow: the UI draws it as
+a form (defaults, ranges, descriptions) and a deployment's parameters are checked against it.
+"""
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, fields, replace
+import types
+import typing
 from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 STAGES = ("ingest", "clean", "dedup", "nlp", "link", "events", "load")
 LANG_DIR = Path(__file__).parent / "lang"
@@ -35,12 +43,14 @@ class SettingsError(ValueError):
 LIMITS: dict[str, tuple[float | None, float | None]] = {
     "workers": (1, None), "nlp_batch_size": (1, None), "max_file_bytes": (1, None),
     "dedup_threshold": (0.01, 1.0), "dedup_num_perm": (8, 4096), "dedup_shingle_size": (1, 20),
+    "flow_timeout_seconds": (1, None), "stage_timeout_seconds": (1, None),
 }
 
 
 # `khabar run` flags whose name differs from the setting's (None: environment variable only).
 FLAGS = {"dedup_shingle_size": "--shingle-size", "dedup_num_perm": None, "nlp_batch_size": None,
-         "default_language": "--language"}
+         "default_language": "--language", "flow_timeout_seconds": "--flow-timeout",
+         "stage_timeout_seconds": "--stage-timeout"}
 
 
 def _names(name: str) -> str:
@@ -48,51 +58,101 @@ def _names(name: str) -> str:
     return f"{flag} / KHABAR_{name.upper()}" if flag else f"KHABAR_{name.upper()}"
 
 
-@dataclass(frozen=True)
-class Settings:
-    warehouse: Path = field(default_factory=default_warehouse)
-    models_dir: Path | None = None  # resolved by tasks.nlp.resolve_models_dir
-    workers: int = field(default_factory=default_workers)
-    nlp_batch_size: int = 256  # most articles per NLP task: larger Stanza batches parse faster (docs/nlp.md)
-    max_file_bytes: int = 20 * 1024 * 1024
-    dedup_threshold: float = 0.4  # measured on COUNTER dev: docs/dedup.md
-    dedup_num_perm: int = 128
-    dedup_shingle_size: int = 3
-    default_language: str | None = None  # None = detect
-    dask_address: str | None = None  # run NLP tasks on this Dask scheduler (prefect-dask)
+def _limits(name: str) -> dict[str, float]:
+    """LIMITS as pydantic bounds, so the UI form shows them too (from_env checks them first, with our message)."""
+    low, high = LIMITS.get(name, (None, None))
+    return {k: v for k, v in (("ge", low), ("le", high)) if v is not None}
+
+
+def _with_names(schema: dict[str, Any]) -> None:
+    """Each field's description in the JSON schema (the Prefect UI form) ends with its flag and variable."""
+    for name, prop in schema.get("properties", {}).items():
+        prop["description"] = f"{prop.get('description', '')} Set with {_names(name)}.".strip()
+
+
+class Settings(BaseModel):
+    """khabar run settings: defaults < KHABAR_* environment variables < flags or flow parameters."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", json_schema_extra=_with_names)
+
+    warehouse: Path = Field(default_factory=default_warehouse, description="Warehouse directory.")
+    models_dir: Path | None = Field(None, description="Stanza resources directory (default: $STANZA_RESOURCES_DIR, "
+                                                      "then Stanza's own).")  # resolved by tasks.nlp.resolve_models_dir
+    workers: int = Field(default_factory=default_workers, description="NLP worker processes (default: CPU count).",
+                         **_limits("workers"))
+    nlp_batch_size: int = Field(256, description="Most articles per NLP task (larger Stanza batches parse faster: "
+                                                 "docs/nlp.md).", **_limits("nlp_batch_size"))
+    max_file_bytes: int = Field(20 * 1024 * 1024, description="Larger input files are quarantined as oversized.",
+                                **_limits("max_file_bytes"))
+    dedup_threshold: float = Field(0.4, description="MinHash Jaccard threshold for near-duplicates (measured: "
+                                                    "docs/dedup.md).", **_limits("dedup_threshold"))
+    dedup_num_perm: int = Field(128, description="MinHash permutations.", **_limits("dedup_num_perm"))
+    dedup_shingle_size: int = Field(3, description="Word shingle size for MinHash.", **_limits("dedup_shingle_size"))
+    default_language: str | None = Field(None, description="Language of every input (default: the record's, "
+                                                            "else detected).")
+    dask_address: str | None = Field(None, description="Run the NLP tasks on this Dask scheduler (prefect-dask).")
+    flow_timeout_seconds: float | None = Field(None, description="A run taking longer ends as TimedOut "
+                                                                 "(default: no limit).",
+                                               **_limits("flow_timeout_seconds"))
+    stage_timeout_seconds: float | None = Field(None, description="A stage task (and each NLP chunk) taking longer "
+                                                                  "ends as TimedOut (default: no limit).",
+                                                **_limits("stage_timeout_seconds"))
+    webhook_url: str | None = Field(None, description="POST a short JSON message here when a run fails, crashes or "
+                                                      "times out (docs/operations.md).")
+
+    def explicit(self) -> dict[str, Any]:
+        """The settings given explicitly (not defaults): what a run passes on to another run."""
+        return {name: getattr(self, name) for name in self.model_fields_set}
 
     @classmethod
     def from_env(cls, **overrides: object) -> "Settings":
         """Defaults < KHABAR_<FIELD> environment variables < explicit overrides (None = not given)."""
         values: dict[str, object] = {}
-        for f in fields(cls):
-            env = os.environ.get(f"KHABAR_{f.name.upper()}")
+        for name in cls.model_fields:
+            env = os.environ.get(f"KHABAR_{name.upper()}")
             if env is not None:
-                values[f.name] = env
+                values[name] = env
         values.update({k: v for k, v in overrides.items() if v is not None})
-        return cls()._coerced(values)
+        return cls._coerced(values)
 
-    def _coerced(self, values: dict[str, object]) -> "Settings":
-        out: dict[str, object] = {}
-        for f in fields(self):
-            if f.name not in values:
-                continue
-            value = values[f.name]
-            current = getattr(self, f.name)
-            if f.name in ("warehouse", "models_dir"):
-                value = Path(str(value)).expanduser()
-            elif isinstance(current, bool):
-                value = str(value).lower() in ("1", "true", "yes")
-            elif isinstance(current, (int, float)):
-                kind = type(current)
-                try:
-                    value = kind(value)  # type: ignore[arg-type]
-                except (TypeError, ValueError):
-                    raise SettingsError(f"{_names(f.name)}: {value!r} is not a{'n integer' if kind is int else ' number'}")
-                low, high = LIMITS.get(f.name, (None, None))
-                if (low is not None and value < low) or (high is not None and value > high):
-                    raise SettingsError(f"{_names(f.name)}: {value} is out of range "
-                                        f"({low if low is not None else '-inf'} to {high if high is not None else 'inf'})")
-            out[f.name] = value
-        settings = replace(self, **out)
-        return replace(settings, warehouse=settings.warehouse.resolve())
+    @classmethod
+    def _coerced(cls, values: dict[str, object]) -> "Settings":
+        unknown = sorted(set(values) - set(cls.model_fields))
+        if unknown:
+            raise SettingsError(f"unknown setting(s) {', '.join(unknown)}; known: {', '.join(cls.model_fields)}")
+        out = {name: _coerce(name, value, cls.model_fields[name].annotation) for name, value in values.items()}
+        out["warehouse"] = Path(out.get("warehouse") or default_warehouse()).resolve()
+        try:
+            return cls(**out)
+        except ValidationError as exc:  # a type our coercion does not know (e.g. a list for a name)
+            raise SettingsError("; ".join(f"{_names(str(e['loc'][0]))}: {e['msg']}" for e in exc.errors())) from None
+
+
+def _kind(annotation: Any) -> tuple[type, bool]:
+    """(the type, whether None is allowed) of a field annotation such as `float | None`."""
+    args = typing.get_args(annotation) if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) \
+        is typing.Union else ()
+    if args:
+        return next(a for a in args if a is not type(None)), type(None) in args
+    return annotation, False
+
+
+def _coerce(name: str, value: object, annotation: Any) -> object:
+    kind, optional = _kind(annotation)
+    if optional and (value is None or (isinstance(value, str) and not value.strip())):
+        return None  # KHABAR_FLOW_TIMEOUT_SECONDS= (empty): no limit
+    if kind is Path:
+        return Path(str(value)).expanduser()
+    if kind is bool:
+        return str(value).lower() in ("1", "true", "yes")
+    if kind in (int, float):
+        try:
+            number = kind(value)  # type: ignore[operator]
+        except (TypeError, ValueError):
+            raise SettingsError(f"{_names(name)}: {value!r} is not a{'n integer' if kind is int else ' number'}")
+        low, high = LIMITS.get(name, (None, None))
+        if (low is not None and number < low) or (high is not None and number > high):
+            raise SettingsError(f"{_names(name)}: {number} is out of range "
+                                f"({low if low is not None else '-inf'} to {high if high is not None else 'inf'})")
+        return number
+    return value
