@@ -1,4 +1,5 @@
-"""World actors (organizations_world.yaml, people_world.yaml): data checks and role-at-date codes. No Stanza."""
+"""World actors (organizations_world.yaml, people_world.yaml, people_2024.yaml): data checks and role-at-date codes.
+No Stanza."""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -9,7 +10,7 @@ import pytest
 from tasks.actors import ACTORS_DIR, read_actor_file
 from tasks.normalize import normalize_for_match
 
-FILES = ("organizations_world.yaml", "people_world.yaml")
+FILES = ("organizations_world.yaml", "people_world.yaml", "people_2024.yaml")
 
 
 @pytest.fixture(scope="module")
@@ -79,6 +80,14 @@ def test_ambiguous_urdu_forms_are_not_full_aliases(mine, alias):
     ("Abdel Fattah al-Burhan", date(2024, 1, 1), "SDNGOV"),
     ("Mohamed Hamdan Dagalo", date(2024, 1, 1), "SDNREB"),
     ("Marie Harf", date(2014, 8, 20), "USAGOV"),
+    ("Dmitry Peskov", date(2024, 11, 20), "RUSGOV"),
+    ("Mohamed Muizzu", date(2024, 6, 1), "MDVGOV"),
+    ("Robert Fico", date(2020, 6, 1), "SVK"),
+    ("Robert Fico", date(2024, 6, 1), "SVKGOV"),
+    ("Pope Francis", date(2024, 6, 1), "VATGOV"),
+    ("Matt Gaetz", date(2020, 6, 1), "USALEG"),
+    ("Doug Burgum", date(2025, 6, 1), "USAGOV"),
+    ("Abu Obaida", date(2024, 11, 1), "PSEREBHMS"),
 ])
 def test_codes_at_date(d, lookup, name, when, code):
     assert lookup.code_at(_by_name(d, name), when) == code
