@@ -1086,6 +1086,7 @@ PRONOUN_WINDOW = 3  # sentences back that a pronoun may reach
 PAIR_WINDOW = 6  # sentences back that "دونوں ممالک" (both countries) may reach for the pair named together
 REQUEST_ROOTS = ("02", "10")  # appeals and demands: their کہ-clause is what is asked for
 PROMISE_ROOTS = ("03",)  # intents: their کہ-clause is what is promised
+SPEAKER_PLANS = ("future", "intended")  # agentless acts in a report with these modalities are the speaker's
 PRONOUN_CONFIDENCE = 0.8  # factor on the confidence of an event whose Actor1 is a resolved pronoun
 # a report whose content states no event of these with a known Actor1 (none, or only conditional, possible, alleged
 # or negated ones, or only acts of someone unnamed) is itself a statement (010) by its speaker
@@ -2021,6 +2022,11 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
                 a1 = _find_nominative(words, t, floor, lex, mentions, entities, source_ids, ctx)
                 if a1 == [UNKNOWN_AGENT]:
                     a1 = []
+                elif not a1 and t.modality in SPEAKER_PLANS:
+                    # "اوباما نے کہا کہ داعش کے خلاف فضائی حملے جاری رہیں گے": an act a speaker announces, with no
+                    # doer named, is the speaker's own plan
+                    sp = _speaker_of(t.first, ctx)
+                    a1 = [replace(sp, method="speaker")] if sp is not None else []
         a1 = _state_voice(a1, t.first, ctx)
         if a1:
             ctx.local.append((t.first, a1[0]))

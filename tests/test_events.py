@@ -437,6 +437,9 @@ FRAME_CASES = [  # (sentence, triples that must be present, triples that must be
     # "میں نے" inside a report is the speaker, however the tagger reads میں
     ("امریکی صدر نے کہا کہ میں نے داعش کے خلاف فضائی حملوں کی اجازت دی ہے۔", {("USAGOV", "IMGMUSISI", "195")},
      {(None, "IMGMUSISI", "195")}),
+    # an act a speaker announces with no doer named is the speaker's plan; a past act with no doer is not his
+    ("شہباز شریف نے کہا ہے کہ بھارت سے مذاکرات جاری رہیں گے۔", {("PAKGOV", "IND", "046")}, set()),
+    ("شہباز شریف نے کہا کہ غزہ پر حملہ کیا گیا۔", {(None, "PSE", "190")}, {("PAKGOV", "PSE", "190")}),
     # no act with a known doer after it: nothing is requested of anyone
     ("ایران کی درخواست پر غور کیا جائے گا۔", set(), {("IRN", None, "020")}),
 ]
