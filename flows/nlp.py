@@ -94,23 +94,9 @@ class NlpResult:
 # ------------------------------------------------------------------------------------------------ cache
 
 def _read_rows(warehouse: Path, table: str, article_ids: list[str]) -> list[dict]:
-    import pyarrow.compute as pc  # here, not at the top: spawned workers import this module and need neither
+    from warehouse import read_earlier  # here, not at the top: spawned workers import this module, never read
 
-    from warehouse import read_snapshot
-
-    if not article_ids:
-        return []
-    data = read_snapshot(warehouse, table)
-    if data.num_rows == 0:
-        return []
-    data = data.filter(pc.is_in(data.column("article_id"), value_set=_pa_strings(article_ids)))
-    return data.to_pylist()
-
-
-def _pa_strings(values: list[str]):
-    import pyarrow as pa
-
-    return pa.array(sorted(set(values)), pa.string())
+    return read_earlier(warehouse, table, where={"article_id": article_ids}).to_pylist()
 
 
 def _cached_rows(warehouse: Path, hits: dict[str, tuple[dict, str]]) -> tuple[NlpOutput, set[str]]:
@@ -220,6 +206,18 @@ def guided_chunks(items: list[dict], lanes: int, max_items: int, min_items: int 
         remaining -= size
         i = j
     return chunks
+
+
+# A spawned worker needs ~5.5 s to start (imports, model load; docs/nlp.md) and takes a core from this process
+# meanwhile: measured, 2 workers lost to 1 at 60 articles and won at 200. So each worker past the first needs
+# this much text to parse (characters: ~110 COUNTER articles, ~25 s of one lane's work).
+TEXT_PER_EXTRA_WORKER = 150_000
+
+
+def workers_for(configured: int, text_chars: int) -> int:
+    """NLP lanes for a batch of ``text_chars`` characters: the configured count, but no more than the text keeps
+    busy; a handful of articles is parsed in this process, with no worker spawned."""
+    return max(1, min(int(configured), 1 + text_chars // TEXT_PER_EXTRA_WORKER))
 
 
 def pool_chunks_wanted(workers_ready: int, text_left: int, text_held: int) -> int:
@@ -402,9 +400,10 @@ def run_nlp(articles: list[dict], settings: Settings, run_id: str) -> NlpResult:
     # Parse cache: (content_hash, model_version) already parsed -> read the rows back.
     cached = NlpOutput()
     if todo:
-        from warehouse import read_snapshot
+        from warehouse import read_earlier
 
-        parses = read_snapshot(settings.warehouse, "parses", columns=["content_hash", "model_version", "article_id"])
+        parses = read_earlier(settings.warehouse, "parses", columns=["content_hash", "model_version", "article_id"],
+                              where={"content_hash": [a["content_hash"] for a in todo]})
         known = {(h, v): a for h, v, a in zip(*(parses.column(c).to_pylist()
                                                 for c in ("content_hash", "model_version", "article_id")))}
         hits = {}

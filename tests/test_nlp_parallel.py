@@ -33,12 +33,15 @@ def reference(seeds_dir, stanza_dir, tmp_path_factory):
     return _rows(run_nlp(_articles(seeds_dir), settings, "ref"))
 
 
-def test_process_pool_matches_in_process(seeds_dir, stanza_dir, tmp_path, reference):
+def test_process_pool_matches_in_process(seeds_dir, stanza_dir, tmp_path, reference, monkeypatch):
     # 8 copies of the 3 seeds, one article per chunk: this process starts parsing at once and the spawned
     # worker joins once it has loaded its models (seconds), so both lanes parse some of the 24 chunks.
     import os
 
+    import flows.nlp
     import tasks.nlp as nlp_mod
+
+    monkeypatch.setattr(flows.nlp, "TEXT_PER_EXTRA_WORKER", 1)  # 24 short articles would not spawn a worker
 
     copies = _copies(seeds_dir, 8)
     loads_before = nlp_mod.PIPELINE_LOADS
@@ -61,15 +64,18 @@ def _copies(seeds_dir: Path, n: int) -> list[dict]:
             for k in range(n) for a in _articles(seeds_dir)]
 
 
-def test_a_killed_worker_fails_only_its_chunks_and_this_process_parses_the_rest(seeds_dir, stanza_dir, tmp_path):
+def test_a_killed_worker_fails_only_its_chunks_and_this_process_parses_the_rest(seeds_dir, stanza_dir, tmp_path,
+                                                                                 monkeypatch):
     # The worker is killed once 16 of the 24 chunks are done: by then it has normally been parsing for a
     # while and holds one or two chunks (those fail); on a slow machine it may still be starting (nothing fails).
     import multiprocessing
     import os
     import signal
 
+    import flows.nlp
     from flows import progress
 
+    monkeypatch.setattr(flows.nlp, "TEXT_PER_EXTRA_WORKER", 1)  # 24 short articles would not spawn a worker
     earlier = {p.pid for p in multiprocessing.active_children()}  # e.g. a pool still shutting down
     killed: list[int] = []
 
