@@ -13,6 +13,7 @@ import time
 import uuid
 from collections import Counter
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ from khabar import __version__
 from khabar.config import STAGES, Settings
 from tasks import clean, dedup, ingest, load
 from tasks.ids import sha256_file, sha256_text, stable_id
-from warehouse import quarantine_dir, read_snapshot
+from warehouse import quarantine_dir, read_earlier
 
 
 @dataclass
@@ -76,19 +77,26 @@ def quarantine_rows(rejections: list[ingest.Rejection], *, warehouse: Path, run_
 
 
 def source_file_rows(inputs: list[str], *, run_id: str) -> list[dict]:
-    """One row per input file with its content hash (the inbox uses it to skip files already processed).
+    """One row per input file with its content hash, size and mtime (the inbox uses them to skip files already
+    processed without reading them again).
 
     A file that cannot be read is left out here; ingest quarantines it as `unreadable`.
     """
     rows = []
     for path in ingest.discover_files(inputs):
         try:
-            digest, size = sha256_file(path), path.stat().st_size
+            stat = path.stat()  # before hashing: a change during the read shows as a newer mtime next time
+            digest = sha256_file(path)
         except OSError:
             continue
-        rows.append({"file_hash": digest, "source_path": str(path), "size_bytes": size,
-                     "run_id": run_id, "seen_at": _now()})
+        rows.append({"file_hash": digest, "source_path": str(path), "size_bytes": stat.st_size,
+                     "mtime_ns": stat.st_mtime_ns, "run_id": run_id, "seen_at": _now()})
     return rows
+
+
+def article_id_of(doc: ingest.RawDocument) -> str:
+    """An article's id: its source key and raw content (the same file read again is the same article)."""
+    return stable_id("a", doc.source_path, sha256_text(doc.raw_text))
 
 
 def article_rows(docs: list[ingest.RawDocument], *, run_id: str, existing: dict[str, dict],
@@ -103,7 +111,7 @@ def article_rows(docs: list[ingest.RawDocument], *, run_id: str, existing: dict[
     rows = []
     now = _now()
     for doc in docs:
-        article_id = stable_id("a", doc.source_path, sha256_text(doc.raw_text))
+        article_id = article_id_of(doc)
         body = doc.main_text if doc.main_text is not None else doc.raw_text
         language = doc.language or default_language or detect_language(body)
         cleaned = clean.clean_document(body, language=language, title=doc.title)
@@ -130,11 +138,17 @@ def article_rows(docs: list[ingest.RawDocument], *, run_id: str, existing: dict[
     return rows
 
 
-def dedup_rows(articles: list[dict], existing_signatures, settings: Settings) -> list[dict]:
-    """Mark duplicates in place; return signature rows of the canonical articles."""
+def dedup_rows(articles: list[dict], settings: Settings) -> tuple[list[dict], list[dict]]:
+    """Mark duplicates in place; return signature rows and LSH band rows of the canonical articles.
+
+    Earlier runs' signatures are read only where they can matter to this batch (tasks.dedup.earlier_signatures).
+    """
     config = dedup.DedupConfig(threshold=settings.dedup_threshold, num_perm=settings.dedup_num_perm,
                                shingle_size=settings.dedup_shingle_size)
-    decisions = dedup.deduplicate([(a["article_id"], a["text"]) for a in articles], existing_signatures, config)
+    batch = [(a["article_id"], a["text"]) for a in articles]
+    sketch = dedup.sketch_batch(batch, config)
+    stored, backfill = dedup.earlier_signatures(sketch, config, partial(read_earlier, settings.warehouse))
+    decisions = dedup.deduplicate(batch, stored, config, sketch=sketch)
     by_id = {d.article_id: d for d in decisions}
     signatures = []
     for art in articles:
@@ -145,7 +159,7 @@ def dedup_rows(articles: list[dict], existing_signatures, settings: Settings) ->
             art["nlp_status"] = "duplicate"
         if decision.signature:
             signatures.append(decision.signature)
-    return signatures
+    return signatures, backfill + dedup.band_rows(signatures, config)
 
 
 def _by_article(rows: list[dict]) -> dict[str, list[dict]]:
@@ -170,7 +184,8 @@ def ingest_task(inputs: list[str], settings: Settings,
 
 @task(name="clean", cache_policy=NO_CACHE)
 def clean_task(docs: list[ingest.RawDocument], settings: Settings, run_id: str) -> list[dict]:
-    existing = read_snapshot(settings.warehouse, "articles", columns=["article_id", "run_id", "ingested_at"])
+    existing = read_earlier(settings.warehouse, "articles", columns=["article_id", "run_id", "ingested_at"],
+                            where={"article_id": [article_id_of(d) for d in docs]})  # re-read articles only
     first_seen = {r["article_id"]: r for r in existing.to_pylist()}
     rows = article_rows(docs, run_id=run_id, existing=first_seen, default_language=settings.default_language)
     removed = sum(len(r["removed_lines"]) for r in rows)
@@ -179,11 +194,11 @@ def clean_task(docs: list[ingest.RawDocument], settings: Settings, run_id: str) 
 
 
 @task(name="dedup", cache_policy=NO_CACHE)
-def dedup_task(articles: list[dict], settings: Settings) -> list[dict]:
-    signatures = dedup_rows(articles, read_snapshot(settings.warehouse, "signatures"), settings)
+def dedup_task(articles: list[dict], settings: Settings) -> tuple[list[dict], list[dict]]:
+    signatures, bands = dedup_rows(articles, settings)
     dups = sum(1 for a in articles if a["duplicate_of"])
     get_run_logger().info("dedup: %d canonical, %d duplicates", len(articles) - dups, dups)
-    return signatures
+    return signatures, bands
 
 
 @task(name="link", cache_policy=NO_CACHE)
@@ -311,7 +326,7 @@ def run_stages(inputs: list[str], cfg: Settings, until: str) -> dict[str, Any]:
         articles = limit(clean_task)(quote(docs), cfg, run_id)
         lap("clean", articles=len(articles))
     if last >= _stage_index("dedup"):
-        tables["signatures"] = limit(dedup_task)(quote(articles), cfg)
+        tables["signatures"], tables["signature_bands"] = limit(dedup_task)(quote(articles), cfg)
         lap("dedup", duplicates=sum(1 for a in articles if a.get("duplicate_of")))
     canonical = [a for a in articles if not a.get("duplicate_of")]
     if last >= _stage_index("link"):

@@ -1,7 +1,10 @@
 """Scheduled runs: an `inbox` flow that processes the files of an inbox directory not seen before.
 
 A file counts as seen when its sha256 is in the warehouse's `source_files` table (the flow records every input
-file it read, loaded or quarantined, in the same transaction as its rows). So:
+file it read, loaded or quarantined, in the same transaction as its rows, with its path, size and mtime). A
+file whose path, size and mtime are those recorded is known without being read again; only new or changed
+files are hashed (a file rewritten with the same size and its mtime set back is taken as unchanged, as rsync
+does; a copy of loaded content under a name never recorded is hashed at each scan, then found seen). So:
 - new files are picked up by the next run; a file whose content was already loaded (under any name) is skipped;
 - a run that crashes before its load records nothing, and the next run picks the same files up again;
 - nothing in the inbox is ever deleted, moved or modified.
@@ -13,15 +16,16 @@ plain function.
 from __future__ import annotations
 
 import re
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Collection
 
 from prefect import flow, get_run_logger
 
 from tasks.ids import sha256_file
-from warehouse import read_snapshot
+from warehouse import read_earlier
 
 DEFAULT_CRON = "*/15 * * * *"
 DEFAULT_TIMEZONE = "UTC"
@@ -65,13 +69,21 @@ def check_filled(parameters: dict[str, Any]) -> None:
                                       "deployment (UI: Deployments -> khabar-inbox -> Edit)")
 
 
-def seen_hashes(warehouse: Path) -> set[str]:
-    """Content hashes of every file an earlier run loaded (from the `source_files` snapshot; empty if none).
+def seen_hashes(warehouse: Path, hashes: Collection[str]) -> set[str]:
+    """Which of ``hashes`` an earlier run loaded (a filtered read of `source_files`; empty if none).
 
     The snapshot is rewritten right after each load commits; if a crash lands between the commit and the
     snapshot, the files look new once more and are re-processed, which the idempotent load makes harmless.
     """
-    return set(read_snapshot(Path(warehouse), "source_files", columns=["file_hash"]).column("file_hash").to_pylist())
+    found = read_earlier(Path(warehouse), "source_files", columns=["file_hash"], where={"file_hash": hashes})
+    return set(found.column("file_hash").to_pylist())
+
+
+def remembered_files(warehouse: Path, paths: Collection[str]) -> dict[str, dict]:
+    """source_path -> its `source_files` row (file_hash, size_bytes, mtime_ns), for those of ``paths`` recorded."""
+    rows = read_earlier(Path(warehouse), "source_files", columns=["source_path", "file_hash", "size_bytes", "mtime_ns"],
+                        where={"source_path": paths})
+    return {row["source_path"]: row for row in rows.to_pylist()}
 
 
 @dataclass
@@ -92,21 +104,35 @@ def scan_inbox(inbox: Path, warehouse: Path, *, min_age_seconds: float = 0.0,
     if not inbox.is_dir():
         raise NotADirectoryError(f"inbox {inbox} is not a directory")
     now = time.time() if now is None else now
-    known = seen_hashes(warehouse)
     supported = set(discover_files([inbox]))
     selection = InboxSelection()
-    batch: set[str] = set()
+    settled: list[tuple[Path, os.stat_result]] = []
     for path in _walk([inbox]):
         if path not in supported:
             selection.unsupported.append(path)
             continue
         try:
-            if now - path.stat().st_mtime < min_age_seconds:
-                selection.unsettled.append(path)  # probably still being written; next run takes it
-                continue
-            digest = sha256_file(path)
+            stat = path.stat()
         except FileNotFoundError:  # removed while we looked
             continue
+        if now - stat.st_mtime < min_age_seconds:
+            selection.unsettled.append(path)  # probably still being written; next run takes it
+        else:
+            settled.append((path, stat))
+    remembered = remembered_files(warehouse, [str(p) for p, _ in settled])
+    digests: dict[Path, str] = {}
+    for path, stat in settled:
+        row = remembered.get(str(path))
+        if row and (row["size_bytes"], row["mtime_ns"]) == (stat.st_size, stat.st_mtime_ns):
+            digests[path] = row["file_hash"]  # recorded and unchanged: not read again
+            continue
+        try:
+            digests[path] = sha256_file(path)
+        except FileNotFoundError:
+            continue
+    known = seen_hashes(warehouse, set(digests.values()))
+    batch: set[str] = set()
+    for path, digest in digests.items():
         if digest in known:
             selection.seen.append(path)
         elif digest in batch:

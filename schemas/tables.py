@@ -67,6 +67,20 @@ TABLES: dict[str, pa.Schema] = {
         ],
         primary_key=["article_id"],
     ),
+    "signature_bands": _table(
+        "LSH band keys of canonical articles: the persistent dedup index. A run reads only the stored articles "
+        "that share a band key with one of its own (then verifies each by estimated Jaccard), instead of "
+        "rebuilding an index from every signature.",
+        [
+            _f("band_key", pa.int64(), "Hash of the LSH layout, the band number and the band's MinHash values; "
+               "articles sharing one are near-duplicate candidates.", False),
+            _f("article_id", pa.string(), "Canonical article (its signature is in `signatures`).", False),
+            _f("layout", pa.string(), "MinHash and banding the key belongs to: p<num_perm>.s<shingle_size>."
+               "b<bands>.r<rows per band>; keys of another layout never collide.", False),
+        ],
+        primary_key=["band_key", "article_id"],
+        on_conflict="ignore",
+    ),
     "sentences": _table(
         "Sentences from Stanza; offsets index into articles.text.",
         [
@@ -219,6 +233,8 @@ TABLES: dict[str, pa.Schema] = {
             _f("file_hash", pa.string(), "sha256 of the file's bytes.", False),
             _f("source_path", pa.string(), "Path when first seen.", False),
             _f("size_bytes", pa.int64(), "Size."),
+            _f("mtime_ns", pa.int64(), "Modification time (ns since the epoch) when read: with path and size, the "
+               "inbox knows the file again without hashing it (null in rows of older versions)."),
             _f("run_id", pa.string(), "Run that first read it.", False),
             _f("seen_at", TS, "When first read.", False),
         ],

@@ -8,6 +8,11 @@ Decisions, per article in first-seen order:
    first seen. Only canonical articles are indexed, so a duplicate always points at a canonical one.
 4. Otherwise canonical: a ``signatures`` row is returned so later runs can match against it.
 
+Cross-run index: ``existing`` need not be every stored signature, only those that can matter to the batch:
+the batch's own article_ids (re-runs), its content hashes (exact copies) and the stored canonical articles that
+share an LSH band key with one of its articles (``band_keys``, stored in ``signature_bands``). LSH returns a
+candidate only if it shares a band, so the decisions are the ones a full index would give.
+
 ``existing`` rows whose num_perm/shingle_size differ from the config cannot be recomputed (their text is not
 in the signatures table) and cannot be compared with new signatures, so they are left out of LSH; their
 content_hash still catches exact copies.
@@ -21,7 +26,7 @@ import hashlib
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import pyarrow as pa
@@ -104,6 +109,91 @@ def estimated_jaccard(a: np.ndarray, b: np.ndarray) -> float:
 _EMPTY = np.uint64((1 << 32) - 1)  # affine32's value for "no shingles"
 
 
+@lru_cache(maxsize=None)
+def lsh_layout(config: DedupConfig) -> tuple[int, int]:
+    """(bands, rows per band) that MinHashLSH picks for this config (its own choice, so keys match its banding)."""
+    lsh = MinHashLSH(threshold=config.threshold, num_perm=config.num_perm, weights=LSH_WEIGHTS)
+    return lsh.b, lsh.r
+
+
+def layout_name(config: DedupConfig) -> str:
+    bands, rows = lsh_layout(config)
+    return f"p{config.num_perm}.s{config.shingle_size}.b{bands}.r{rows}"
+
+
+def band_keys(values: np.ndarray, config: DedupConfig) -> list[int]:
+    """One int64 key per LSH band: a hash of the layout, the band number and the band's hash values.
+
+    Two signatures of one layout share a key when a band is equal (as MinHashLSH buckets them) or, once in
+    about 2^64, by a hash collision: then the extra stored signature is fetched, and MinHashLSH, comparing
+    the bands themselves, does not return it. Empty signatures have keys too (they never query the index).
+    """
+    bands, rows = lsh_layout(config)
+    layout = layout_name(config).encode() + b"|"
+    raw = values.astype(np.uint32)  # the values MinHashLSH bands (see _minhash)
+    return [int.from_bytes(hashlib.blake2b(layout + i.to_bytes(4, "big") + raw[i * rows:(i + 1) * rows].tobytes(),
+                                           digest_size=8).digest(), "big", signed=True)
+            for i in range(bands)]
+
+
+def band_rows(signatures: Sequence[dict], config: DedupConfig) -> list[dict]:
+    """``signature_bands`` rows for ``signatures`` rows of this config (others have no place in its index)."""
+    layout = layout_name(config)
+    return [{"band_key": key, "article_id": sig["article_id"], "layout": layout}
+            for sig in signatures if sig["num_perm"] == config.num_perm and sig["shingle_size"] == config.shingle_size
+            for key in band_keys(np.asarray(sig["minhash"], dtype=np.uint64), config)]
+
+
+@dataclass(frozen=True)
+class BatchSketch:
+    """Content hash and MinHash values of every distinct article of a batch, computed once."""
+
+    hashes: dict[str, str]
+    values: dict[str, np.ndarray]
+
+    def band_keys(self, config: DedupConfig) -> list[int]:
+        """The keys to look up in the stored index: every band of every non-empty signature of the batch."""
+        return sorted({k for v in self.values.values() if not np.all(v == _EMPTY) for k in band_keys(v, config)})
+
+
+def sketch_batch(articles: Sequence[tuple[str, str]], config: DedupConfig) -> BatchSketch:
+    """Hashes and MinHash values of a batch (an article_id repeated keeps its first text, as deduplicate does)."""
+    hashes: dict[str, str] = {}
+    values: dict[str, np.ndarray] = {}
+    for article_id, text in articles:
+        if article_id not in hashes:
+            hashes[article_id] = content_hash(text)
+            values[article_id] = minhash_values(text, config.num_perm, config.shingle_size)
+    return BatchSketch(hashes, values)
+
+
+# reads earlier runs' rows of a table: (table, columns, where) -> rows; warehouse.read_earlier for one warehouse
+EarlierReader = Callable[[str, "list[str] | None", Any], pa.Table]
+
+
+def earlier_signatures(sketch: BatchSketch, config: DedupConfig,
+                       read: EarlierReader) -> tuple[pa.Table, list[dict]]:
+    """The stored signatures that can matter to the batch (its ids, its content hashes, the canonical articles
+    sharing a band key with it), in stored order; and ``signature_bands`` rows to store for signatures that have
+    none in this layout yet (written before the index existed, or under another threshold): those are banded
+    here once, from every stored signature of the layout, and the next runs read the stored keys.
+    """
+    layout, (bands, _) = layout_name(config), lsh_layout(config)
+    this_config = {"num_perm": [config.num_perm], "shingle_size": [config.shingle_size]}
+    keys = sketch.band_keys(config)
+    backfill: list[dict] = []
+    if read("signature_bands", [], {"layout": [layout]}).num_rows < bands * read("signatures", [], this_config).num_rows:
+        indexed = set(read("signature_bands", ["article_id"], {"layout": [layout]}).column("article_id").to_pylist())
+        backfill = band_rows([r for r in read("signatures", None, this_config).to_pylist()
+                              if r["article_id"] not in indexed], config)
+    wanted = set(keys)
+    candidates = read("signature_bands", ["article_id"], {"band_key": keys}).column("article_id").to_pylist()
+    candidates += [r["article_id"] for r in backfill if r["band_key"] in wanted]
+    stored = read("signatures", None, [{"article_id": [*sketch.hashes, *candidates]},
+                                       {"content_hash": list(sketch.hashes.values())}])
+    return stored, backfill
+
+
 def _minhash(values: np.ndarray) -> MinHash:
     return MinHash(seed=MINHASH_SEED, scheme=MINHASH_SCHEME, hashvalues=values.astype(np.uint32))
 
@@ -142,11 +232,14 @@ def _existing_rows(existing: pa.Table) -> list[dict[str, Any]]:
     return existing.select(cols).to_pylist() if existing.num_rows else []
 
 
-def deduplicate(articles: Sequence[tuple[str, str]], existing: pa.Table, config: DedupConfig) -> list[DedupDecision]:
+def deduplicate(articles: Sequence[tuple[str, str]], existing: pa.Table, config: DedupConfig,
+                sketch: BatchSketch | None = None) -> list[DedupDecision]:
     """One decision per (article_id, cleaned text), in input order; see the module docstring for the rules.
 
-    ``existing`` is the ``signatures`` table of earlier runs (may be empty). An article_id repeated within
-    ``articles`` gets the decision of its first occurrence.
+    ``existing``: ``signatures`` rows of earlier runs, in stored order (may be empty; the rows that matter to
+    the batch are enough, see the module docstring). ``sketch``: the batch's hashes and MinHash values if
+    already computed (``sketch_batch``). An article_id repeated within ``articles`` gets the decision of its
+    first occurrence.
     """
     index = _Index(config)
     known: set[str] = set()
@@ -163,13 +256,14 @@ def deduplicate(articles: Sequence[tuple[str, str]], existing: pa.Table, config:
         if article_id in decided:
             decisions.append(decided[article_id])
             continue
-        chash = content_hash(text)
-        values = None
+        chash = sketch.hashes[article_id] if sketch else content_hash(text)
+        values = sketch.values[article_id] if sketch else None
         match: tuple[str, float] | None = None
         if article_id not in known:  # a re-run article never matches anything, itself included
             match = index.by_hash.get(chash)
             if match is None:
-                values = minhash_values(text, config.num_perm, config.shingle_size)
+                if values is None:
+                    values = minhash_values(text, config.num_perm, config.shingle_size)
                 match = index.best_match(values)
         if match is None:
             if values is None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Collection, Mapping, Sequence
 
 import duckdb
 import pyarrow as pa
@@ -52,6 +53,34 @@ def read_snapshot(warehouse: Path, table: str, columns: list[str] | None = None,
         empty = schemas.empty_table(table)
         return empty.select(columns) if columns else empty
     return pq.read_table(path, columns=columns, filters=filters)
+
+
+def read_earlier(warehouse: Path, table: str, columns: list[str] | None = None,
+                 where: Mapping[str, Collection] | Sequence[Mapping[str, Collection]] | None = None) -> pa.Table:
+    """The one reader of earlier runs' state: rows of ``table`` as of the last load, filtered to the batch's keys.
+
+    ``where``: {column: values} keeps rows whose every named column is among its values; a list of such
+    mappings keeps rows matching any of them. A mapping with an empty value set matches nothing, so a batch
+    with no keys reads nothing. ``columns=[]`` reads no column: ``num_rows`` is the count of matching rows.
+    The filter goes down to the Parquet reader (rows are filtered while the file is read, batch by batch),
+    so what comes back, and what is held, follows the batch, not the table.
+    """
+    if where is None:
+        return read_snapshot(warehouse, table, columns)
+    clauses = [where] if isinstance(where, Mapping) else list(where)
+    filters = [[(col, "in", sorted(set(values))) for col, values in clause.items()]
+               for clause in clauses if clause and all(len(v) for v in clause.values())]
+    if not filters:
+        empty = schemas.empty_table(table)
+        return empty.select(columns) if columns is not None else empty
+    path = snapshot_path(warehouse, table)
+    wanted = schemas.schema(table).names if columns is None else columns
+    # a snapshot written before a (nullable) column was added lacks it until the next load rewrites it
+    have = set(pq.read_schema(path).names) if path.exists() else set(wanted)
+    data = read_snapshot(warehouse, table, [c for c in wanted if c in have], filters=filters)
+    for name in (c for c in wanted if c not in have):
+        data = data.append_column(schemas.schema(table).field(name), pa.nulls(data.num_rows, schemas.schema(table).field(name).type))
+    return data.select(wanted)
 
 
 # A sealed connection reads the warehouse's own tables and views and nothing else: no files read or written
