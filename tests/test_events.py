@@ -627,7 +627,10 @@ HEADLINE_CASES = [  # (title, triples that must be present)
     ("جاپان کے وزیر خارجہ کی چین پر شدید تنقید", {("JPNGOV", "CHN", "111")}),
     ("پاکستان، بھارت کے درمیان مذاکرات", {("PAK", "IND", "046"), ("IND", "PAK", "046")}),
     ("شہباز شریف کا شی جن پنگ کو فون", {("PAKGOV", "CHNGOV", "041")}),
-    ("ایران پر حملے جاری رہیں گے، شہباز شریف", {("PAKGOV", None, "010")}),
+    # a headline that ends in a speaker: nothing codable in it is his statement; an act announced with no doer
+    # named is his plan
+    ("ایران ہمارا دوست ہے، شہباز شریف", {("PAKGOV", None, "010")}),
+    ("ایران پر حملے جاری رہیں گے، شہباز شریف", {("PAKGOV", "IRN", "190")}),
 ]
 
 
