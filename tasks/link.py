@@ -159,10 +159,19 @@ class _Index:
         self.country_links = {_key(w) for w in ctx.get("country_links") or []}
         self.name_markers = {_key(w) for w in ctx.get("name_markers") or []}
         self.never_in_names = {_key(w) for w in ctx.get("never_in_names") or []}
+        dw = load_date_words()
+        self.everyday_readings: dict[str, dict[str, Any]] = {}
+        for rule in ctx.get("everyday_readings") or []:
+            after = {_key(w) for w in rule.get("after") or []}
+            if rule.get("after_weekday"):
+                after |= {_key(w) for w in dw.weekdays}
+            self.everyday_readings[_key(rule["word"])] = {
+                "after": after, "skip": {_key(w) for w in rule.get("skip") or []},
+                "before": {_key(w) for w in rule.get("before") or []}, "before_number": bool(rule.get("before_number")),
+                "only_before": {_key(w) for w in rule["only_before"]} if "only_before" in rule else None}
         named = ctx.get("named_marker") or {}
         self.named_markers = {_key(w) for w in named.get("words") or []}
         self.person_nouns = {_key(w) for w in named.get("person_nouns") or []}
-        dw = load_date_words()
         # month and weekday names are never a provisional name (NER tags جنوری as a place, ستمبر as a person)
         self.frequent = d.frequent_words | {_key(w) for w in (*dw.months, *dw.weekdays)}
         self.fused = load_fused()
@@ -502,6 +511,7 @@ def link_article(article: dict, sentences: list[dict], tokens: list[dict], ner_m
             if t.start < m["end_char"] and m["start_char"] < t.end:
                 ner_tok[t.i] = n
     cands = _candidates(toks, idx, set(ner_tok) | {t.i for t in toks if t.upos == "PROPN"})
+    cands = [c for c in cands if not _everyday_reading(c, toks, idx)]  # اتوار کی شام is an evening, not Syria
 
     roles_at: dict[int, _Cand] = {}
     for c in cands:  # the longest title ending at a token: "لٹویا کے سٹیٹ سیکرٹری", not just "سیکرٹری"
@@ -723,6 +733,27 @@ def _merge_partial_provisional_names(mentions: list[dict], entities: dict[str, d
             m["actor_code"] = m.get("actor_code") or full.get("actor_code")
             if not any(x["entity_id"] == old for x in mentions):
                 entities.pop(old, None)
+
+
+def _everyday_reading(c: _Cand, toks: list[_Tok], idx: _Index) -> bool:
+    """Is this one-word name match the everyday word it is spelt like (name_context.yaml everyday_readings:
+    شام 'evening' after a day or before a clock time, مالی 'financial' before a noun)?"""
+    if c.end - c.start != 1 or c.pattern.kind not in ("alias", "short"):
+        return False
+    rule = idx.everyday_readings.get(toks[c.start].key)
+    if rule is None:
+        return False
+    sent = toks[c.start].sent
+    nxt = toks[c.end] if c.end < len(toks) and toks[c.end].sent == sent else None
+    if rule.get("only_before") is not None:
+        return nxt is None or nxt.key not in rule["only_before"]
+    if nxt is not None and (nxt.key in rule.get("before", ()) or (rule.get("before_number") and
+                                                                  (_has_digit(nxt.key) or nxt.upos == "NUM"))):
+        return True
+    j = c.start - 1
+    while j >= 0 and toks[j].sent == sent and toks[j].key in rule.get("skip", ()):
+        j -= 1
+    return j >= 0 and toks[j].sent == sent and toks[j].key in rule.get("after", ())
 
 
 def _may_continue_name(t: _Tok, idx: _Index) -> bool:

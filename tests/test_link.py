@@ -298,3 +298,13 @@ def test_name_after_an_honorific_is_a_person(nlp, d):
     out = link(nlp, d, text, datetime(2024, 3, 1))
     m, row = _prov(out, text, "کاشف بشیر")
     assert m["text"] == "کاشف بشیر" and "Kashif Bashir" in row["aliases"]
+
+
+def test_place_names_that_are_everyday_words_are_not_linked_in_their_everyday_reading(nlp, d):
+    text = ("دھماکے جمعہ کی شام 6 بجے ہوئے جبکہ شام میں جنگ جاری ہے۔ حکومت نے مالی امداد کا اعلان کیا۔ "
+            "فرانس نے مالی میں اپنے فوجی بھیجے۔")
+    out = link(nlp, d, text, datetime(2024, 3, 1))
+    syria = [m for m in out.mentions if m["entity_id"] == "Q858"]
+    assert [m["start_char"] for m in syria] == [text.index("شام میں")]
+    mali = [m for m in out.mentions if (m["entity_id"] or "").endswith(":MLI") or m["entity_id"] == "Q912"]
+    assert [m["start_char"] for m in mali] == [text.index("مالی میں")]
