@@ -151,6 +151,8 @@ class Lexicon:
     adverbial_victims: frozenset[str]
     on_request: dict[str, str]  # "X کی درخواست پر …": the noun -> CAMEO code of X's request to the act's Actor1
     on_request_marker: tuple[str, ...]
+    oblique_plural: str  # "حملوں، دھماکوں": the ending of a masculine noun's oblique plural
+    plural_stems: tuple[str, ...]  # endings that stem takes in the lexicon's patterns (دھماکے، دھماکہ)
     clause_breaks: frozenset[str]
     titles: tuple[Title, ...]
     title_modifiers: dict[str, frozenset[str]]
@@ -160,6 +162,7 @@ class Lexicon:
     by_nominal: dict[str, tuple[LexEntry, ...]] = field(default_factory=dict)  # light-verb entries by first word
     pattern_ends: frozenset[str] = frozenset()  # last words of the patterns: derived
     after_genitive: frozenset[tuple[str, str]] = frozenset()  # (genitive, word) in a pattern ("کا اظہار"): derived
+    pattern_words: frozenset[str] = frozenset()  # every word of every pattern: derived
 
     def lemmas_of(self, word: "Word") -> set[str]:
         out = set(self.form_lemmas.get(word.norm, ()))
@@ -279,6 +282,8 @@ def _load_lexicon(folder: Path) -> Lexicon:
         adverbial_victims=_norm_set(disc["adverbial_heads"]["victims"]),
         on_request={norm(k): str(v) for k, v in disc["on_request"]["nouns"].items()},
         on_request_marker=_words(disc["on_request"]["marker"]),
+        oblique_plural=norm(disc["noun_plural"]["oblique_ending"]),
+        plural_stems=tuple(norm(e) for e in disc["noun_plural"]["stem_endings"]),
         clause_breaks=frozenset(norm(c) or c for c in disc["clause_breaks"]),
         titles=tuple(sorted((Title(_words(" ".join(t["words"])), t["predicate"], t["role"]) for t in rel["titles"]),
                             key=lambda t: -len(t.words))),
@@ -289,6 +294,7 @@ def _load_lexicon(folder: Path) -> Lexicon:
         by_nominal=_by_nominal(entries),
         pattern_ends=frozenset(e.pattern[-1] for e in entries),
         after_genitive=_after_genitive(entries, disc, patient),
+        pattern_words=frozenset(w for e in entries for w in e.pattern),
     )
     for v in lex.reporting_verbs:
         if v not in lex.form_lemmas:
@@ -321,7 +327,7 @@ DISCOURSE_KEYS = {
     "modality": dict, "reported_speech": dict, "agent_markers": list, "patient_markers": list,
     "genitive_markers": list, "genitive_non_actor": list, "between_markers": list, "coordinators": list,
     "clause_breaks": list, "roles": dict, "pronouns": dict, "participle": dict, "adverbial_heads": dict,
-    "nominal_to_verb": dict, "on_request": dict,
+    "nominal_to_verb": dict, "on_request": dict, "noun_plural": dict,
 }
 ROLE_KEYS = {"ergative", "locative", "copula", "reporting_light_verb", "verb_group_light_verbs", "goal_markers",
              "infinitive_endings", "target_markers", "including", "reflexive", "fellows"}
@@ -359,6 +365,11 @@ def validate_discourse(data: Any, where: Path | str = "discourse.yaml") -> None:
             not isinstance(req["nouns"], dict) or not req["nouns"] or \
             not all(isinstance(k, str) and k.strip() and re.fullmatch(r"\d{3,4}", str(v)) for k, v in req["nouns"].items()):
         raise LexiconError(f"{where}: on_request needs 'marker' (a word) and 'nouns' (word -> CAMEO code)")
+    plural = data["noun_plural"]
+    if set(plural) != {"oblique_ending", "stem_endings"} or not isinstance(plural["oblique_ending"], str) or \
+            not plural["oblique_ending"].strip() or not isinstance(plural["stem_endings"], list) or \
+            not plural["stem_endings"] or not all(isinstance(e, str) and e.strip() for e in plural["stem_endings"]):
+        raise LexiconError(f"{where}: noun_plural needs 'oblique_ending' (a suffix) and 'stem_endings' (suffixes)")
     for section in ("modality", "reported_speech", "pronouns", "participle", "adverbial_heads", "nominal_to_verb"):
         for key, words in data[section].items():
             if not isinstance(words, list) or not words or not all(isinstance(w, str) and w.strip() for w in words):
@@ -502,7 +513,13 @@ def sentence_words(tokens: list[dict], lex: Lexicon) -> list[Word]:
             out.append(Word(len(out), text[split:], norm(text[split:]), norm(text[split:]), start=start + split,
                             end=end, **{**common, "upos": "VERB"}))
         else:
-            out.append(Word(len(out), text, n, norm(t.get("lemma")) or n, start=start, end=end, **common))
+            lemma = norm(t.get("lemma")) or n
+            ob = lex.oblique_plural
+            if n.endswith(ob) and len(n) > len(ob) + 1 and lemma not in lex.pattern_words:
+                # "دھماکوں" (lemmatised "دھماک"): the oblique plural of a pattern's noun matches that pattern
+                lemma = next((n[:-len(ob)] + e for e in lex.plural_stems if n[:-len(ob)] + e in lex.pattern_words),
+                             lemma)
+            out.append(Word(len(out), text, n, lemma, start=start, end=end, **common))
     return out
 
 

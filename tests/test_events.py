@@ -440,6 +440,10 @@ FRAME_CASES = [  # (sentence, triples that must be present, triples that must be
     # an act a speaker announces with no doer named is the speaker's plan; a past act with no doer is not his
     ("شہباز شریف نے کہا ہے کہ بھارت سے مذاکرات جاری رہیں گے۔", {("PAKGOV", "IND", "046")}, set()),
     ("شہباز شریف نے کہا کہ غزہ پر حملہ کیا گیا۔", {(None, "PSE", "190")}, {("PAKGOV", "PSE", "190")}),
+    # an oblique plural the lemmatiser cuts (دھماکوں -> "دھماک") matches the pattern's noun; a suicide attack
+    # written apart (خود کش) is still a suicide bombing
+    ("غزہ میں بم دھماکوں میں دس افراد ہلاک ہو گئے۔", {(None, "PSE", "183")}, set()),
+    ("غزہ میں خود کش حملے میں دس افراد ہلاک ہو گئے۔", {(None, "PSE", "183")}, {(None, "PSE", "190")}),
     # no act with a known doer after it: nothing is requested of anyone
     ("ایران کی درخواست پر غور کیا جائے گا۔", set(), {("IRN", None, "020")}),
 ]
