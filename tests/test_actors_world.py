@@ -1,5 +1,5 @@
-"""World actors (organizations_world.yaml, people_world.yaml, people_2024.yaml): data checks and role-at-date codes.
-No Stanza."""
+"""World actors (organizations_world.yaml, people_world.yaml, people_2024.yaml, people_heads_of_state.yaml): data
+checks and role-at-date codes. No Stanza."""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -10,7 +10,7 @@ import pytest
 from tasks.actors import ACTORS_DIR, read_actor_file
 from tasks.normalize import normalize_for_match
 
-FILES = ("organizations_world.yaml", "people_world.yaml", "people_2024.yaml")
+FILES = ("organizations_world.yaml", "people_world.yaml", "people_2024.yaml", "people_heads_of_state.yaml")
 
 
 @pytest.fixture(scope="module")
@@ -88,6 +88,11 @@ def test_ambiguous_urdu_forms_are_not_full_aliases(mine, alias):
     ("Matt Gaetz", date(2020, 6, 1), "USALEG"),
     ("Doug Burgum", date(2025, 6, 1), "USAGOV"),
     ("Abu Obaida", date(2024, 11, 1), "PSEREBHMS"),
+    ("Mohammad Ghazi al-Jalali", date(2024, 10, 1), "SYRGOV"),
+    ("Edgars Rinkēvičs", date(2015, 1, 1), "LVAGOV"),     # foreign minister then, president from 2023
+    ("Bassirou Diomaye Faye", date(2024, 6, 1), "SENGOV"),
+    ("Macky Sall", date(2024, 6, 1), "SEN"),
+    ("Garry Conille", date(2024, 7, 1), "HTIGOV"),
 ])
 def test_codes_at_date(d, lookup, name, when, code):
     assert lookup.code_at(_by_name(d, name), when) == code
