@@ -118,6 +118,7 @@ class Lexicon:
     pron_relative: frozenset[str]
     both_words: frozenset[str]
     both_nouns: frozenset[str]
+    both_country_nouns: frozenset[str]  # "دونوں ممالک": the pair's countries, whoever of them was named
     participle_markers: frozenset[str]
     participle_endings: tuple[str, ...]
     participle_adjectival: frozenset[str]
@@ -249,6 +250,7 @@ def _load_lexicon(folder: Path) -> Lexicon:
         pron_relative=_norm_set(disc["pronouns"]["relative"]),
         both_words=_norm_set(disc["pronouns"]["both"]),
         both_nouns=_norm_set(disc["pronouns"]["both_nouns"]),
+        both_country_nouns=_norm_set(disc["pronouns"]["both_country_nouns"]),
         participle_markers=_norm_set(disc["participle"]["markers"]),
         participle_endings=tuple(map(norm, disc["participle"]["endings"])),
         participle_adjectival=_norm_set(disc["participle"]["adjectival"]),
@@ -333,7 +335,7 @@ ROLE_KEYS = {"ergative", "locative", "copula", "reporting_light_verb", "verb_gro
              "infinitive_endings", "target_markers", "including", "reflexive", "fellows"}
 MODALITY_KEYS = {"future", "possible", "intent_heads", "possible_words", "alleged_heads", "alleged_words",
                  "alleging_nominals", "purpose_heads", "need_heads", "conditional", "conditional_ends"}
-PRONOUN_KEYS = {"first_person", "person", "any", "relative", "both", "both_nouns"}
+PRONOUN_KEYS = {"first_person", "person", "any", "relative", "both", "both_nouns", "both_country_nouns"}
 REPORTED_KEYS = {"according_to", "reporting_verbs", "reporting_nominals", "complementizers", "claim_nominals",
                  "statement_nominals", "statement_fillers"}
 
@@ -1465,8 +1467,15 @@ def _both(words: list[Word], end: int, lex: Lexicon, ctx: "_Context | None") -> 
     """"دونوں ممالک", "دونوں رہنماؤں": the last pair of actors named together in the article's recent sentences."""
     if ctx is None or end < 1 or words[end].norm not in lex.both_nouns or words[end - 1].norm not in lex.both_words:
         return []
+    countries = words[end].norm in lex.both_country_nouns
     for si, pos, pair in reversed(ctx.pairs):
         if ctx.si - si <= PAIR_WINDOW and (si < ctx.si or pos < end):
+            if countries:
+                # "پاکستان کی جانب سے ایڈیشنل سیکرٹری X اور لٹویا …۔ دونوں ممالک نے": the countries, not X's office
+                ents = [_country_entity(a.country_code, ctx.entities) if a.country_code else None for a in pair]
+                if any(e is None for e in ents) or ents[0]["entity_id"] == ents[1]["entity_id"]:
+                    continue
+                return [_actor_from_entity(e, "pronoun", None) for e in ents]
             return [Actor(a.entity_id, a.actor_code, a.country_code, "pronoun") for a in pair]
     return []
 

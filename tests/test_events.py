@@ -603,6 +603,15 @@ def test_cooperative_act_without_its_doer_is_not_coded(nlp):
     assert (None, "PSE", "190") in triples(evs)  # a target named alone still says something about conflict
 
 
+def test_both_countries_are_the_countries_of_the_pair(nlp):
+    # the pair named last is a minister and a country: "both countries" are Pakistan and China, not Dar's office
+    evs = analyse(nlp, "پاکستان کی جانب سے اسحاق ڈار اور چین کی طرف سے وزیر خارجہ نے وفود کی قیادت کی۔ "
+                       "دونوں ممالک نے معاہدے پر دستخط کیے۔")
+    got = triples([e for e in evs if e["sentence_index"] == 1])
+    assert {("PAK", "CHN", "057"), ("CHN", "PAK", "057")} <= got, got
+    assert ("PAKGOV", "CHN", "057") not in got
+
+
 def test_both_countries_are_the_last_pair_named(nlp):
     evs = analyse(nlp, "پاکستان اور بھارت کے درمیان کشیدگی ہے۔ دونوں ممالک نے مذاکرات کیے۔")
     assert triples(evs) >= {("PAK", "IND", "046"), ("IND", "PAK", "046")}
