@@ -51,18 +51,25 @@ def test_read_earlier_filters_to_the_given_keys(tmp_path: Path) -> None:
     assert read_earlier(tmp_path / "none", "source_files", where={"file_hash": ["h1"]}).num_rows == 0
 
 
-def test_read_earlier_fills_a_column_an_older_snapshot_lacks(tmp_path: Path) -> None:
-    import pyarrow.parquet as pq
-
-    from warehouse import snapshot_path
+def test_read_earlier_fills_a_column_an_older_partition_lacks(tmp_path: Path) -> None:
+    from warehouse import storage
 
     wh = tmp_path / "wh"
-    _load(wh, "r1", {"source_files": [{"file_hash": "h", "source_path": "/a.txt", "size_bytes": 1, "mtime_ns": 5,
+    load.init_warehouse(wh)
+    con = storage.open_writer(wh)  # a partition as a version before mtime_ns wrote it
+    con.execute("BEGIN TRANSACTION")
+    con.execute("INSERT INTO source_files (file_hash, source_path, size_bytes, run_id, seen_at) "
+                "VALUES ('h', '/a.txt', 1, 'r0', now())")
+    storage.write_partition(con, wh, "source_files", storage.next_seq(con), "r0",
+                            "SELECT file_hash, source_path, size_bytes, run_id, seen_at FROM source_files")
+    con.execute("COMMIT")
+    storage.publish(con, wh)
+    con.close()
+    _load(wh, "r1", {"source_files": [{"file_hash": "h2", "source_path": "/b.txt", "size_bytes": 1, "mtime_ns": 5,
                                        "run_id": "r1", "seen_at": NOW}]})
-    path = snapshot_path(wh, "source_files")
-    pq.write_table(pq.read_table(path).drop_columns(["mtime_ns"]), path)  # as an older version wrote it
-    got = read_earlier(wh, "source_files", ["source_path", "mtime_ns"], where={"source_path": ["/a.txt"]})
-    assert got.to_pylist() == [{"source_path": "/a.txt", "mtime_ns": None}]
+    got = read_earlier(wh, "source_files", ["source_path", "mtime_ns"], where={"source_path": ["/a.txt", "/b.txt"]})
+    assert sorted(got.to_pylist(), key=str) == [{"source_path": "/a.txt", "mtime_ns": None},
+                                                {"source_path": "/b.txt", "mtime_ns": 5}]
     assert read_earlier(wh, "source_files", where={"file_hash": ["h"]}).schema.names == \
         schemas.schema("source_files").names
 
