@@ -226,6 +226,9 @@ def test_compaction_merges_partitions_and_keeps_every_row(tmp_path: Path):
     assert result.tables == {"articles": 5, "mentions": 5}
     assert {t: sorted(map(str, read_snapshot(wh, t).to_pylist())) for t in before} == before
     assert reader.execute("SELECT count(*) FROM mentions").fetchall() == [(4,)]   # old files kept for it
+    fresh = connect_readonly(wh)  # in the same process, while the old reader is open: the new catalog
+    assert len(storage.catalog_files(fresh)) == 2 < len(storage.catalog_files(reader))
+    fresh.close()
     reader.close()
     load.compact_warehouse(wh, keep_minutes=0)                               # now they go
     assert [p.name for p in (wh / "parquet" / "mentions").iterdir()] == ["0000000005-compacted.parquet"]
@@ -242,3 +245,24 @@ def test_a_moved_warehouse_is_published_again_on_open(tmp_path: Path):
     assert con.execute("SELECT article_id FROM articles").fetchall() == [("a1",)]
     assert storage.catalog_root(con) == str(moved.resolve())
     con.close()
+
+
+def test_khabar_compact_command(tmp_path: Path):
+    import subprocess
+    import sys
+
+    wh = tmp_path / "wh"
+    for run in ("r1", "r2"):
+        load.stage(wh, run, "articles", [_article(run)])
+        load.load_run(wh, run)
+    cmd = [sys.executable, "-m", "khabar.cli", "compact", "-w", str(wh), "--keep-minutes", "0"]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "articles (2 files)" in done.stdout
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)  # the replaced files go now
+    assert "nothing to merge" in done.stdout and "removed 2 obsolete files" in done.stdout, done.stdout
+    assert [p.name for p in (wh / "parquet" / "articles").iterdir()] == ["0000000004-compacted.parquet"]
+    assert sorted(read_snapshot(wh, "articles").column("article_id").to_pylist()) == ["r1", "r2"]
+    missing = subprocess.run([sys.executable, "-m", "khabar.cli", "compact", "-w", str(tmp_path / "none")],
+                             capture_output=True, text=True, timeout=300)
+    assert missing.returncode == 2 and "no warehouse" in missing.stderr

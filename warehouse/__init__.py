@@ -149,11 +149,18 @@ def connect_readonly(warehouse: Path, retries: int = 20, delay: float = 0.25,
 
 
 def _connect(path: Path, retries: int, delay: float, config: dict) -> duckdb.DuckDBPyConnection:
-    # only a warehouse written before partitions (real tables, migrated by the next load) can be locked by a writer
+    """The catalog attached read-only to a fresh in-memory database. Not duckdb.connect(path): within one process
+    that hands out the database instance already open on the path, i.e. the catalog as it was before the latest
+    publish renamed a new one into place."""
     for attempt in range(retries):
+        con = duckdb.connect(config=config)
         try:
-            return duckdb.connect(str(path), read_only=True, config=config)
+            con.execute(f"ATTACH '{str(path).replace(chr(39), chr(39) * 2)}' AS khabar (READ_ONLY)")
+            con.execute("USE khabar")
+            return con
         except duckdb.IOException:
+            # only a warehouse written before partitions (real tables, migrated by the next load) can be locked
+            con.close()
             if attempt == retries - 1:
                 raise
             time.sleep(delay)
