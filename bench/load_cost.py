@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -28,6 +27,12 @@ import pyarrow as pa  # noqa: E402
 
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
 PER_ARTICLE = 100
+
+
+def _peak_rss_mb() -> float:
+    # VmHWM, not ru_maxrss: Linux carries ru_maxrss over exec, so a child would report its parent's peak
+    with open("/proc/self/status") as fh:
+        return next(int(line.split()[1]) for line in fh if line.startswith("VmHWM:")) / 1024
 
 
 def _wchar() -> int:
@@ -92,7 +97,7 @@ def small_load(wh: Path, new: int) -> dict:
     wrote, clock = _wchar(), time.perf_counter()
     load.load_run(wh, "small")
     seconds, written = time.perf_counter() - clock, _wchar() - wrote
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = _peak_rss_mb()
     rewritten = [str(p.relative_to(wh)) for p, st in files_before.items()
                  if p.exists() and (p.stat().st_mtime_ns, p.stat().st_size) != st and "staging" not in p.parts
                  and not p.name.startswith(".")]
