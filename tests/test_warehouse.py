@@ -170,9 +170,7 @@ def _old_layout_warehouse(wh: Path) -> None:
 def test_a_warehouse_written_before_partitions_is_migrated_on_first_load(tmp_path: Path):
     wh = tmp_path / "wh"
     _old_layout_warehouse(wh)
-    con = connect_readonly(wh)  # still readable as it is, before any load
-    assert con.execute("SELECT count(*) FROM articles").fetchall() == [(2,)]
-    con.close()
+    old_reader = duckdb.connect(str(db_path(wh)), read_only=True)  # a reader of the old version, open meanwhile
     load.stage(wh, "r1", "mentions", [_mention("a1", 9)], scope_article_ids=["a1"])
     load.stage(wh, "r1", "articles", [_article("a3")])
     load.load_run(wh, "r1")
@@ -182,6 +180,8 @@ def test_a_warehouse_written_before_partitions_is_migrated_on_first_load(tmp_pat
     assert sorted(con.execute("SELECT article_id FROM articles").fetchall()) == [("a1",), ("a2",), ("a3",)]
     assert sorted(con.execute("SELECT article_id, start_char FROM mentions").fetchall()) == [("a1", 9), ("a2", 3)]
     con.close()
+    assert old_reader.execute("SELECT count(*) FROM articles").fetchall() == [(2,)]   # it keeps the old file
+    old_reader.close()
     assert not any(storage.old_snapshot_path(wh, name).exists() for name in schemas.TABLES)
     first = sorted(p.name for p in (wh / "parquet" / "articles").iterdir())
     assert first == ["0000000001-migrated.parquet", "0000000002-r1.parquet"]
@@ -266,3 +266,13 @@ def test_khabar_compact_command(tmp_path: Path):
     missing = subprocess.run([sys.executable, "-m", "khabar.cli", "compact", "-w", str(tmp_path / "none")],
                              capture_output=True, text=True, timeout=300)
     assert missing.returncode == 2 and "no warehouse" in missing.stderr
+
+
+def test_reading_a_warehouse_written_before_partitions_migrates_it(tmp_path: Path):
+    wh = tmp_path / "wh"
+    _old_layout_warehouse(wh)
+    assert sorted(read_snapshot(wh, "articles", ["article_id"]).column("article_id").to_pylist()) == ["a1", "a2"]
+    assert storage.writer_path(wh).exists()
+    con = connect_readonly(wh)
+    assert storage.catalog_root(con) == str(wh.resolve())
+    con.close()

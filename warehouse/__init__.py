@@ -126,7 +126,7 @@ def connect_readonly(warehouse: Path, retries: int = 20, delay: float = 0.25,
                      sealed: bool = False) -> duckdb.DuckDBPyConnection:
     """Open the warehouse's catalog read-only. ``sealed``: for SQL a user typed (khabar query): nothing outside
     the warehouse can be read or written. A catalog whose views point into another folder (the warehouse was
-    moved) is published again first."""
+    moved) is published again first; a warehouse written before partitions is migrated first."""
     from warehouse import storage
 
     path = db_path(warehouse)
@@ -135,7 +135,7 @@ def connect_readonly(warehouse: Path, retries: int = 20, delay: float = 0.25,
     for attempt in range(2):
         con = _connect(path, retries, delay, dict(NO_EXTENSIONS) if sealed else {})
         root = storage.catalog_root(con)
-        if root is None or root == str(Path(warehouse).resolve()) or attempt:
+        if root == str(Path(warehouse).resolve()) or attempt:
             break
         con.close()
         storage.refresh_catalog(warehouse)
