@@ -24,6 +24,7 @@ from typing import Any, Collection
 
 from prefect import flow, get_run_logger
 
+from khabar.config import Settings
 from tasks.ids import sha256_file
 from warehouse import read_earlier
 
@@ -149,13 +150,22 @@ def select_new_files(inbox: Path, warehouse: Path, *, min_age_seconds: float = 0
 
 
 @flow(name="khabar-inbox", log_prints=True)
-def inbox(inbox_dir: str, warehouse: str, settings: dict[str, Any] | None = None, until: str = "load",
+def inbox(inbox_dir: str, warehouse: str, settings: Settings | None = None, until: str = "load",
           min_age_seconds: float = DEFAULT_MIN_AGE_SECONDS) -> dict[str, Any]:
-    """Run the ETL flow (as a subflow) over the inbox files not processed before."""
+    """Run the ETL flow (as a subflow) over the inbox files not processed before.
+
+    Args:
+        inbox_dir: Folder to look in (recursive); its files are never moved, deleted or modified.
+        warehouse: Warehouse folder the new files are loaded into (overrides settings.warehouse).
+        settings: Run settings, as for `khabar run` (those left empty: KHABAR_* variables, then defaults).
+        until: Last stage to run before the load: ingest, clean, dedup, nlp, link, events or load.
+        min_age_seconds: Files modified more recently than this wait for the next run (still being written).
+    """
     from flows.pipeline import etl
 
     logger = get_run_logger()
-    check_filled({"inbox_dir": inbox_dir, "warehouse": warehouse, "settings": settings or {}})
+    given = settings.explicit() if isinstance(settings, Settings) else dict(settings or {})
+    check_filled({"inbox_dir": inbox_dir, "warehouse": warehouse, **given})
     sel = scan_inbox(Path(inbox_dir), Path(warehouse), min_age_seconds=min_age_seconds)
     logger.info("inbox %s: %d new, %d already processed, %d repeated in inbox, %d still being written, "
                 "%d unsupported", inbox_dir, len(sel.new), len(sel.seen), len(sel.repeated), len(sel.unsettled),
@@ -170,8 +180,7 @@ def inbox(inbox_dir: str, warehouse: str, settings: dict[str, Any] | None = None
     if not sel.new:
         logger.info("inbox: nothing new")
         return result
-    run_settings = {**(settings or {}), "warehouse": str(warehouse)}
-    result["summary"] = etl([str(p) for p in sel.new], settings=run_settings, until=until)
+    result["summary"] = etl([str(p) for p in sel.new], settings={**given, "warehouse": str(warehouse)}, until=until)
     return result
 
 
