@@ -126,6 +126,8 @@ def _wait_final(client, run_id, timeout: float, *procs):
 @pytest.mark.slow
 def test_prefect_deploy_from_prefect_yaml_runs_on_a_process_worker_and_loads(tmp_path: Path, seeds_dir: Path,
                                                                                stanza_dir: Path):
+    from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
+
     from helpers_server import Proc, count, shared_server
 
     server = shared_server()
@@ -158,11 +160,26 @@ def test_prefect_deploy_from_prefect_yaml_runs_on_a_process_worker_and_loads(tmp
             assert deployment.work_pool_name == pool and deployment.global_concurrency_limit.limit == 1
             assert deployment.parameters["inbox_dir"] == str(inbox)  # the placeholder filled at deploy time
             assert deployment.parameters["settings"]["models_dir"] == str(stanza_dir)
+            assert "Settings" in deployment.parameter_openapi_schema["definitions"]  # the UI's settings form
 
             run = client.create_flow_run_from_deployment(deployment.id)  # "Quick run", as in the UI
             state = _wait_final(client, run.id, 480, worker)
             assert state is not None and state.is_completed(), (state, worker.output())
             assert client.read_flow_run(run.id).work_pool_name == pool
+
+            # The server's scheduler plans runs from the yaml's cron in the yaml's time zone (a window check; a
+            # */15 cron tells zones apart only near 06:00, so the exact 06:00-is-01:00-UTC check is the serve test's).
+            zone = ZoneInfo(want["timezone"])
+            scheduled, deadline = [], time.monotonic() + 120
+            while not scheduled and time.monotonic() < deadline:
+                scheduled = [r for r in client.read_flow_runs(
+                    deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[deployment.id])))
+                    if r.id != run.id and r.state.is_scheduled()]
+                time.sleep(0 if scheduled else 3)
+            assert scheduled
+            for planned in scheduled:  # "*/15 6-23 * * *" in Asia/Karachi: 06:00 to 23:45 there
+                local = planned.expected_start_time.astimezone(zone)
+                assert 6 <= local.hour <= 23 and local.minute % 15 == 0, local
     finally:
         worker.kill()
 
