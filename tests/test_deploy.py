@@ -53,6 +53,9 @@ def test_prefect_yaml_names_the_inbox_flow_with_its_parameters_and_a_zoned_sched
     assert schedule["timezone"] and inbox_schedule(schedule["cron"], schedule["timezone"])
     assert deployment["concurrency_limit"]["limit"] == 1  # one inbox run at a time, like `khabar serve`
     assert deployment["work_pool"]["name"]
+    import prefect
+
+    assert yaml.safe_load(PREFECT_YAML.read_text())["prefect-version"] == prefect.__version__  # bump both together
 
 
 def test_an_unfilled_placeholder_names_the_variable_to_set():
