@@ -152,6 +152,7 @@ class Lexicon:
     adverbial_victims: frozenset[str]
     on_request: dict[str, str]  # "X کی درخواست پر …": the noun -> CAMEO code of X's request to the act's Actor1
     on_request_marker: tuple[str, ...]
+    repression: dict[str, Any]  # discourse.yaml repression: police force on civilians is 175
     oblique_plural: str  # "حملوں، دھماکوں": the ending of a masculine noun's oblique plural
     plural_stems: tuple[str, ...]  # endings that stem takes in the lexicon's patterns (دھماکے، دھماکہ)
     clause_breaks: frozenset[str]
@@ -284,6 +285,10 @@ def _load_lexicon(folder: Path) -> Lexicon:
         adverbial_victims=_norm_set(disc["adverbial_heads"]["victims"]),
         on_request={norm(k): str(v) for k, v in disc["on_request"]["nouns"].items()},
         on_request_marker=_words(disc["on_request"]["marker"]),
+        repression={"codes": frozenset(map(str, disc["repression"]["codes"])), "to": str(disc["repression"]["to"]),
+                    "by": frozenset(disc["repression"]["by_sectors"]),
+                    "on": frozenset(disc["repression"]["on_sectors"]),
+                    "not_after": _norm_set(disc["repression"]["not_after"])},
         oblique_plural=norm(disc["noun_plural"]["oblique_ending"]),
         plural_stems=tuple(norm(e) for e in disc["noun_plural"]["stem_endings"]),
         clause_breaks=frozenset(norm(c) or c for c in disc["clause_breaks"]),
@@ -329,7 +334,7 @@ DISCOURSE_KEYS = {
     "modality": dict, "reported_speech": dict, "agent_markers": list, "patient_markers": list,
     "genitive_markers": list, "genitive_non_actor": list, "between_markers": list, "coordinators": list,
     "clause_breaks": list, "roles": dict, "pronouns": dict, "participle": dict, "adverbial_heads": dict,
-    "nominal_to_verb": dict, "on_request": dict, "noun_plural": dict,
+    "nominal_to_verb": dict, "on_request": dict, "noun_plural": dict, "repression": dict,
 }
 ROLE_KEYS = {"ergative", "locative", "copula", "reporting_light_verb", "verb_group_light_verbs", "goal_markers",
              "infinitive_endings", "target_markers", "including", "reflexive", "fellows"}
@@ -367,6 +372,11 @@ def validate_discourse(data: Any, where: Path | str = "discourse.yaml") -> None:
             not isinstance(req["nouns"], dict) or not req["nouns"] or \
             not all(isinstance(k, str) and k.strip() and re.fullmatch(r"\d{3,4}", str(v)) for k, v in req["nouns"].items()):
         raise LexiconError(f"{where}: on_request needs 'marker' (a word) and 'nouns' (word -> CAMEO code)")
+    rep = data["repression"]
+    if set(rep) != {"codes", "to", "by_sectors", "on_sectors", "not_after"} or not all(
+            isinstance(rep[k], list) and rep[k] for k in ("codes", "by_sectors", "on_sectors", "not_after")) or \
+            not re.fullmatch(r"\d{3,4}", str(rep["to"])) or not all(re.fullmatch(r"\d{3,4}", str(c)) for c in rep["codes"]):
+        raise LexiconError(f"{where}: repression needs codes, to (CAMEO codes), by_sectors, on_sectors, not_after")
     plural = data["noun_plural"]
     if set(plural) != {"oblique_ending", "stem_endings"} or not isinstance(plural["oblique_ending"], str) or \
             not plural["oblique_ending"].strip() or not isinstance(plural["stem_endings"], list) or \
@@ -2141,7 +2151,8 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
             stated.add(t.first)
             acted.append((t.first, floor, a1, when, src))
         for x, y in pairs:
-            out.append(_event_row(article, si, code, x, y, start_c, end_c, when, trigger_text, bool(negated),
+            out.append(_event_row(article, si, _repression(code, x, y, words, t, lex, cameo), x, y, start_c, end_c,
+                                  when, trigger_text, bool(negated),
                                   modality, src, round(min(conf, 0.95) * (0.8 if x is None else 1.0), 3)))
     out += _on_request_events(article, si, words, lex, mentions, entities, cameo, acted, ctx)
     seen: set[tuple] = set()
@@ -2189,6 +2200,21 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
         if not any(r.start <= pos < r.end for r in ctx.reports):
             ctx.history.append((si, a))
     return out
+
+
+def _repression(code: CameoCode, x: Actor | None, y: Actor | None, words: list[Word], t: Trigger, lex: Lexicon,
+                cameo) -> CameoCode:
+    """"پولیس نے مظاہرین پر فائرنگ کی", "پولیس نے براہ راست فائرنگ کردی": force used by the police on civilians or
+    protesters, or on no one named, is violent repression (CAMEO 175), not fighting; "جوابی فائرنگ" (returning fire)
+    and an armed target stay fighting (discourse.yaml repression)."""
+    rep = lex.repression
+    if code.code not in rep["codes"] or x is None or (x.actor_code or "")[3:6] not in rep["by"]:
+        return code
+    if y is not None and (y.actor_code or "")[3:6] not in rep["on"]:
+        return code
+    if t.first > 0 and words[t.first - 1].norm in rep["not_after"]:
+        return code
+    return lookup(rep["to"], cameo)
 
 
 def _on_request_events(article, si, words, lex, mentions, entities, cameo, acted, ctx) -> list[dict]:

@@ -44,6 +44,7 @@ E = {  # entity rows as the linker emits them
     "TURMOFA": ("Turkish foreign ministry", "ORGANIZATION", "TUR", "TURGOV"),
     "ISIS": ("Islamic State", "ORGANIZATION", None, "IMGMUSISI"),
     "AFGCOP": ("Afghan police", "AGENT", "AFG", "AFGCOP"),
+    "AFGREB": ("Afghan militants", "AGENT", "AFG", "AFGREB"), "AFGCVL": ("Afghan civilians", "AGENT", "AFG", "AFGCVL"),
 }
 ENTITIES = {k: {"entity_id": k, "canonical_name": n, "entity_type": t, "country_code": c, "actor_code": a}
             for k, (n, t, c, a) in E.items()}
@@ -57,7 +58,7 @@ ALIASES = {
     "نیٹو": "NATO", "وائٹ ہاؤس": "WH", "امریکی": "USA", "انٹیلی جنس ایجنسیاں": "USASPY", "اسحاق ڈار": "DAR",
     "وانگ ای": "WANG", "نریندر مودی": "MODI", "فلسطینی شہری": "PSECVL",
     "انسداد دہشت گردی عدالت": "COURT", "ترک وزارت": "TURMOFA", "داعش": "ISIS", "باغیوں": "ISIS",
-    "افغان پولیس": "AFGCOP",
+    "افغان پولیس": "AFGCOP", "افغان شدت پسندوں": "AFGREB", "افغان شہریوں": "AFGCVL",
 }
 
 
@@ -444,6 +445,11 @@ FRAME_CASES = [  # (sentence, triples that must be present, triples that must be
     # written apart (خود کش) is still a suicide bombing
     ("غزہ میں بم دھماکوں میں دس افراد ہلاک ہو گئے۔", {(None, "PSE", "183")}, set()),
     ("غزہ میں خود کش حملے میں دس افراد ہلاک ہو گئے۔", {(None, "PSE", "183")}, {(None, "PSE", "190")}),
+    # police force on civilians, or on no one named, is violent repression (175); on militants, or returning
+    # fire, it is fighting (190)
+    ("افغان پولیس نے افغان شہریوں پر فائرنگ کی۔", {("AFGCOP", "AFGCVL", "175")}, {("AFGCOP", "AFGCVL", "190")}),
+    ("افغان پولیس نے افغان شدت پسندوں پر فائرنگ کی۔", {("AFGCOP", "AFGREB", "190")}, {("AFGCOP", "AFGREB", "175")}),
+    ("افغان پولیس نے جوابی فائرنگ کی۔", {("AFGCOP", None, "190")}, {("AFGCOP", None, "175")}),
     # no act with a known doer after it: nothing is requested of anyone
     ("ایران کی درخواست پر غور کیا جائے گا۔", set(), {("IRN", None, "020")}),
 ]
