@@ -1660,6 +1660,13 @@ def _find_reports(words, lex, mentions, entities, ctx: _Context, headline: bool)
         ctx.reports.append(_Report(i, start, end, speaker))
         if speaker is not None:
             ctx.local.append((i, speaker))
+            # "X نے کہا کہ چین ہمارا دوست ہے … اس نے مدد دی": the unmarked subject of the report's first clause is an
+            # antecedent inside the report (never for later sentences: see _sentence_events)
+            v = next((k for k in range(start, end) if words[k].upos in ("VERB", "AUX")), None)
+            if v is not None:
+                got = _find_nominative(words, _fake_trigger(v, lex), start, lex, mentions, entities, set(), None)
+                if got and got[0] is not UNKNOWN_AGENT:
+                    ctx.local.append((start, got[0]))
 
 
 def _statement_author(words, nominal: int, floor: int, lex, mentions, entities, ctx) -> list[Actor]:

@@ -450,6 +450,9 @@ FRAME_CASES = [  # (sentence, triples that must be present, triples that must be
     ("افغان پولیس نے افغان شہریوں پر فائرنگ کی۔", {("AFGCOP", "AFGCVL", "175")}, {("AFGCOP", "AFGCVL", "190")}),
     ("افغان پولیس نے افغان شدت پسندوں پر فائرنگ کی۔", {("AFGCOP", "AFGREB", "190")}, {("AFGCOP", "AFGREB", "175")}),
     ("افغان پولیس نے جوابی فائرنگ کی۔", {("AFGCOP", None, "190")}, {("AFGCOP", None, "175")}),
+    # "اس نے" inside a report is the report's own subject when one was named, not the speaker
+    ("شہباز شریف نے کہا کہ چین ہمارا آزمودہ دوست ہے، اس نے ہمیشہ ہماری مدد کی۔", {("CHN", None, "070")},
+     {("PAKGOV", None, "070")}),
     # no act with a known doer after it: nothing is requested of anyone
     ("ایران کی درخواست پر غور کیا جائے گا۔", set(), {("IRN", None, "020")}),
 ]
