@@ -56,18 +56,29 @@ def inbox_schedule(cron: str = DEFAULT_CRON, timezone: str = DEFAULT_TIMEZONE):
     return Cron(cron, timezone=timezone)
 
 
-class UnfilledPlaceholder(ValueError):
-    """A deployment parameter is still a prefect.yaml `{{ $VAR }}` placeholder (VAR was unset at deploy time)."""
+class PathParameterError(ValueError):
+    """An inbox run's path parameter is unusable: empty, relative, or a prefect.yaml placeholder never filled."""
 
 
-def check_filled(parameters: dict[str, Any]) -> None:
-    """Fail with the variable to set if a parameter kept its placeholder, rather than look for a folder of that name."""
-    for name, value in parameters.items():
-        found = _PLACEHOLDER.search(str(value))
+def check_path_parameters(paths: dict[str, object]) -> None:
+    """Every path an inbox run is given must be absolute (None: not given).
+
+    A deployment's run starts in the worker's folder (the checkout): there, an empty or relative inbox would
+    be the code itself. And `prefect deploy` turns a `{{ $VAR }}` of prefect.yaml whose VAR is unset into ''.
+    """
+    for name, value in paths.items():
+        if value is None:
+            continue
+        text = str(value)
+        found = _PLACEHOLDER.search(text)
         if found:
-            raise UnfilledPlaceholder(f"parameter {name} is the unfilled placeholder {found.group(0)!r}: set "
-                                      f"{found.group(1)} and run `prefect deploy` again, or set the parameter in the "
-                                      "deployment (UI: Deployments -> khabar-inbox -> Edit)")
+            raise PathParameterError(f"parameter {name} is the unfilled placeholder {found.group(0)!r}: set "
+                                     f"{found.group(1)} and run `prefect deploy` again, or set the parameter in the "
+                                     "deployment (UI: Deployments -> khabar-inbox -> Edit)")
+        if text in ("", ".") or not Path(text).is_absolute():
+            raise PathParameterError(f"parameter {name} is {text!r}, not an absolute path (a deployment's runs start "
+                                     "in the worker's folder). Empty? prefect.yaml fills it from an environment "
+                                     "variable that was unset when `prefect deploy` ran: set it and deploy again")
 
 
 def seen_hashes(warehouse: Path, hashes: Collection[str]) -> set[str]:
@@ -165,7 +176,7 @@ def inbox(inbox_dir: str, warehouse: str, settings: Settings | None = None, unti
 
     logger = get_run_logger()
     given = settings.explicit() if isinstance(settings, Settings) else dict(settings or {})
-    check_filled({"inbox_dir": inbox_dir, "warehouse": warehouse, **given})
+    check_path_parameters({"inbox_dir": inbox_dir, "warehouse": warehouse, "models_dir": given.get("models_dir")})
     sel = scan_inbox(Path(inbox_dir), Path(warehouse), min_age_seconds=min_age_seconds)
     logger.info("inbox %s: %d new, %d already processed, %d repeated in inbox, %d still being written, "
                 "%d unsupported", inbox_dir, len(sel.new), len(sel.seen), len(sel.repeated), len(sel.unsettled),

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from flows.serve import ScheduleError, UnfilledPlaceholder, check_filled, inbox_schedule
+from flows.serve import PathParameterError, ScheduleError, check_path_parameters, inbox_schedule
 
 REPO = Path(__file__).resolve().parent.parent
 PREFECT_YAML = REPO / "prefect.yaml"
@@ -58,12 +58,18 @@ def test_prefect_yaml_names_the_inbox_flow_with_its_parameters_and_a_zoned_sched
     assert yaml.safe_load(PREFECT_YAML.read_text())["prefect-version"] == prefect.__version__  # bump both together
 
 
-def test_an_unfilled_placeholder_names_the_variable_to_set():
-    with pytest.raises(UnfilledPlaceholder, match="KHABAR_INBOX"):
-        check_filled({"inbox_dir": "{{ $KHABAR_INBOX }}", "warehouse": "/data/wh"})
-    with pytest.raises(UnfilledPlaceholder, match="settings.*KHABAR_MODELS_DIR"):
-        check_filled({"settings": {"models_dir": "{{$KHABAR_MODELS_DIR}}"}})
-    check_filled({"inbox_dir": "/data/inbox", "settings": {"models_dir": "/data/{braces}"}})
+def test_path_parameters_must_be_absolute_and_filled():
+    with pytest.raises(PathParameterError, match="inbox_dir .*placeholder.*set KHABAR_INBOX"):
+        check_path_parameters({"inbox_dir": "{{ $KHABAR_INBOX }}", "warehouse": "/data/wh"})
+    with pytest.raises(PathParameterError, match="models_dir .*KHABAR_MODELS_DIR"):
+        check_path_parameters({"models_dir": "{{$KHABAR_MODELS_DIR}}"})
+    # What `prefect deploy` makes of a placeholder whose variable is unset: '' (then Path('') is '.').
+    for empty in ("", ".", Path("")):
+        with pytest.raises(PathParameterError, match="not an absolute path.*unset when `prefect deploy` ran"):
+            check_path_parameters({"inbox_dir": empty})
+    with pytest.raises(PathParameterError, match="'inbox', not an absolute path"):
+        check_path_parameters({"inbox_dir": "inbox"})
+    check_path_parameters({"inbox_dir": "/data/inbox", "warehouse": Path("/data/wh"), "models_dir": None})
 
 
 def test_schedule_rejects_a_bad_zone_or_cron_and_keeps_the_zone():
@@ -183,6 +189,17 @@ def test_prefect_deploy_from_prefect_yaml_runs_on_a_process_worker_and_loads(tmp
             for planned in scheduled:  # "*/15 6-23 * * *" in Asia/Karachi: 06:00 to 23:45 there
                 local = planned.expected_start_time.astimezone(zone)
                 assert 6 <= local.hour <= 23 and local.minute % 15 == 0, local
+
+            # Deployed again without KHABAR_INBOX: prefect deploy makes the parameter '' (with a warning). Its
+            # run fails at once, naming the cause, rather than taking the worker's folder (the checkout) as inbox.
+            del env["KHABAR_INBOX"]
+            prefect("deploy", "--name", "khabar-inbox", "--no-prompt")
+            deployment = client.read_deployment_by_name("khabar-inbox/khabar-inbox")
+            assert deployment.parameters["inbox_dir"] == ""
+            bad = client.create_flow_run_from_deployment(deployment.id)
+            state = _wait_final(client, bad.id, 240, worker)
+            assert state is not None and state.is_failed(), (state, worker.output())
+            assert "inbox_dir is '', not an absolute path" in state.message, state.message
     finally:
         worker.kill()
 
