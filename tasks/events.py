@@ -153,6 +153,8 @@ class Lexicon:
     on_request: dict[str, str]  # "X کی درخواست پر …": the noun -> CAMEO code of X's request to the act's Actor1
     on_request_marker: tuple[str, ...]
     repression: dict[str, Any]  # discourse.yaml repression: police force on civilians is 175
+    should: frozenset[str]  # "… ہونے چاہییں": in a report, the speaker's appeal
+    goal_markers_first: str  # the first goal marker (کو): the addressee of "X کو … چاہیے"
     oblique_plural: str  # "حملوں، دھماکوں": the ending of a masculine noun's oblique plural
     plural_stems: tuple[str, ...]  # endings that stem takes in the lexicon's patterns (دھماکے، دھماکہ)
     clause_breaks: frozenset[str]
@@ -289,6 +291,8 @@ def _load_lexicon(folder: Path) -> Lexicon:
                     "by": frozenset(disc["repression"]["by_sectors"]),
                     "on": frozenset(disc["repression"]["on_sectors"]),
                     "not_after": _norm_set(disc["repression"]["not_after"])},
+        should=_norm_set(mod["should"]),
+        goal_markers_first=norm(roles["goal_markers"][0]),
         oblique_plural=norm(disc["noun_plural"]["oblique_ending"]),
         plural_stems=tuple(norm(e) for e in disc["noun_plural"]["stem_endings"]),
         clause_breaks=frozenset(norm(c) or c for c in disc["clause_breaks"]),
@@ -339,7 +343,7 @@ DISCOURSE_KEYS = {
 ROLE_KEYS = {"ergative", "locative", "copula", "reporting_light_verb", "verb_group_light_verbs", "goal_markers",
              "infinitive_endings", "target_markers", "including", "reflexive", "fellows"}
 MODALITY_KEYS = {"future", "possible", "intent_heads", "possible_words", "alleged_heads", "alleged_words",
-                 "alleging_nominals", "purpose_heads", "need_heads", "conditional", "conditional_ends"}
+                 "alleging_nominals", "purpose_heads", "need_heads", "conditional", "conditional_ends", "should"}
 PRONOUN_KEYS = {"first_person", "person", "any", "relative", "both", "both_nouns", "both_country_nouns"}
 REPORTED_KEYS = {"according_to", "reporting_verbs", "reporting_nominals", "complementizers", "claim_nominals",
                  "statement_nominals", "statement_fillers"}
@@ -2190,6 +2194,7 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
         conf = 0.5 * (PRONOUN_CONFIDENCE if x.method in ("pronoun", "zero_subject") else 1.0)
         out.append(_event_row(article, si, code, x, y, start_c, end_c, when, words[rv].text, False, "asserted",
                               next((s for _, s in sources), None), round(conf, 3)))
+    out += _appeals(article, si, words, lex, mentions, entities, cameo, ctx, dates, sent_off, ref)
     # "X کے مطابق …" with nothing codable after it (and no statement of X's already): X made a statement (010)
     said = {r.speaker.entity_id for r in ctx.reports if r.speaker is not None and r.speaker is not UNKNOWN_AGENT}
     for j, x in _according(words, lex, mentions, entities) if sources else ():
@@ -2206,6 +2211,34 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
     for pos, a in sorted(ctx.local, key=lambda x: x[0]):
         if not any(r.start <= pos < r.end for r in ctx.reports):
             ctx.history.append((si, a))
+    return out
+
+
+APPEAL_CODE = "020"  # "X نے کہا کہ … ہونے چاہییں": what a speaker says should be done is an appeal
+
+
+def _appeals(article, si, words, lex, mentions, entities, cameo, ctx, dates, sent_off, ref) -> list[dict]:
+    """"انہوں نے کہا کہ مسئلے کے حل کے لیے پرامن مذاکرات ہونے چاہییں": a report whose content says what should be done
+    (discourse.yaml modality.should) is the speaker's appeal (020); to the clause's کو-phrase or unmarked subject when
+    it is named ("X نے کہا کہ وزیراعظم کو مستعفی ہو جانا چاہیے"), else to no one named."""
+    out = []
+    for r in ctx.reports:
+        x = r.speaker
+        if x is None or x is UNKNOWN_AGENT or (x.actor_code or "").endswith("MED"):
+            continue
+        k = next((k for k in range(r.start, r.end) if words[k].norm in lex.should), None)
+        if k is None:
+            continue
+        floor = max(r.start, _clause_start(words, k, lex))
+        ys = _find_nominative(words, _fake_trigger(k, lex), floor, lex, mentions, entities, {x.entity_id}, None)
+        if not ys or ys[0] is UNKNOWN_AGENT:
+            ys = [a for j in range(floor, k) if _seq_at(words, j, (lex.goal_markers_first,))
+                  for a in _resolve_phrase_end(words, j - 1, floor, lex, mentions, entities, "case:کو")][:1]
+        y = next((a for a in ys if a is not UNKNOWN_AGENT and a.entity_id != x.entity_id), None)
+        start_c, end_c = words[k].start, words[k].end
+        when = _event_date(dates, sent_off, start_c - sent_off, words[floor].start - sent_off, ref)
+        out.append(_event_row(article, si, lookup(APPEAL_CODE, cameo), x, y, start_c, end_c, when, words[k].text,
+                              False, "asserted", x.entity_id, 0.45))
     return out
 
 

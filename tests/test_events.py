@@ -453,6 +453,10 @@ FRAME_CASES = [  # (sentence, triples that must be present, triples that must be
     # "اس نے" inside a report is the report's own subject when one was named, not the speaker
     ("شہباز شریف نے کہا کہ چین ہمارا آزمودہ دوست ہے، اس نے ہمیشہ ہماری مدد کی۔", {("CHN", None, "070")},
      {("PAKGOV", None, "070")}),
+    # what a speaker says should be done is his appeal, to the one who should do it when named
+    ("شہباز شریف نے کہا کہ بھارت کو مذاکرات کرنے چاہییں۔", {("PAKGOV", "IND", "020")}, set()),
+    ("شہباز شریف نے کہا کہ مسئلے کے حل کے لیے مذاکرات ہونے چاہییں۔", {("PAKGOV", None, "020")}, set()),
+    ("مسئلے کے حل کے لیے مذاکرات ہونے چاہییں۔", set(), {(None, None, "020")}),
     # no act with a known doer after it: nothing is requested of anyone
     ("ایران کی درخواست پر غور کیا جائے گا۔", set(), {("IRN", None, "020")}),
 ]
