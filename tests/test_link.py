@@ -308,3 +308,13 @@ def test_place_names_that_are_everyday_words_are_not_linked_in_their_everyday_re
     assert [m["start_char"] for m in syria] == [text.index("شام میں")]
     mali = [m for m in out.mentions if (m["entity_id"] or "").endswith(":MLI") or m["entity_id"] == "Q912"]
     assert [m["start_char"] for m in mali] == [text.index("مالی میں")]
+
+
+def test_latin_script_names_link_and_urdu_only_articles_use_the_smaller_index(nlp, d):
+    from tasks.link import _index
+    assert len(_index(d, "پاکستان").patterns) < len(_index(d, "G20").patterns)  # no Latin names: no Latin patterns
+    text = "برازیل میں G20 کا اجلاس ہوا جس میں پاکستان نے شرکت کی۔"
+    out = link(nlp, d, text, datetime(2024, 11, 18))
+    g20 = at(out, text, "G20")
+    assert g20 is not None and g20["entity_id"] is not None and "G20" in g20["text"]
+    assert at(out, text, "پاکستان")["entity_id"] == "Q843"
