@@ -24,6 +24,7 @@ from typing import Any, Collection
 
 from prefect import flow, get_run_logger
 
+from flows.ops import FAILURE_HOOKS
 from khabar.config import Settings
 from tasks.ids import sha256_file
 from warehouse import read_earlier
@@ -160,7 +161,7 @@ def select_new_files(inbox: Path, warehouse: Path, *, min_age_seconds: float = 0
     return scan_inbox(inbox, warehouse, min_age_seconds=min_age_seconds).new
 
 
-@flow(name="khabar-inbox", log_prints=True)
+@flow(name="khabar-inbox", log_prints=True, **FAILURE_HOOKS)  # one notice per failed run (ops.py)
 def inbox(inbox_dir: str, warehouse: str, settings: Settings | None = None, until: str = "load",
           min_age_seconds: float = DEFAULT_MIN_AGE_SECONDS) -> dict[str, Any]:
     """Run the ETL flow (as a subflow) over the inbox files not processed before.
