@@ -153,6 +153,7 @@ class Lexicon:
     on_request: dict[str, str]  # "X کی درخواست پر …": the noun -> CAMEO code of X's request to the act's Actor1
     on_request_marker: tuple[str, ...]
     repression: dict[str, Any]  # discourse.yaml repression: police force on civilians is 175
+    display_nominals: frozenset[str]  # "اپنی مہارت کا مظاہرہ": after a genitive these show, they are no event
     should: frozenset[str]  # "… ہونے چاہییں": in a report, the speaker's appeal
     goal_markers_first: str  # the first goal marker (کو): the addressee of "X کو … چاہیے"
     oblique_plural: str  # "حملوں، دھماکوں": the ending of a masculine noun's oblique plural
@@ -292,6 +293,7 @@ def _load_lexicon(folder: Path) -> Lexicon:
                     "on": frozenset(disc["repression"]["on_sectors"]),
                     "not_after": _norm_set(disc["repression"]["not_after"])},
         should=_norm_set(mod["should"]),
+        display_nominals=_norm_set(roles["display_nominals"]),
         goal_markers_first=norm(roles["goal_markers"][0]),
         oblique_plural=norm(disc["noun_plural"]["oblique_ending"]),
         plural_stems=tuple(norm(e) for e in disc["noun_plural"]["stem_endings"]),
@@ -341,7 +343,8 @@ DISCOURSE_KEYS = {
     "nominal_to_verb": dict, "on_request": dict, "noun_plural": dict, "repression": dict,
 }
 ROLE_KEYS = {"ergative", "locative", "copula", "reporting_light_verb", "verb_group_light_verbs", "goal_markers",
-             "infinitive_endings", "target_markers", "including", "reflexive", "fellows"}
+             "infinitive_endings", "target_markers", "including", "reflexive", "fellows",
+             "display_nominals"}
 MODALITY_KEYS = {"future", "possible", "intent_heads", "possible_words", "alleged_heads", "alleged_words",
                  "alleging_nominals", "purpose_heads", "need_heads", "conditional", "conditional_ends", "should"}
 PRONOUN_KEYS = {"first_person", "person", "any", "relative", "both", "both_nouns", "both_country_nouns"}
@@ -2030,6 +2033,8 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
     for t in triggers:
         if t.embedded:
             continue
+        if t.first > 0 and words[t.first].norm in lex.display_nominals and words[t.first - 1].norm in lex.genitive:
+            continue  # "تحمل کا مظاہرہ کریں": a display of restraint, not a demonstration
         nxt = t.last + 1
         if nxt + 1 < len(words) and words[nxt].norm in lex.participle_markers and \
                 not words[t.last].norm.endswith(lex.participle_endings) and \

@@ -457,6 +457,9 @@ FRAME_CASES = [  # (sentence, triples that must be present, triples that must be
     ("شہباز شریف نے کہا کہ بھارت کو مذاکرات کرنے چاہییں۔", {("PAKGOV", "IND", "020")}, set()),
     ("شہباز شریف نے کہا کہ مسئلے کے حل کے لیے مذاکرات ہونے چاہییں۔", {("PAKGOV", None, "020")}, set()),
     ("مسئلے کے حل کے لیے مذاکرات ہونے چاہییں۔", set(), {(None, None, "020")}),
+    # a bare مظاہرہ is a demonstration, with or without a target; after a genitive it is a display of something
+    ("افغان شہریوں نے مظاہرہ کیا۔", {("AFGCVL", None, "141")}, set()),
+    ("افغان شہریوں نے تحمل کا مظاہرہ کیا۔", set(), {("AFGCVL", None, "141")}),
     # no act with a known doer after it: nothing is requested of anyone
     ("ایران کی درخواست پر غور کیا جائے گا۔", set(), {("IRN", None, "020")}),
 ]
