@@ -153,6 +153,7 @@ class Lexicon:
     on_request: dict[str, str]  # "X کی درخواست پر …": the noun -> CAMEO code of X's request to the act's Actor1
     on_request_marker: tuple[str, ...]
     repression: dict[str, Any]  # discourse.yaml repression: police force on civilians is 175
+    purpose_carriers: frozenset[str]  # "… کےلئے اقدامات کئے": steps taken for a purpose
     display_nominals: frozenset[str]  # "اپنی مہارت کا مظاہرہ": after a genitive these show, they are no event
     should: frozenset[str]  # "… ہونے چاہییں": in a report, the speaker's appeal
     goal_markers_first: str  # the first goal marker (کو): the addressee of "X کو … چاہیے"
@@ -294,6 +295,7 @@ def _load_lexicon(folder: Path) -> Lexicon:
                     "not_after": _norm_set(disc["repression"]["not_after"])},
         should=_norm_set(mod["should"]),
         display_nominals=_norm_set(roles["display_nominals"]),
+        purpose_carriers=_norm_set(mod["purpose_carriers"]),
         goal_markers_first=norm(roles["goal_markers"][0]),
         oblique_plural=norm(disc["noun_plural"]["oblique_ending"]),
         plural_stems=tuple(norm(e) for e in disc["noun_plural"]["stem_endings"]),
@@ -346,7 +348,8 @@ ROLE_KEYS = {"ergative", "locative", "copula", "reporting_light_verb", "verb_gro
              "infinitive_endings", "target_markers", "including", "reflexive", "fellows",
              "display_nominals"}
 MODALITY_KEYS = {"future", "possible", "intent_heads", "possible_words", "alleged_heads", "alleged_words",
-                 "alleging_nominals", "purpose_heads", "need_heads", "conditional", "conditional_ends", "should"}
+                 "alleging_nominals", "purpose_heads", "need_heads", "conditional", "conditional_ends", "should",
+                 "purpose_carriers"}
 PRONOUN_KEYS = {"first_person", "person", "any", "relative", "both", "both_nouns", "both_country_nouns"}
 REPORTED_KEYS = {"according_to", "reporting_verbs", "reporting_nominals", "complementizers", "claim_nominals",
                  "statement_nominals", "statement_fillers"}
@@ -573,6 +576,7 @@ class Trigger:
     inner_mentions: list[int] = field(default_factory=list)  # mentions between nominal and verb (destinations)
     parse_ok: bool = False
     embedded: bool = False
+    carrier: int | None = None  # "… فراہم کرنے کےلئے انتظامات کئے": the noun of the steps taken for this purpose
     coordinated: bool = False  # shares its verb with a later nominal ("ملاقات اور بات چیت کی")
     oblique: list = field(default_factory=list)  # agent phrase of a nominal inside the clause ("X کی جانب سے حملے")
     headline: bool = False  # a nominal with no verb in a headline ("X کی Y پر تنقید")
@@ -799,6 +803,8 @@ def _verb_group(words: list[Word], t: Trigger, lex: Lexicon) -> None:
             words[k].norm in lex.participle_adjectival and words[t.last].upos == "VERB")):
         # "… کرنے کیلئے" (purpose, written as one word); "… کی حمایت کرنے والے" (those who support: a description)
         t.embedded = True
+        if words[k].norm in lex.purpose_heads:
+            _purpose_carrier(words, t, k + 1, lex)
         return
     if k + 1 < len(words) and words[k].norm in lex.genitive and infinitive:
         k2 = k + 1
@@ -811,12 +817,33 @@ def _verb_group(words: list[Word], t: Trigger, lex: Lexicon) -> None:
             t.modality = "alleged"
         elif head is not None and (head.norm in lex.possible_words or head.lemma in lex.possible_words):
             t.modality = "possible"
-        elif head is not None and (head.norm in lex.purpose_heads or head.norm in lex.nominal_heads
+        elif head is not None and head.norm in lex.purpose_heads:
+            t.embedded = True  # "… کرنے کے لیے"
+            _purpose_carrier(words, t, k2 + 1, lex)
+        elif head is not None and (head.norm in lex.nominal_heads
                                    or head.norm in lex.need_heads or head.lemma in lex.need_heads
                                    or head.lemma in lex.nominal_heads):
             # "دورہ کرنے کی دعوت", "… کرنے کے لیے", "… کرنے کی ضرورت نہیں": the act is the content of an invitation
             # or a demand, a purpose or a need
             t.embedded = True
+
+
+CARRIER_MAX = 10  # words between a purpose and the steps taken for it ("… کےلئے وفاقی انتظامیہ نے ہر ممکن اقدامات")
+
+
+def _purpose_carrier(words: list[Word], t: Trigger, after: int, lex: Lexicon) -> None:
+    """"حکومت نے شرکاء کو تحفظ فراہم کرنے کےلئے سیکیورٹی انتظامات کئے": a purpose served by steps that were taken
+    (discourse.yaml modality.purpose_carriers before the main verb) is what the steps do: the act is coded as
+    intended, its doer the one who took the steps. Any other purpose stays uncoded."""
+    for j in range(after, min(len(words), after + CARRIER_MAX)):
+        w = words[j]
+        if w.norm in lex.purpose_carriers or w.lemma in lex.purpose_carriers:
+            if j + 1 < len(words) and lex.lemmas_of(words[j + 1]) & lex.verb_group_light_verbs:
+                t.embedded, t.carrier = False, j
+                t.modality = "intended" if t.modality in ("asserted", "future") else t.modality
+            return
+        if w.upos in ("VERB", "AUX") or w.norm in lex.clause_breaks:
+            return
 
 
 # ---------------------------------------------------------------------------------------------- actors
@@ -2052,6 +2079,11 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
                 floor = max(floor, r.start)
         a1 = _adverbial_agent(words, t, floor, lex, mentions, entities, source_ids, ctx) if t.adverbial else \
             _find_agent(words, t, floor, lex, mentions, entities, source_ids, ctx)
+        if t.carrier is not None and not a1:
+            # "… فراہم کرنے کےلئے وفاقی انتظامیہ نے ہر ممکن اقدامات کر لئے": the one who took the steps, after it
+            k = next((k for k in range(t.last + 1, t.carrier) if words[k].norm == lex.ergative), None)
+            a1 = (_phrase_actors(words, k, t.last + 1, lex, mentions, entities, "agent_marker", ctx)
+                  or [UNKNOWN_AGENT]) if k is not None else [UNKNOWN_AGENT]
         possessor: list[Actor] = []
         closes = next((h for h in parts if t.last < h <= t.last + 2), None)  # "… بات چیت کرتے ہوئے"
         if not a1 and closes is not None:

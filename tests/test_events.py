@@ -460,6 +460,12 @@ FRAME_CASES = [  # (sentence, triples that must be present, triples that must be
     # a bare مظاہرہ is a demonstration, with or without a target; after a genitive it is a display of something
     ("افغان شہریوں نے مظاہرہ کیا۔", {("AFGCVL", None, "141")}, set()),
     ("افغان شہریوں نے تحمل کا مظاہرہ کیا۔", set(), {("AFGCVL", None, "141")}),
+    # a purpose served by steps taken is what the steps do (intended), by whoever took them, before or after it;
+    # a bare purpose stays uncoded
+    ("پاکستان نے افغان شہریوں کو تحفظ فراہم کرنے کے لیے سکیورٹی انتظامات کیے۔", {("PAK", "AFGCVL", "074")}, set()),
+    ("افغان شہریوں کو تحفظ فراہم کرنے کے لیے پاکستان نے ہر ممکن اقدامات کیے ہیں۔", {("PAK", "AFGCVL", "074")},
+     {("AFGCVL", None, "074")}),
+    ("پاکستان نے افغان شہریوں کو تحفظ فراہم کرنے کے لیے اجلاس بلایا۔", set(), {("PAK", "AFGCVL", "074")}),
     # no act with a known doer after it: nothing is requested of anyone
     ("ایران کی درخواست پر غور کیا جائے گا۔", set(), {("IRN", None, "020")}),
 ]
