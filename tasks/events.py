@@ -1617,12 +1617,21 @@ def without_partial_repeats(rows: list[dict]) -> list[dict]:
             if r["actor1_entity_id"] and r["actor2_entity_id"] and r["event_root_code"] != STATEMENT_ROOT}
     by_actor1 = {(a1, code, neg) for a1, _, code, neg in full}
     by_actor2 = {(a2, code, neg) for _, a2, code, neg in full}
+    # "X نے Y کو ٹیلیفون کیا … Y سے بات چیت کرتے ہوئے X نے …": a generic consultation (040) of a pair that the article
+    # also reports more precisely (a call, a visit, talks: 041-046) is that contact told again
+    # (the same pair by code: "وزیراعظم نواز شریف" and "افغان صدر" are Nawaz and Ghani again)
+    specific = {(r["actor1_code"] or r["actor1_entity_id"], r["actor2_code"] or r["actor2_entity_id"],
+                 r["is_negated"]) for r in rows
+                if r["event_root_code"] == CONSULT_ROOTS[0] and r["event_code"] != GENERIC_CONSULT}
     keep = []
     for r in rows:
         a1, a2, key = r["actor1_entity_id"], r["actor2_entity_id"], (r["event_code"], r["is_negated"])
         if a1 and not a2 and (a1, *key) in by_actor1:
             continue
         if a2 and not a1 and (a2, *key) in by_actor2:
+            continue
+        if r["event_code"] == GENERIC_CONSULT and a1 and a2 and (
+                r["actor1_code"] or a1, r["actor2_code"] or a2, r["is_negated"]) in specific:
             continue
         keep.append(r)
     return keep
@@ -1808,6 +1817,7 @@ STATEMENT_ROOT = "01"  # CAMEO "make public statement": utterances, each its own
 COOPERATIVE_QUAD = 2  # QuadClass 1-2 (verbal and material cooperation): not coded without Actor1 (a victim or a
 # target named alone still says something; a meeting, an offer or aid from nobody known does not)
 VIOLENT_ROOTS = ("18", "19", "20")  # assault, fight, mass violence: "… حملے میں" reports one
+GENERIC_CONSULT = "040"  # consult, unspecified: folds into a call, visit or talks of the same pair (041-046)
 CONSULT_ROOTS = ("04",)  # meet, talk, visit: "… سے ملاقات کے دوران" reports one
 
 

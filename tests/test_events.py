@@ -625,6 +625,14 @@ def test_cooperative_act_without_its_doer_is_not_coded(nlp):
     assert (None, "PSE", "190") in triples(evs)  # a target named alone still says something about conflict
 
 
+def test_talks_of_a_pair_already_reported_as_a_call_are_that_call(nlp):
+    evs = analyse(nlp, "شہباز شریف نے شی جن پنگ کو ٹیلیفون کیا۔ "
+                       "شی جن پنگ سے بات چیت کرتے ہوئے شہباز شریف نے اسرائیل کی مذمت کی۔")
+    got = triples(evs)
+    assert ("PAKGOV", "CHNGOV", "041") in got and ("PAKGOV", "ISR", "111") in got, got
+    assert ("PAKGOV", "CHNGOV", "040") not in got
+
+
 def test_both_countries_are_the_countries_of_the_pair(nlp):
     # the pair named last is a minister and a country: "both countries" are Pakistan and China, not Dar's office
     evs = analyse(nlp, "پاکستان کی جانب سے اسحاق ڈار اور چین کی طرف سے وزیر خارجہ نے وفود کی قیادت کی۔ "
