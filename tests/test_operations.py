@@ -314,6 +314,33 @@ def test_a_failed_run_sends_one_notice_with_stage_error_and_link(tmp_path: Path,
 
 
 @pytest.mark.slow
+def test_a_run_stopped_by_sigterm_is_crashed_and_notifies_once(tmp_path: Path, seeds_dir: Path, webhook):
+    """`kill <pid>` of a `khabar run` (a service stop, an OOM-killer's TERM): the run is Crashed, one notice."""
+    import signal
+    import time
+
+    from helpers_server import start_khabar, shared_server
+
+    server = shared_server()
+    wh = tmp_path / "wh"
+    with load_lock_held_elsewhere(wh):  # the run waits at the warehouse set-up: it is surely still running
+        run = start_khabar(["run", str(seeds_dir), "-w", str(wh), "--until", "dedup", "--webhook-url", webhook.url],
+                           server.env())
+        deadline = time.monotonic() + 180
+        while not any("Beginning flow run" in line for line in run.stderr) and time.monotonic() < deadline:
+            assert run.proc.poll() is None, run.output()
+            time.sleep(0.5)
+        time.sleep(2)
+        run.proc.send_signal(signal.SIGTERM)
+        assert run.wait(120) != 0
+    assert len(webhook.messages) == 1, (webhook.messages, run.output())
+    body = webhook.messages[0]["body"]
+    assert body["flow"] == "khabar-etl" and body["state"] == "Crashed", body
+    with server.client() as client:
+        assert client.read_flow_run(body["flow_run_id"]).state.is_crashed()
+
+
+@pytest.mark.slow
 def test_the_documented_prefect_automation_sends_the_notice_too(tmp_path: Path, webhook):
     """docs/operations.md's automation snippet, run as written (its URL swapped for the listener's): the server
     posts to the webhook when a khabar-etl run fails, with no khabar setting at all."""
