@@ -26,7 +26,7 @@ from prefect import flow, get_run_logger
 
 from flows.ops import FAILURE_HOOKS
 from khabar.config import Settings
-from tasks.ids import sha256_file
+from tasks.ids import file_identity
 from warehouse import read_earlier
 
 DEFAULT_CRON = "*/15 * * * *"
@@ -126,8 +126,12 @@ def scan_inbox(inbox: Path, warehouse: Path, *, min_age_seconds: float = 0.0,
             continue
         try:
             stat = path.stat()
-        except FileNotFoundError:  # removed while we looked
-            continue
+        except FileNotFoundError:  # removed while we looked (or a dangling link: its entry's times)
+            if not os.path.lexists(path):
+                continue
+            stat = path.lstat()
+        except OSError:  # a symlink loop: its entry's times (tasks.ids.file_identity records it by entry)
+            stat = path.lstat()
         if now - stat.st_mtime < min_age_seconds:
             selection.unsettled.append(path)  # probably still being written; next run takes it
         else:
@@ -139,10 +143,8 @@ def scan_inbox(inbox: Path, warehouse: Path, *, min_age_seconds: float = 0.0,
         if row and (row["size_bytes"], row["mtime_ns"]) == (stat.st_size, stat.st_mtime_ns):
             digests[path] = row["file_hash"]  # recorded and unchanged: not read again
             continue
-        try:
-            digests[path] = sha256_file(path)
-        except FileNotFoundError:
-            continue
+        if (identity := file_identity(path)) is not None:  # never reads a FIFO or a device
+            digests[path] = identity[0]
     known = seen_hashes(warehouse, set(digests.values()))
     batch: set[str] = set()
     for path, digest in digests.items():
