@@ -153,6 +153,7 @@ class Lexicon:
     on_request: dict[str, str]  # "X کی درخواست پر …": the noun -> CAMEO code of X's request to the act's Actor1
     on_request_marker: tuple[str, ...]
     repression: dict[str, Any]  # discourse.yaml repression: police force on civilians is 175
+    want_forms: frozenset[str]  # "X چاہتا ہے کہ Y …": X's appeal to Y
     purpose_carriers: frozenset[str]  # "… کےلئے اقدامات کئے": steps taken for a purpose
     display_nominals: frozenset[str]  # "اپنی مہارت کا مظاہرہ": after a genitive these show, they are no event
     should: frozenset[str]  # "… ہونے چاہییں": in a report, the speaker's appeal
@@ -296,6 +297,7 @@ def _load_lexicon(folder: Path) -> Lexicon:
         should=_norm_set(mod["should"]),
         display_nominals=_norm_set(roles["display_nominals"]),
         purpose_carriers=_norm_set(mod["purpose_carriers"]),
+        want_forms=_norm_set(mod["want_forms"]),
         goal_markers_first=norm(roles["goal_markers"][0]),
         oblique_plural=norm(disc["noun_plural"]["oblique_ending"]),
         plural_stems=tuple(norm(e) for e in disc["noun_plural"]["stem_endings"]),
@@ -349,7 +351,7 @@ ROLE_KEYS = {"ergative", "locative", "copula", "reporting_light_verb", "verb_gro
              "display_nominals"}
 MODALITY_KEYS = {"future", "possible", "intent_heads", "possible_words", "alleged_heads", "alleged_words",
                  "alleging_nominals", "purpose_heads", "need_heads", "conditional", "conditional_ends", "should",
-                 "purpose_carriers"}
+                 "purpose_carriers", "want_forms"}
 PRONOUN_KEYS = {"first_person", "person", "any", "relative", "both", "both_nouns", "both_country_nouns"}
 REPORTED_KEYS = {"according_to", "reporting_verbs", "reporting_nominals", "complementizers", "claim_nominals",
                  "statement_nominals", "statement_fillers"}
@@ -1564,6 +1566,9 @@ def _reporting(words: list[Word], i: int, lex: Lexicon) -> int | None:
         j += 1
     if j < len(words) and (words[j].norm in lex.complementizers or words[j].text.strip() in (":", "：")):
         return j + 1
+    if j + 1 < len(words) and (words[j].norm or words[j].text) in lex.list_commas and \
+            words[j + 1].norm in lex.complementizers:
+        return j + 2  # "نے کہا ہے ، کہ …": a comma before the complementizer
     if j < len(words) and words[j].mention is not None or (j < len(words) and words[j].upos != "PUNCT"):
         return j  # "کہا ہے شمالی کوریا …": the complementizer is often dropped
     return len(words)  # "… نے یہ بات کہی۔": a statement with nothing reported after it
@@ -2055,6 +2060,12 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
                       if words[k].norm in lex.complementizers), None)
             if k is not None:
                 requested.append((k + 1, "embedded" if root in REQUEST_ROOTS else "intended"))
+    # (not "دکھانا چاہتے ہیں کہ": wanting to do something oneself; not "نہیں چاہتے کہ": not wanting it)
+    wants = [(k, c) for k in range(len(words)) if words[k].norm in lex.want_forms and not (k > 0 and (
+                words[k - 1].norm in lex.negation or words[k - 1].norm.endswith(lex.infinitive_endings)))
+             for c in [next((c for c in range(k + 1, min(k + 4, len(words))) if words[c].norm in lex.complementizers),
+                            None)] if c is not None]
+    requested += [(c + 1, "embedded") for _, c in wants]  # "X چاہتا ہے کہ Y … کرے": what X wants has not happened
     for t in triggers:
         for c, how in requested:
             if t.first >= c:
@@ -2213,6 +2224,8 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
                                   when, trigger_text, bool(negated),
                                   modality, src, round(min(conf, 0.95) * (0.8 if x is None else 1.0), 3)))
     out += _on_request_events(article, si, words, lex, mentions, entities, cameo, acted, ctx)
+    out += _want_events(article, si, words, lex, mentions, entities, cameo, ctx, wants, dates, sent_off, ref,
+                        source_ids)
     seen: set[tuple] = set()
     deduped = []
     for row in out:  # "ملاقات اور بات چیت کی": one event per actor pair and code in a sentence
@@ -2258,6 +2271,31 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
     for pos, a in sorted(ctx.local, key=lambda x: x[0]):
         if not any(r.start <= pos < r.end for r in ctx.reports):
             ctx.history.append((si, a))
+    return out
+
+
+def _want_events(article, si, words, lex, mentions, entities, cameo, ctx, wants, dates, sent_off, ref,
+                 source_ids) -> list[dict]:
+    """"پاکستان چاہتا ہے کہ امریکا … اخراجات کی ادائیگی جاری رکھے": X wanting Y to act is X's appeal (020) to Y (the
+    unmarked subject of the کہ-clause, when named); the wanted act itself is not coded (see ``requested``)."""
+    out = []
+    for k, c in wants:
+        floor = _clause_start(words, k, lex)
+        fake = _fake_trigger(k, lex)
+        xs = _find_agent(words, fake, floor, lex, mentions, entities, source_ids, ctx) or \
+            _find_nominative(words, fake, floor, lex, mentions, entities, source_ids, ctx)
+        xs = _state_voice([a for a in xs if a is not UNKNOWN_AGENT], k, ctx)
+        if not xs:
+            continue  # an appeal from no one known is not coded (COOPERATIVE_QUAD)
+        v = next((j for j in range(c + 1, len(words)) if words[j].upos in ("VERB", "AUX")), None)
+        ys = _find_nominative(words, _fake_trigger(v, lex), c + 1, lex, mentions, entities, source_ids, None) \
+            if v is not None else []
+        y = next((a for a in ys if a is not UNKNOWN_AGENT and a.entity_id != xs[0].entity_id), None)
+        start_c, end_c = words[k].start, words[k].end
+        when = _event_date(dates, sent_off, start_c - sent_off, words[floor].start - sent_off, ref)
+        src = _speaker_of(k, ctx)
+        out.append(_event_row(article, si, lookup(APPEAL_CODE, cameo), xs[0], y, start_c, end_c, when,
+                              words[k].text, False, "asserted", src.entity_id if src else None, 0.45))
     return out
 
 

@@ -466,6 +466,10 @@ FRAME_CASES = [  # (sentence, triples that must be present, triples that must be
     ("افغان شہریوں کو تحفظ فراہم کرنے کے لیے پاکستان نے ہر ممکن اقدامات کیے ہیں۔", {("PAK", "AFGCVL", "074")},
      {("AFGCVL", None, "074")}),
     ("پاکستان نے افغان شہریوں کو تحفظ فراہم کرنے کے لیے اجلاس بلایا۔", set(), {("PAK", "AFGCVL", "074")}),
+    # X wanting Y to act is X's appeal to Y; the wanted act is not coded; wanting to do something oneself is no appeal
+    ("شہباز شریف نے کہا ہے ، کہ پاکستان چاہتا ہے کہ بھارت مذاکرات شروع کرے۔", {("PAKGOV", "IND", "020")},
+     {("IND", None, "046"), ("PAK", "IND", "020")}),
+    ("پاکستان بھارت کو دکھانا چاہتا ہے کہ مذاکرات ممکن ہیں۔", set(), {("PAK", "IND", "020"), ("PAK", None, "020")}),
     # no act with a known doer after it: nothing is requested of anyone
     ("ایران کی درخواست پر غور کیا جائے گا۔", set(), {("IRN", None, "020")}),
 ]
