@@ -160,8 +160,9 @@ class _Index:
         self.coordinators = {_key(w) for w in ctx.get("coordinators") or []}
         self.country_links = {_key(w) for w in ctx.get("country_links") or []}
         self.name_markers = {_key(w) for w in ctx.get("name_markers") or []}
-        self.never_in_names = {_key(w) for w in ctx.get("never_in_names") or []}
         dw = load_date_words()
+        self.never_in_names = {_key(w) for w in (*(ctx.get("never_in_names") or []), *dw.months, *dw.weekdays)}
+        self.title_blockers = {_key(w) for w in ctx.get("title_blockers") or []}
         self.everyday_readings: dict[str, dict[str, Any]] = {}
         for rule in ctx.get("everyday_readings") or []:
             after = {_key(w) for w in rule.get("after") or []}
@@ -664,6 +665,8 @@ def link_article(article: dict, sentences: list[dict], tokens: list[dict], ner_m
     markers = [(r.end, r.end) for r in roles_at.values()]
     markers += [(t.i + 1, t.i) for t in toks if t.key in idx.name_markers and t.i not in taken]
     for after, ctx_at in markers:
+        if after < len(toks) and toks[after].key in idx.title_blockers:
+            continue  # صدر راج: President's rule, no president named
         first = _after_parenthesis(after, toks, text)  # ایڈیشنل سیکرٹری (یورپ) X
         while first < len(toks) and (toks[first].key in idx.honorifics or toks[first].key in idx.role_modifiers):
             first += 1  # مشیر اعلیٰ X, کمانڈر جنرل X

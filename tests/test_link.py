@@ -318,3 +318,12 @@ def test_latin_script_names_link_and_urdu_only_articles_use_the_smaller_index(nl
     g20 = at(out, text, "G20")
     assert g20 is not None and g20["entity_id"] is not None and "G20" in g20["text"]
     assert at(out, text, "پاکستان")["entity_id"] == "Q843"
+
+
+def test_dates_numbers_and_rule_phrases_after_a_title_are_no_names(nlp, d):
+    text = ("نیا صدر بیس جنوری کو حلف اٹھائے گا۔ ریاست میں صدر راج ختم ہو گیا۔ "
+            "زلزلہ ایران کے صوبے سیستان بلوچستان میں آیا۔")
+    out = link(nlp, d, text, datetime(2024, 11, 20))
+    people = [m["text"] for m in out.mentions if m["link_method"] == "provisional" and m["ner_label"] == "PERSON"]
+    assert not any("جنوری" in p or "بیس" in p or p == "راج" for p in people), people
+    assert at(out, text, "سیستان بلوچستان")["entity_id"] == "khabar:sistan_baluchestan"  # Iran's, not Pakistan's
