@@ -1,5 +1,4 @@
-"""A run's processes end with it: Ctrl-C (or SIGTERM) stops `khabar run` within seconds with one line saying what
-was kept, and a watchdog ends the NLP workers and the temporary Prefect server even when the main process is
+"""A run's processes end with it: Ctrl-C stops `khabar run` within seconds with one line saying what was kept, and a watchdog ends the NLP workers and the temporary Prefect server even when the main process is
 killed with SIGKILL.
 
 Why a watchdog process: a killed process runs no code, so something outside it must clean up. Its children
@@ -13,9 +12,10 @@ when the run is gone it terminates what it last saw there (checked by start time
 Why a signal thread: Python runs signal handlers in the main thread only between bytecodes, and the main thread
 of a run may be inside a Stanza/torch call for many seconds. Blocking SIGINT in every thread and waiting for it
 in one thread (sigwait) answers at once. Child processes inherit the blocked mask, so the workers and the server
-ignore the terminal's Ctrl-C; this process ends them. SIGTERM is not blocked (Prefect stops its server with it,
-and the server would inherit the mask): it gets an ordinary handler, as SIGINT does for threads started before
-the guard.
+ignore the terminal's Ctrl-C; this process ends them. SIGINT landing in a thread that native libraries started
+before the guard (polars', duckdb's pools) reaches a Python handler that does the same. SIGTERM is left to
+Prefect, whose flow engine turns it into a Crashed run (the load is one transaction either way); it is not
+blocked, since Prefect stops its server with it and the server would inherit the mask.
 
 What was kept: stages write only to staging; the load is one transaction. Interrupted before the load, nothing
 of the run is in the warehouse; during the load, the load is let finish (seconds), then the run stops.
@@ -103,7 +103,7 @@ def start_watchdog() -> subprocess.Popen | None:
 
 
 class RunGuard:
-    """Around a run in the CLI: the watchdog, and Ctrl-C/SIGTERM answered by one line and a clean exit.
+    """Around a run in the CLI: the watchdog, and Ctrl-C answered by one line and a clean exit.
 
     Also a progress listener (flows.progress): it knows which stage runs, so that an interrupt during the load
     waits for the load to finish, and the line says whether the run was loaded.
@@ -171,12 +171,12 @@ class RunGuard:
         self._thread = threading.Thread(target=self._wait_for_signals, name="khabar-interrupt", daemon=True)
         self._thread.start()
         # Threads that native libraries started before this (polars', duckdb's pools) do not block SIGINT: one that
-        # gets it has the main thread run a Python handler, as SIGTERM always does. That handler may run inside
-        # the load that stop() waits for: it only starts stop() in a thread.
+        # gets it has the main thread run a Python handler. That handler may run inside the load that stop()
+        # waits for: it only starts stop() in a thread.
         def in_a_thread(signum, _frame):
             threading.Thread(target=self.stop, args=(signum,), daemon=True).start()
 
-        self._handlers = {sig: signal.signal(sig, in_a_thread) for sig in (signal.SIGINT, signal.SIGTERM)}
+        self._sigint = signal.signal(signal.SIGINT, in_a_thread)
         return self
 
     def __exit__(self, *exc) -> None:
@@ -187,8 +187,7 @@ class RunGuard:
         self._closed.set()
         signal.pthread_kill(self._thread.ident, signal.SIGINT)  # wakes sigwait, which sees _closed
         self._thread.join(timeout=5)
-        for sig, handler in self._handlers.items():
-            signal.signal(sig, handler)
+        signal.signal(signal.SIGINT, self._sigint)
         signal.pthread_sigmask(signal.SIG_SETMASK, self._mask)
         if self.watchdog is not None:
             self.watchdog.terminate()
