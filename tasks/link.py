@@ -49,6 +49,8 @@ FOLDED = 0.95           # part similarity of spellings equal up to confusable le
 FUZZY_SINGLE_LEN = 5    # a one-word name matched only fuzzily needs at least this many letters
 MULTI_MEAN = 0.85       # mean part similarity a several-part name needs
 CONTEXT_WINDOW = 6      # tokens before a name searched for role words and countries
+PLACE_COUNTRY_NAMED = 0.3  # a place whose country the article names elsewhere (جارجیا beside امریکا: the US state)
+COUNTRY_PRIOR = 0.12    # a country over a region of the same name when the article says nothing more
 TYPE_LABEL = {"PERSON": "PERSON", "ORGANIZATION": "ORGANIZATION", "COUNTRY": "LOCATION", "CITY": "LOCATION",
               "LOCATION": "LOCATION"}
 PROVISIONAL_LABELS = {"PERSON", "ORGANIZATION", "LOCATION"}
@@ -570,6 +572,15 @@ def link_article(article: dict, sentences: list[dict], tokens: list[dict], ner_m
         named.update(range(j, min(j + 3, len(toks))))
     marked = named | {t.i for t in toks if t.upos == "PROPN"}
 
+    # countries the article names without doubt (a span only one entity's exact alias or demonym matches):
+    # they decide a place name two places share (جارجیا: the country, or the US state beside امریکا)
+    exact_by_span: dict[tuple[int, int], set[str]] = {}
+    for c in cands:
+        if c.exact and c.pattern.kind in ("alias", "demonym"):
+            exact_by_span.setdefault((c.start, c.end), set()).add(c.pattern.entity_id)
+    sure_countries = [(s_e, dictionary.actors[next(iter(e))].country) for s_e, e in exact_by_span.items()
+                      if len(e) == 1 and dictionary.actors[next(iter(e))].type in _PLACE_TYPES]
+
     # score each (span, entity) candidate
     scored: list[tuple[_Cand, float, str]] = []  # candidate, total score, link method
     for c in cands:
@@ -587,6 +598,11 @@ def link_article(article: dict, sentences: list[dict], tokens: list[dict], ner_m
         method = "dictionary" if c.exact else "fuzzy"
         ctx = _context_before(c.start, toks, roles_at, places_at, idx) if actor.type == "PERSON" else _Context()
         total = c.score + (_entity_score(eid, ctx, dictionary, when, full_seen) if actor.type == "PERSON" else 0)
+        if actor.type in _PLACE_TYPES:
+            if any(iso == actor.country and (b <= c.start or c.end <= a) for (a, b), iso in sure_countries):
+                total += PLACE_COUNTRY_NAMED  # its country is named elsewhere in the article
+            if actor.type == "COUNTRY":
+                total += COUNTRY_PRIOR  # with nothing else to go by, a name shared with a region is the country
         if k == "short":
             if continues(c):
                 continue
@@ -884,6 +900,7 @@ def _name_part(text: str, start: int, end: int, idx: _Index) -> tuple[int, int] 
 
 
 _WORD = re.compile(r"\S+")
+_PLACE_TYPES = frozenset({"COUNTRY", "CITY", "LOCATION"})
 _NEVER_NAME_TAGS = frozenset({"VERB", "AUX", "ADP", "SCONJ", "CCONJ", "PRON", "NUM", "PUNCT"})
 _PARENTHESIS = re.compile(r"\s*[(\[][^()\[\]\n]{1,40}[)\]]")
 _DIGITS_GLUED = re.compile(r"^(\d+)(\D{2,})$")

@@ -327,3 +327,12 @@ def test_dates_numbers_and_rule_phrases_after_a_title_are_no_names(nlp, d):
     people = [m["text"] for m in out.mentions if m["link_method"] == "provisional" and m["ner_label"] == "PERSON"]
     assert not any("جنوری" in p or "بیس" in p or p == "راج" for p in people), people
     assert at(out, text, "سیستان بلوچستان")["entity_id"] == "khabar:sistan_baluchestan"  # Iran's, not Pakistan's
+
+
+def test_a_place_name_two_places_share_goes_to_the_one_whose_country_the_article_names(nlp, d):
+    us = "امریکا میں صدارتی انتخابات کے دوران جارجیا اور ایریزونا میں ووٹنگ جاری رہی۔"
+    out = link(nlp, d, us, datetime(2024, 11, 5))
+    assert at(out, us, "جارجیا")["entity_id"] == "khabar:us_georgia"
+    caucasus = "جارجیا میں پارلیمانی انتخابات کے بعد اپوزیشن نے احتجاج کیا۔"
+    out = link(nlp, d, caucasus, datetime(2024, 10, 28))
+    assert d.actors[at(out, caucasus, "جارجیا")["entity_id"]].type == "COUNTRY"  # nothing else said: the country
