@@ -691,8 +691,9 @@ def link_article(article: dict, sentences: list[dict], tokens: list[dict], ner_m
                 j not in taken and j - first < 4:
             j += 1
         if j > first and any(toks[i].upos == "PROPN" for i in range(first, j)) and \
-                not any(i in roles_at for i in range(first, j)):
-            role_spans.append((first, j, ctx_at))
+                not any(i in roles_at for i in range(first, j)) and \
+                not (j < len(toks) and j in taken and toks[j].sent == toks[first].sent):  # محمد | نوازشریف: the
+            role_spans.append((first, j, ctx_at))                                         # start of a known name
             taken |= set(range(first, j))
     # names told by "نامی" ('named') before a word for a person: "X اور Y نامی نوجوانوں", "X نامی شخص"
     for s_i, e_i in _named_person_spans(toks, idx, taken):
