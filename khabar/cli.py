@@ -118,7 +118,9 @@ def run(
     from khabar.config import Settings
     from khabar.interrupt import RunGuard
 
-    settings = Settings.from_env(**settings)  # the flow's parameter type (checked in run_settings)
+    # The flow's parameter type with only the options given set (all checked in run_settings); the flow fills in
+    # KHABAR_* values itself, so they stay out of the run's recorded parameters (a webhook URL may be a secret).
+    settings = Settings.model_validate(settings)
 
     # Progress bar with per-stage counts and an ETA on stderr; none for --quiet or --json (scripts).
     display = nullcontext() if (quiet or as_json) else ProgressDisplay(

@@ -296,8 +296,8 @@ def test_a_failed_run_sends_one_notice_with_stage_error_and_link(tmp_path: Path,
     wh = tmp_path / "wh"
     wh.mkdir()
     (wh / "staging").write_text("not a folder", encoding="utf-8")  # staging cannot write: the run fails
-    rc, out, err = run_khabar(["run", str(seeds_dir), "-w", str(wh), "--until", "dedup", "--webhook-url",
-                               webhook.url], server.env())
+    rc, out, err = run_khabar(["run", str(seeds_dir), "-w", str(wh), "--until", "dedup"],
+                              server.env(KHABAR_WEBHOOK_URL=webhook.url))
     assert rc == 1, out + err
     assert len(webhook.messages) == 1, webhook.messages
     message = webhook.messages[0]
@@ -310,6 +310,7 @@ def test_a_failed_run_sends_one_notice_with_stage_error_and_link(tmp_path: Path,
         run = client.read_flow_run(body["flow_run_id"])
         logs = [log.message for log in client.read_logs(LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run.id])))]
     assert run.name == body["flow_run_name"] and run.state.is_failed()
+    assert run.parameters["settings"]["webhook_url"] is None  # from the environment: not recorded in the API
     assert body["text"] in logs  # the same notice is in the run's logs
 
 
