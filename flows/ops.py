@@ -150,14 +150,18 @@ def _run_outcome(flow_run_id: UUID) -> tuple[bool, str | None, str | None]:
     """(whether a subflow run failed, stage, its error message): the stage is the run's last failed task run,
     else the one still running when the run ended (a timeout); None if the run failed outside any task."""
     from prefect import get_client
-    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId, FlowRunFilterParentFlowRunId
+    from prefect.client.schemas.filters import (FlowRunFilter, FlowRunFilterId, FlowRunFilterParentFlowRunId,
+                                                TaskRunFilter, TaskRunFilterState, TaskRunFilterStateType)
+    from prefect.client.schemas.objects import StateType
 
     with get_client(sync_client=True) as client:
         children = client.read_flow_runs(flow_run_filter=FlowRunFilter(
             parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[flow_run_id])))
         if any(c.state is not None and (c.state.is_failed() or c.state.is_crashed()) for c in children):
             return True, None, None
-        runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])))
+        unfinished = TaskRunFilterStateType(any_=[StateType.FAILED, StateType.CRASHED, StateType.RUNNING])
+        runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])),
+                                     task_run_filter=TaskRunFilter(state=TaskRunFilterState(type=unfinished)))
     runs = sorted((r for r in runs if r.state is not None and r.start_time is not None), key=lambda r: r.start_time)
     for pick in (lambda s: s.is_failed() or s.is_crashed(), lambda s: s.is_running()):
         chosen = [r for r in runs if pick(r.state)]

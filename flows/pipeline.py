@@ -28,7 +28,7 @@ from flows.report import publish_report_link, publish_run_artifacts
 from khabar import __version__
 from khabar.config import STAGES, Settings
 from tasks import clean, dedup, ingest, load
-from tasks.ids import sha256_file, sha256_text, stable_id
+from tasks.ids import file_identity, sha256_text, stable_id
 from warehouse import quarantine_dir, read_earlier
 
 
@@ -80,17 +80,16 @@ def source_file_rows(inputs: list[str], *, run_id: str) -> list[dict]:
     """One row per input file with its content hash, size and mtime (the inbox uses them to skip files already
     processed without reading them again).
 
-    A file that cannot be read is left out here; ingest quarantines it as `unreadable`.
+    What must not be read (a FIFO, a device, a symlink loop, an unreadable file; ingest quarantines it) is
+    recorded by its directory entry instead (tasks.ids.file_identity), so the inbox does not try it again.
     """
     rows = []
     for path in ingest.discover_files(inputs):
-        try:
-            stat = path.stat()  # before hashing: a change during the read shows as a newer mtime next time
-            digest = sha256_file(path)
-        except OSError:
+        if (identity := file_identity(path)) is None:
             continue
-        rows.append({"file_hash": digest, "source_path": str(path), "size_bytes": stat.st_size,
-                     "mtime_ns": stat.st_mtime_ns, "run_id": run_id, "seen_at": _now()})
+        digest, size, mtime_ns = identity
+        rows.append({"file_hash": digest, "source_path": str(path), "size_bytes": size,
+                     "mtime_ns": mtime_ns, "run_id": run_id, "seen_at": _now()})
     return rows
 
 

@@ -24,7 +24,9 @@ from typing import Any, Collection
 
 from prefect import flow, get_run_logger
 
-from tasks.ids import sha256_file
+from flows.ops import FAILURE_HOOKS
+from khabar.config import Settings
+from tasks.ids import file_identity
 from warehouse import read_earlier
 
 DEFAULT_CRON = "*/15 * * * *"
@@ -55,18 +57,29 @@ def inbox_schedule(cron: str = DEFAULT_CRON, timezone: str = DEFAULT_TIMEZONE):
     return Cron(cron, timezone=timezone)
 
 
-class UnfilledPlaceholder(ValueError):
-    """A deployment parameter is still a prefect.yaml `{{ $VAR }}` placeholder (VAR was unset at deploy time)."""
+class PathParameterError(ValueError):
+    """An inbox run's path parameter is unusable: empty, relative, or a prefect.yaml placeholder never filled."""
 
 
-def check_filled(parameters: dict[str, Any]) -> None:
-    """Fail with the variable to set if a parameter kept its placeholder, rather than look for a folder of that name."""
-    for name, value in parameters.items():
-        found = _PLACEHOLDER.search(str(value))
+def check_path_parameters(paths: dict[str, object]) -> None:
+    """Every path an inbox run is given must be absolute (None: not given).
+
+    A deployment's run starts in the worker's folder (the checkout): there, an empty or relative inbox would
+    be the code itself. And `prefect deploy` turns a `{{ $VAR }}` of prefect.yaml whose VAR is unset into ''.
+    """
+    for name, value in paths.items():
+        if value is None:
+            continue
+        text = str(value)
+        found = _PLACEHOLDER.search(text)
         if found:
-            raise UnfilledPlaceholder(f"parameter {name} is the unfilled placeholder {found.group(0)!r}: set "
-                                      f"{found.group(1)} and run `prefect deploy` again, or set the parameter in the "
-                                      "deployment (UI: Deployments -> khabar-inbox -> Edit)")
+            raise PathParameterError(f"parameter {name} is the unfilled placeholder {found.group(0)!r}: set "
+                                     f"{found.group(1)} and run `prefect deploy` again, or set the parameter in the "
+                                     "deployment (UI: Deployments -> khabar-inbox -> Edit)")
+        if text in ("", ".") or not Path(text).is_absolute():
+            raise PathParameterError(f"parameter {name} is {text!r}, not an absolute path (a deployment's runs start "
+                                     "in the worker's folder). Empty? prefect.yaml fills it from an environment "
+                                     "variable that was unset when `prefect deploy` ran: set it and deploy again")
 
 
 def seen_hashes(warehouse: Path, hashes: Collection[str]) -> set[str]:
@@ -113,8 +126,12 @@ def scan_inbox(inbox: Path, warehouse: Path, *, min_age_seconds: float = 0.0,
             continue
         try:
             stat = path.stat()
-        except FileNotFoundError:  # removed while we looked
-            continue
+        except FileNotFoundError:  # removed while we looked (or a dangling link: its entry's times)
+            if not os.path.lexists(path):
+                continue
+            stat = path.lstat()
+        except OSError:  # a symlink loop: its entry's times (tasks.ids.file_identity records it by entry)
+            stat = path.lstat()
         if now - stat.st_mtime < min_age_seconds:
             selection.unsettled.append(path)  # probably still being written; next run takes it
         else:
@@ -126,10 +143,8 @@ def scan_inbox(inbox: Path, warehouse: Path, *, min_age_seconds: float = 0.0,
         if row and (row["size_bytes"], row["mtime_ns"]) == (stat.st_size, stat.st_mtime_ns):
             digests[path] = row["file_hash"]  # recorded and unchanged: not read again
             continue
-        try:
-            digests[path] = sha256_file(path)
-        except FileNotFoundError:
-            continue
+        if (identity := file_identity(path)) is not None:  # never reads a FIFO or a device
+            digests[path] = identity[0]
     known = seen_hashes(warehouse, set(digests.values()))
     batch: set[str] = set()
     for path, digest in digests.items():
@@ -148,14 +163,23 @@ def select_new_files(inbox: Path, warehouse: Path, *, min_age_seconds: float = 0
     return scan_inbox(inbox, warehouse, min_age_seconds=min_age_seconds).new
 
 
-@flow(name="khabar-inbox", log_prints=True)
-def inbox(inbox_dir: str, warehouse: str, settings: dict[str, Any] | None = None, until: str = "load",
+@flow(name="khabar-inbox", log_prints=True, **FAILURE_HOOKS)  # one notice per failed run (ops.py)
+def inbox(inbox_dir: str, warehouse: str, settings: Settings | None = None, until: str = "load",
           min_age_seconds: float = DEFAULT_MIN_AGE_SECONDS) -> dict[str, Any]:
-    """Run the ETL flow (as a subflow) over the inbox files not processed before."""
+    """Run the ETL flow (as a subflow) over the inbox files not processed before.
+
+    Args:
+        inbox_dir: Folder to look in (recursive); its files are never moved, deleted or modified.
+        warehouse: Warehouse folder the new files are loaded into (overrides settings.warehouse).
+        settings: Run settings, as for `khabar run` (those left empty: KHABAR_* variables, then defaults).
+        until: Last stage to run before the load: ingest, clean, dedup, nlp, link, events or load.
+        min_age_seconds: Files modified more recently than this wait for the next run (still being written).
+    """
     from flows.pipeline import etl
 
     logger = get_run_logger()
-    check_filled({"inbox_dir": inbox_dir, "warehouse": warehouse, "settings": settings or {}})
+    given = settings.explicit() if isinstance(settings, Settings) else dict(settings or {})
+    check_path_parameters({"inbox_dir": inbox_dir, "warehouse": warehouse, "models_dir": given.get("models_dir")})
     sel = scan_inbox(Path(inbox_dir), Path(warehouse), min_age_seconds=min_age_seconds)
     logger.info("inbox %s: %d new, %d already processed, %d repeated in inbox, %d still being written, "
                 "%d unsupported", inbox_dir, len(sel.new), len(sel.seen), len(sel.repeated), len(sel.unsettled),
@@ -170,8 +194,7 @@ def inbox(inbox_dir: str, warehouse: str, settings: dict[str, Any] | None = None
     if not sel.new:
         logger.info("inbox: nothing new")
         return result
-    run_settings = {**(settings or {}), "warehouse": str(warehouse)}
-    result["summary"] = etl([str(p) for p in sel.new], settings=run_settings, until=until)
+    result["summary"] = etl([str(p) for p in sel.new], settings={**given, "warehouse": str(warehouse)}, until=until)
     return result
 
 

@@ -118,12 +118,15 @@ def run(
     from khabar.config import Settings
     from khabar.interrupt import RunGuard
 
-    settings = Settings.from_env(**settings)  # the flow's parameter type (checked in run_settings)
+    # The flow's parameter type with only the options given set (all checked in run_settings); the flow fills in
+    # KHABAR_* values itself, so they stay out of the run's recorded parameters (a webhook URL may be a secret).
+    settings = Settings.model_validate(settings)
 
     # Progress bar with per-stage counts and an ETA on stderr; none for --quiet or --json (scripts).
     display = nullcontext() if (quiet or as_json) else ProgressDisplay(
         planned_stages(until), console, history_path=warehouse / HISTORY_FILE)
-    guard = RunGuard(planned_stages(until), say=lambda line: console.print(line, markup=False, highlight=False))
+    guard = RunGuard(planned_stages(until), say=lambda line: console.print(line, markup=False, highlight=False,
+                                                                         soft_wrap=True))
     try:
         with guard, display:  # the guard first: it must block Ctrl-C before any thread starts
             summary = etl([str(p.resolve()) for p in inputs], settings=settings, until=until)

@@ -152,6 +152,12 @@ class Lexicon:
     adverbial_victims: frozenset[str]
     on_request: dict[str, str]  # "X کی درخواست پر …": the noun -> CAMEO code of X's request to the act's Actor1
     on_request_marker: tuple[str, ...]
+    repression: dict[str, Any]  # discourse.yaml repression: police force on civilians is 175
+    want_forms: frozenset[str]  # "X چاہتا ہے کہ Y …": X's appeal to Y
+    purpose_carriers: frozenset[str]  # "… کےلئے اقدامات کئے": steps taken for a purpose
+    display_nominals: frozenset[str]  # "اپنی مہارت کا مظاہرہ": after a genitive these show, they are no event
+    should: frozenset[str]  # "… ہونے چاہییں": in a report, the speaker's appeal
+    goal_markers_first: str  # the first goal marker (کو): the addressee of "X کو … چاہیے"
     oblique_plural: str  # "حملوں، دھماکوں": the ending of a masculine noun's oblique plural
     plural_stems: tuple[str, ...]  # endings that stem takes in the lexicon's patterns (دھماکے، دھماکہ)
     clause_breaks: frozenset[str]
@@ -284,6 +290,15 @@ def _load_lexicon(folder: Path) -> Lexicon:
         adverbial_victims=_norm_set(disc["adverbial_heads"]["victims"]),
         on_request={norm(k): str(v) for k, v in disc["on_request"]["nouns"].items()},
         on_request_marker=_words(disc["on_request"]["marker"]),
+        repression={"codes": frozenset(map(str, disc["repression"]["codes"])), "to": str(disc["repression"]["to"]),
+                    "by": frozenset(disc["repression"]["by_sectors"]),
+                    "on": frozenset(disc["repression"]["on_sectors"]),
+                    "not_after": _norm_set(disc["repression"]["not_after"])},
+        should=_norm_set(mod["should"]),
+        display_nominals=_norm_set(roles["display_nominals"]),
+        purpose_carriers=_norm_set(mod["purpose_carriers"]),
+        want_forms=_norm_set(mod["want_forms"]),
+        goal_markers_first=norm(roles["goal_markers"][0]),
         oblique_plural=norm(disc["noun_plural"]["oblique_ending"]),
         plural_stems=tuple(norm(e) for e in disc["noun_plural"]["stem_endings"]),
         clause_breaks=frozenset(norm(c) or c for c in disc["clause_breaks"]),
@@ -329,12 +344,14 @@ DISCOURSE_KEYS = {
     "modality": dict, "reported_speech": dict, "agent_markers": list, "patient_markers": list,
     "genitive_markers": list, "genitive_non_actor": list, "between_markers": list, "coordinators": list,
     "clause_breaks": list, "roles": dict, "pronouns": dict, "participle": dict, "adverbial_heads": dict,
-    "nominal_to_verb": dict, "on_request": dict, "noun_plural": dict,
+    "nominal_to_verb": dict, "on_request": dict, "noun_plural": dict, "repression": dict,
 }
 ROLE_KEYS = {"ergative", "locative", "copula", "reporting_light_verb", "verb_group_light_verbs", "goal_markers",
-             "infinitive_endings", "target_markers", "including", "reflexive", "fellows"}
+             "infinitive_endings", "target_markers", "including", "reflexive", "fellows",
+             "display_nominals"}
 MODALITY_KEYS = {"future", "possible", "intent_heads", "possible_words", "alleged_heads", "alleged_words",
-                 "alleging_nominals", "purpose_heads", "need_heads", "conditional", "conditional_ends"}
+                 "alleging_nominals", "purpose_heads", "need_heads", "conditional", "conditional_ends", "should",
+                 "purpose_carriers", "want_forms"}
 PRONOUN_KEYS = {"first_person", "person", "any", "relative", "both", "both_nouns", "both_country_nouns"}
 REPORTED_KEYS = {"according_to", "reporting_verbs", "reporting_nominals", "complementizers", "claim_nominals",
                  "statement_nominals", "statement_fillers"}
@@ -367,6 +384,11 @@ def validate_discourse(data: Any, where: Path | str = "discourse.yaml") -> None:
             not isinstance(req["nouns"], dict) or not req["nouns"] or \
             not all(isinstance(k, str) and k.strip() and re.fullmatch(r"\d{3,4}", str(v)) for k, v in req["nouns"].items()):
         raise LexiconError(f"{where}: on_request needs 'marker' (a word) and 'nouns' (word -> CAMEO code)")
+    rep = data["repression"]
+    if set(rep) != {"codes", "to", "by_sectors", "on_sectors", "not_after"} or not all(
+            isinstance(rep[k], list) and rep[k] for k in ("codes", "by_sectors", "on_sectors", "not_after")) or \
+            not re.fullmatch(r"\d{3,4}", str(rep["to"])) or not all(re.fullmatch(r"\d{3,4}", str(c)) for c in rep["codes"]):
+        raise LexiconError(f"{where}: repression needs codes, to (CAMEO codes), by_sectors, on_sectors, not_after")
     plural = data["noun_plural"]
     if set(plural) != {"oblique_ending", "stem_endings"} or not isinstance(plural["oblique_ending"], str) or \
             not plural["oblique_ending"].strip() or not isinstance(plural["stem_endings"], list) or \
@@ -556,6 +578,7 @@ class Trigger:
     inner_mentions: list[int] = field(default_factory=list)  # mentions between nominal and verb (destinations)
     parse_ok: bool = False
     embedded: bool = False
+    carrier: int | None = None  # "… فراہم کرنے کےلئے انتظامات کئے": the noun of the steps taken for this purpose
     coordinated: bool = False  # shares its verb with a later nominal ("ملاقات اور بات چیت کی")
     oblique: list = field(default_factory=list)  # agent phrase of a nominal inside the clause ("X کی جانب سے حملے")
     headline: bool = False  # a nominal with no verb in a headline ("X کی Y پر تنقید")
@@ -782,6 +805,8 @@ def _verb_group(words: list[Word], t: Trigger, lex: Lexicon) -> None:
             words[k].norm in lex.participle_adjectival and words[t.last].upos == "VERB")):
         # "… کرنے کیلئے" (purpose, written as one word); "… کی حمایت کرنے والے" (those who support: a description)
         t.embedded = True
+        if words[k].norm in lex.purpose_heads:
+            _purpose_carrier(words, t, k + 1, lex)
         return
     if k + 1 < len(words) and words[k].norm in lex.genitive and infinitive:
         k2 = k + 1
@@ -794,12 +819,33 @@ def _verb_group(words: list[Word], t: Trigger, lex: Lexicon) -> None:
             t.modality = "alleged"
         elif head is not None and (head.norm in lex.possible_words or head.lemma in lex.possible_words):
             t.modality = "possible"
-        elif head is not None and (head.norm in lex.purpose_heads or head.norm in lex.nominal_heads
+        elif head is not None and head.norm in lex.purpose_heads:
+            t.embedded = True  # "… کرنے کے لیے"
+            _purpose_carrier(words, t, k2 + 1, lex)
+        elif head is not None and (head.norm in lex.nominal_heads
                                    or head.norm in lex.need_heads or head.lemma in lex.need_heads
                                    or head.lemma in lex.nominal_heads):
             # "دورہ کرنے کی دعوت", "… کرنے کے لیے", "… کرنے کی ضرورت نہیں": the act is the content of an invitation
             # or a demand, a purpose or a need
             t.embedded = True
+
+
+CARRIER_MAX = 10  # words between a purpose and the steps taken for it ("… کےلئے وفاقی انتظامیہ نے ہر ممکن اقدامات")
+
+
+def _purpose_carrier(words: list[Word], t: Trigger, after: int, lex: Lexicon) -> None:
+    """"حکومت نے شرکاء کو تحفظ فراہم کرنے کےلئے سیکیورٹی انتظامات کئے": a purpose served by steps that were taken
+    (discourse.yaml modality.purpose_carriers before the main verb) is what the steps do: the act is coded as
+    intended, its doer the one who took the steps. Any other purpose stays uncoded."""
+    for j in range(after, min(len(words), after + CARRIER_MAX)):
+        w = words[j]
+        if w.norm in lex.purpose_carriers or w.lemma in lex.purpose_carriers:
+            if j + 1 < len(words) and lex.lemmas_of(words[j + 1]) & lex.verb_group_light_verbs:
+                t.embedded, t.carrier = False, j
+                t.modality = "intended" if t.modality in ("asserted", "future") else t.modality
+            return
+        if w.upos in ("VERB", "AUX") or w.norm in lex.clause_breaks:
+            return
 
 
 # ---------------------------------------------------------------------------------------------- actors
@@ -1520,6 +1566,9 @@ def _reporting(words: list[Word], i: int, lex: Lexicon) -> int | None:
         j += 1
     if j < len(words) and (words[j].norm in lex.complementizers or words[j].text.strip() in (":", "：")):
         return j + 1
+    if j + 1 < len(words) and (words[j].norm or words[j].text) in lex.list_commas and \
+            words[j + 1].norm in lex.complementizers:
+        return j + 2  # "نے کہا ہے ، کہ …": a comma before the complementizer
     if j < len(words) and words[j].mention is not None or (j < len(words) and words[j].upos != "PUNCT"):
         return j  # "کہا ہے شمالی کوریا …": the complementizer is often dropped
     return len(words)  # "… نے یہ بات کہی۔": a statement with nothing reported after it
@@ -1573,12 +1622,21 @@ def without_partial_repeats(rows: list[dict]) -> list[dict]:
             if r["actor1_entity_id"] and r["actor2_entity_id"] and r["event_root_code"] != STATEMENT_ROOT}
     by_actor1 = {(a1, code, neg) for a1, _, code, neg in full}
     by_actor2 = {(a2, code, neg) for _, a2, code, neg in full}
+    # "X نے Y کو ٹیلیفون کیا … Y سے بات چیت کرتے ہوئے X نے …": a generic consultation (040) of a pair that the article
+    # also reports more precisely (a call, a visit, talks: 041-046) is that contact told again
+    # (the same pair by code: "وزیراعظم نواز شریف" and "افغان صدر" are Nawaz and Ghani again)
+    specific = {(r["actor1_code"] or r["actor1_entity_id"], r["actor2_code"] or r["actor2_entity_id"],
+                 r["is_negated"]) for r in rows
+                if r["event_root_code"] == CONSULT_ROOTS[0] and r["event_code"] != GENERIC_CONSULT}
     keep = []
     for r in rows:
         a1, a2, key = r["actor1_entity_id"], r["actor2_entity_id"], (r["event_code"], r["is_negated"])
         if a1 and not a2 and (a1, *key) in by_actor1:
             continue
         if a2 and not a1 and (a2, *key) in by_actor2:
+            continue
+        if r["event_code"] == GENERIC_CONSULT and a1 and a2 and (
+                r["actor1_code"] or a1, r["actor2_code"] or a2, r["is_negated"]) in specific:
             continue
         keep.append(r)
     return keep
@@ -1650,6 +1708,13 @@ def _find_reports(words, lex, mentions, entities, ctx: _Context, headline: bool)
         ctx.reports.append(_Report(i, start, end, speaker))
         if speaker is not None:
             ctx.local.append((i, speaker))
+            # "X نے کہا کہ چین ہمارا دوست ہے … اس نے مدد دی": the unmarked subject of the report's first clause is an
+            # antecedent inside the report (never for later sentences: see _sentence_events)
+            v = next((k for k in range(start, end) if words[k].upos in ("VERB", "AUX")), None)
+            if v is not None:
+                got = _find_nominative(words, _fake_trigger(v, lex), start, lex, mentions, entities, set(), None)
+                if got and got[0] is not UNKNOWN_AGENT:
+                    ctx.local.append((start, got[0]))
 
 
 def _statement_author(words, nominal: int, floor: int, lex, mentions, entities, ctx) -> list[Actor]:
@@ -1757,6 +1822,7 @@ STATEMENT_ROOT = "01"  # CAMEO "make public statement": utterances, each its own
 COOPERATIVE_QUAD = 2  # QuadClass 1-2 (verbal and material cooperation): not coded without Actor1 (a victim or a
 # target named alone still says something; a meeting, an offer or aid from nobody known does not)
 VIOLENT_ROOTS = ("18", "19", "20")  # assault, fight, mass violence: "… حملے میں" reports one
+GENERIC_CONSULT = "040"  # consult, unspecified: folds into a call, visit or talks of the same pair (041-046)
 CONSULT_ROOTS = ("04",)  # meet, talk, visit: "… سے ملاقات کے دوران" reports one
 
 
@@ -1994,6 +2060,12 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
                       if words[k].norm in lex.complementizers), None)
             if k is not None:
                 requested.append((k + 1, "embedded" if root in REQUEST_ROOTS else "intended"))
+    # (not "دکھانا چاہتے ہیں کہ": wanting to do something oneself; not "نہیں چاہتے کہ": not wanting it)
+    wants = [(k, c) for k in range(len(words)) if words[k].norm in lex.want_forms and not (k > 0 and (
+                words[k - 1].norm in lex.negation or words[k - 1].norm.endswith(lex.infinitive_endings)))
+             for c in [next((c for c in range(k + 1, min(k + 4, len(words))) if words[c].norm in lex.complementizers),
+                            None)] if c is not None]
+    requested += [(c + 1, "embedded") for _, c in wants]  # "X چاہتا ہے کہ Y … کرے": what X wants has not happened
     for t in triggers:
         for c, how in requested:
             if t.first >= c:
@@ -2009,6 +2081,8 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
     for t in triggers:
         if t.embedded:
             continue
+        if t.first > 0 and words[t.first].norm in lex.display_nominals and words[t.first - 1].norm in lex.genitive:
+            continue  # "تحمل کا مظاہرہ کریں": a display of restraint, not a demonstration
         nxt = t.last + 1
         if nxt + 1 < len(words) and words[nxt].norm in lex.participle_markers and \
                 not words[t.last].norm.endswith(lex.participle_endings) and \
@@ -2026,6 +2100,11 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
                 floor = max(floor, r.start)
         a1 = _adverbial_agent(words, t, floor, lex, mentions, entities, source_ids, ctx) if t.adverbial else \
             _find_agent(words, t, floor, lex, mentions, entities, source_ids, ctx)
+        if t.carrier is not None and not a1:
+            # "… فراہم کرنے کےلئے وفاقی انتظامیہ نے ہر ممکن اقدامات کر لئے": the one who took the steps, after it
+            k = next((k for k in range(t.last + 1, t.carrier) if words[k].norm == lex.ergative), None)
+            a1 = (_phrase_actors(words, k, t.last + 1, lex, mentions, entities, "agent_marker", ctx)
+                  or [UNKNOWN_AGENT]) if k is not None else [UNKNOWN_AGENT]
         possessor: list[Actor] = []
         closes = next((h for h in parts if t.last < h <= t.last + 2), None)  # "… بات چیت کرتے ہوئے"
         if not a1 and closes is not None:
@@ -2141,9 +2220,12 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
             stated.add(t.first)
             acted.append((t.first, floor, a1, when, src))
         for x, y in pairs:
-            out.append(_event_row(article, si, code, x, y, start_c, end_c, when, trigger_text, bool(negated),
+            out.append(_event_row(article, si, _repression(code, x, y, words, t, lex, cameo), x, y, start_c, end_c,
+                                  when, trigger_text, bool(negated),
                                   modality, src, round(min(conf, 0.95) * (0.8 if x is None else 1.0), 3)))
     out += _on_request_events(article, si, words, lex, mentions, entities, cameo, acted, ctx)
+    out += _want_events(article, si, words, lex, mentions, entities, cameo, ctx, wants, dates, sent_off, ref,
+                        source_ids)
     seen: set[tuple] = set()
     deduped = []
     for row in out:  # "ملاقات اور بات چیت کی": one event per actor pair and code in a sentence
@@ -2172,6 +2254,7 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
         conf = 0.5 * (PRONOUN_CONFIDENCE if x.method in ("pronoun", "zero_subject") else 1.0)
         out.append(_event_row(article, si, code, x, y, start_c, end_c, when, words[rv].text, False, "asserted",
                               next((s for _, s in sources), None), round(conf, 3)))
+    out += _appeals(article, si, words, lex, mentions, entities, cameo, ctx, dates, sent_off, ref)
     # "X کے مطابق …" with nothing codable after it (and no statement of X's already): X made a statement (010)
     said = {r.speaker.entity_id for r in ctx.reports if r.speaker is not None and r.speaker is not UNKNOWN_AGENT}
     for j, x in _according(words, lex, mentions, entities) if sources else ():
@@ -2189,6 +2272,74 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
         if not any(r.start <= pos < r.end for r in ctx.reports):
             ctx.history.append((si, a))
     return out
+
+
+def _want_events(article, si, words, lex, mentions, entities, cameo, ctx, wants, dates, sent_off, ref,
+                 source_ids) -> list[dict]:
+    """"پاکستان چاہتا ہے کہ امریکا … اخراجات کی ادائیگی جاری رکھے": X wanting Y to act is X's appeal (020) to Y (the
+    unmarked subject of the کہ-clause, when named); the wanted act itself is not coded (see ``requested``)."""
+    out = []
+    for k, c in wants:
+        floor = _clause_start(words, k, lex)
+        fake = _fake_trigger(k, lex)
+        xs = _find_agent(words, fake, floor, lex, mentions, entities, source_ids, ctx) or \
+            _find_nominative(words, fake, floor, lex, mentions, entities, source_ids, ctx)
+        xs = _state_voice([a for a in xs if a is not UNKNOWN_AGENT], k, ctx)
+        if not xs:
+            continue  # an appeal from no one known is not coded (COOPERATIVE_QUAD)
+        v = next((j for j in range(c + 1, len(words)) if words[j].upos in ("VERB", "AUX")), None)
+        ys = _find_nominative(words, _fake_trigger(v, lex), c + 1, lex, mentions, entities, source_ids, None) \
+            if v is not None else []
+        y = next((a for a in ys if a is not UNKNOWN_AGENT and a.entity_id != xs[0].entity_id), None)
+        start_c, end_c = words[k].start, words[k].end
+        when = _event_date(dates, sent_off, start_c - sent_off, words[floor].start - sent_off, ref)
+        src = _speaker_of(k, ctx)
+        out.append(_event_row(article, si, lookup(APPEAL_CODE, cameo), xs[0], y, start_c, end_c, when,
+                              words[k].text, False, "asserted", src.entity_id if src else None, 0.45))
+    return out
+
+
+APPEAL_CODE = "020"  # "X نے کہا کہ … ہونے چاہییں": what a speaker says should be done is an appeal
+
+
+def _appeals(article, si, words, lex, mentions, entities, cameo, ctx, dates, sent_off, ref) -> list[dict]:
+    """"انہوں نے کہا کہ مسئلے کے حل کے لیے پرامن مذاکرات ہونے چاہییں": a report whose content says what should be done
+    (discourse.yaml modality.should) is the speaker's appeal (020); to the clause's کو-phrase or unmarked subject when
+    it is named ("X نے کہا کہ وزیراعظم کو مستعفی ہو جانا چاہیے"), else to no one named."""
+    out = []
+    for r in ctx.reports:
+        x = r.speaker
+        if x is None or x is UNKNOWN_AGENT or (x.actor_code or "").endswith("MED"):
+            continue
+        k = next((k for k in range(r.start, r.end) if words[k].norm in lex.should), None)
+        if k is None:
+            continue
+        floor = max(r.start, _clause_start(words, k, lex))
+        ys = _find_nominative(words, _fake_trigger(k, lex), floor, lex, mentions, entities, {x.entity_id}, None)
+        if not ys or ys[0] is UNKNOWN_AGENT:
+            ys = [a for j in range(floor, k) if _seq_at(words, j, (lex.goal_markers_first,))
+                  for a in _resolve_phrase_end(words, j - 1, floor, lex, mentions, entities, "case:کو")][:1]
+        y = next((a for a in ys if a is not UNKNOWN_AGENT and a.entity_id != x.entity_id), None)
+        start_c, end_c = words[k].start, words[k].end
+        when = _event_date(dates, sent_off, start_c - sent_off, words[floor].start - sent_off, ref)
+        out.append(_event_row(article, si, lookup(APPEAL_CODE, cameo), x, y, start_c, end_c, when, words[k].text,
+                              False, "asserted", x.entity_id, 0.45))
+    return out
+
+
+def _repression(code: CameoCode, x: Actor | None, y: Actor | None, words: list[Word], t: Trigger, lex: Lexicon,
+                cameo) -> CameoCode:
+    """"پولیس نے مظاہرین پر فائرنگ کی", "پولیس نے براہ راست فائرنگ کردی": force used by the police on civilians or
+    protesters, or on no one named, is violent repression (CAMEO 175), not fighting; "جوابی فائرنگ" (returning fire)
+    and an armed target stay fighting (discourse.yaml repression)."""
+    rep = lex.repression
+    if code.code not in rep["codes"] or x is None or (x.actor_code or "")[3:6] not in rep["by"]:
+        return code
+    if y is not None and (y.actor_code or "")[3:6] not in rep["on"]:
+        return code
+    if t.first > 0 and words[t.first - 1].norm in rep["not_after"]:
+        return code
+    return lookup(rep["to"], cameo)
 
 
 def _on_request_events(article, si, words, lex, mentions, entities, cameo, acted, ctx) -> list[dict]:

@@ -62,7 +62,7 @@ class InputNotFoundError(FileNotFoundError):
 
     def __init__(self, path: str | Path):
         self.path = str(path)
-        super().__init__(f"input path not found: {self.path} (resolved: {Path(path).expanduser().resolve()})")
+        super().__init__(f"input path not found: {self.path} (resolved: {os.path.abspath(Path(path).expanduser())})")
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,10 @@ def _walk(paths: Sequence[str | Path], unreadable: list[tuple[Path, OSError]] | 
     found: set[Path] = set()
     for given in paths:
         p = Path(given).expanduser()
-        if not p.exists():
+        if not p.exists() or (p.is_symlink() and not (p.is_file() or p.is_dir())):
+            if os.path.lexists(p):  # a link that loops, points nowhere or to a device (an inbox names it): kept
+                found.add(Path(os.path.abspath(p)))  # under its own name, as a folder walk finds it; quarantined
+                continue
             raise InputNotFoundError(given)
         p = p.resolve()
         if p.is_dir():

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from flows.serve import ScheduleError, UnfilledPlaceholder, check_filled, inbox_schedule
+from flows.serve import PathParameterError, ScheduleError, check_path_parameters, inbox_schedule
 
 REPO = Path(__file__).resolve().parent.parent
 PREFECT_YAML = REPO / "prefect.yaml"
@@ -53,14 +53,23 @@ def test_prefect_yaml_names_the_inbox_flow_with_its_parameters_and_a_zoned_sched
     assert schedule["timezone"] and inbox_schedule(schedule["cron"], schedule["timezone"])
     assert deployment["concurrency_limit"]["limit"] == 1  # one inbox run at a time, like `khabar serve`
     assert deployment["work_pool"]["name"]
+    import prefect
+
+    assert yaml.safe_load(PREFECT_YAML.read_text())["prefect-version"] == prefect.__version__  # bump both together
 
 
-def test_an_unfilled_placeholder_names_the_variable_to_set():
-    with pytest.raises(UnfilledPlaceholder, match="KHABAR_INBOX"):
-        check_filled({"inbox_dir": "{{ $KHABAR_INBOX }}", "warehouse": "/data/wh"})
-    with pytest.raises(UnfilledPlaceholder, match="settings.*KHABAR_MODELS_DIR"):
-        check_filled({"settings": {"models_dir": "{{$KHABAR_MODELS_DIR}}"}})
-    check_filled({"inbox_dir": "/data/inbox", "settings": {"models_dir": "/data/{braces}"}})
+def test_path_parameters_must_be_absolute_and_filled():
+    with pytest.raises(PathParameterError, match="inbox_dir .*placeholder.*set KHABAR_INBOX"):
+        check_path_parameters({"inbox_dir": "{{ $KHABAR_INBOX }}", "warehouse": "/data/wh"})
+    with pytest.raises(PathParameterError, match="models_dir .*KHABAR_MODELS_DIR"):
+        check_path_parameters({"models_dir": "{{$KHABAR_MODELS_DIR}}"})
+    # What `prefect deploy` makes of a placeholder whose variable is unset: '' (then Path('') is '.').
+    for empty in ("", ".", Path("")):
+        with pytest.raises(PathParameterError, match="not an absolute path.*unset when `prefect deploy` ran"):
+            check_path_parameters({"inbox_dir": empty})
+    with pytest.raises(PathParameterError, match="'inbox', not an absolute path"):
+        check_path_parameters({"inbox_dir": "inbox"})
+    check_path_parameters({"inbox_dir": "/data/inbox", "warehouse": Path("/data/wh"), "models_dir": None})
 
 
 def test_schedule_rejects_a_bad_zone_or_cron_and_keeps_the_zone():
@@ -89,9 +98,9 @@ def test_run_and_serve_share_one_declaration_of_the_run_options():
     commands = typer.main.get_command(app).commands
     run = {p.name: p for p in commands["run"].params}
     serve = {p.name: p for p in commands["serve"].params}
-    shared = {"warehouse", "until", "workers", "models_dir", "dask_address", "max_file_bytes", "dedup_threshold",
-              "shingle_size", "language"}
-    assert shared <= set(run) and shared <= set(serve)
+    shared = set(run) - {"inputs", "quiet", "as_json"}  # every run setting; those three concern one terminal run
+    assert {"warehouse", "until", "workers", "models_dir", "language", "dedup_threshold"} <= shared
+    assert shared <= set(serve), shared - set(serve)
     for name in shared:
         a, b = run[name], serve[name]
         assert (a.opts, a.default, a.help, a.envvar) == (b.opts, b.default, b.help, b.envvar), name
@@ -126,6 +135,8 @@ def _wait_final(client, run_id, timeout: float, *procs):
 @pytest.mark.slow
 def test_prefect_deploy_from_prefect_yaml_runs_on_a_process_worker_and_loads(tmp_path: Path, seeds_dir: Path,
                                                                                stanza_dir: Path):
+    from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
+
     from helpers_server import Proc, count, shared_server
 
     server = shared_server()
@@ -158,11 +169,37 @@ def test_prefect_deploy_from_prefect_yaml_runs_on_a_process_worker_and_loads(tmp
             assert deployment.work_pool_name == pool and deployment.global_concurrency_limit.limit == 1
             assert deployment.parameters["inbox_dir"] == str(inbox)  # the placeholder filled at deploy time
             assert deployment.parameters["settings"]["models_dir"] == str(stanza_dir)
+            assert "Settings" in deployment.parameter_openapi_schema["definitions"]  # the UI's settings form
 
             run = client.create_flow_run_from_deployment(deployment.id)  # "Quick run", as in the UI
             state = _wait_final(client, run.id, 480, worker)
             assert state is not None and state.is_completed(), (state, worker.output())
             assert client.read_flow_run(run.id).work_pool_name == pool
+
+            # The server's scheduler plans runs from the yaml's cron in the yaml's time zone (a window check; a
+            # */15 cron tells zones apart only near 06:00, so the exact 06:00-is-01:00-UTC check is the serve test's).
+            zone = ZoneInfo(want["timezone"])
+            scheduled, deadline = [], time.monotonic() + 120
+            while not scheduled and time.monotonic() < deadline:
+                scheduled = [r for r in client.read_flow_runs(
+                    deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[deployment.id])))
+                    if r.id != run.id and r.state.is_scheduled()]
+                time.sleep(0 if scheduled else 3)
+            assert scheduled
+            for planned in scheduled:  # "*/15 6-23 * * *" in Asia/Karachi: 06:00 to 23:45 there
+                local = planned.expected_start_time.astimezone(zone)
+                assert 6 <= local.hour <= 23 and local.minute % 15 == 0, local
+
+            # Deployed again without KHABAR_INBOX: prefect deploy makes the parameter '' (with a warning). Its
+            # run fails at once, naming the cause, rather than taking the worker's folder (the checkout) as inbox.
+            del env["KHABAR_INBOX"]
+            prefect("deploy", "--name", "khabar-inbox", "--no-prompt")
+            deployment = client.read_deployment_by_name("khabar-inbox/khabar-inbox")
+            assert deployment.parameters["inbox_dir"] == ""
+            bad = client.create_flow_run_from_deployment(deployment.id)
+            state = _wait_final(client, bad.id, 240, worker)
+            assert state is not None and state.is_failed(), (state, worker.output())
+            assert "inbox_dir is '', not an absolute path" in state.message, state.message
     finally:
         worker.kill()
 

@@ -44,6 +44,7 @@ E = {  # entity rows as the linker emits them
     "TURMOFA": ("Turkish foreign ministry", "ORGANIZATION", "TUR", "TURGOV"),
     "ISIS": ("Islamic State", "ORGANIZATION", None, "IMGMUSISI"),
     "AFGCOP": ("Afghan police", "AGENT", "AFG", "AFGCOP"),
+    "AFGREB": ("Afghan militants", "AGENT", "AFG", "AFGREB"), "AFGCVL": ("Afghan civilians", "AGENT", "AFG", "AFGCVL"),
 }
 ENTITIES = {k: {"entity_id": k, "canonical_name": n, "entity_type": t, "country_code": c, "actor_code": a}
             for k, (n, t, c, a) in E.items()}
@@ -57,7 +58,7 @@ ALIASES = {
     "نیٹو": "NATO", "وائٹ ہاؤس": "WH", "امریکی": "USA", "انٹیلی جنس ایجنسیاں": "USASPY", "اسحاق ڈار": "DAR",
     "وانگ ای": "WANG", "نریندر مودی": "MODI", "فلسطینی شہری": "PSECVL",
     "انسداد دہشت گردی عدالت": "COURT", "ترک وزارت": "TURMOFA", "داعش": "ISIS", "باغیوں": "ISIS",
-    "افغان پولیس": "AFGCOP",
+    "افغان پولیس": "AFGCOP", "افغان شدت پسندوں": "AFGREB", "افغان شہریوں": "AFGCVL",
 }
 
 
@@ -444,6 +445,31 @@ FRAME_CASES = [  # (sentence, triples that must be present, triples that must be
     # written apart (خود کش) is still a suicide bombing
     ("غزہ میں بم دھماکوں میں دس افراد ہلاک ہو گئے۔", {(None, "PSE", "183")}, set()),
     ("غزہ میں خود کش حملے میں دس افراد ہلاک ہو گئے۔", {(None, "PSE", "183")}, {(None, "PSE", "190")}),
+    # police force on civilians, or on no one named, is violent repression (175); on militants, or returning
+    # fire, it is fighting (190)
+    ("افغان پولیس نے افغان شہریوں پر فائرنگ کی۔", {("AFGCOP", "AFGCVL", "175")}, {("AFGCOP", "AFGCVL", "190")}),
+    ("افغان پولیس نے افغان شدت پسندوں پر فائرنگ کی۔", {("AFGCOP", "AFGREB", "190")}, {("AFGCOP", "AFGREB", "175")}),
+    ("افغان پولیس نے جوابی فائرنگ کی۔", {("AFGCOP", None, "190")}, {("AFGCOP", None, "175")}),
+    # "اس نے" inside a report is the report's own subject when one was named, not the speaker
+    ("شہباز شریف نے کہا کہ چین ہمارا آزمودہ دوست ہے، اس نے ہمیشہ ہماری مدد کی۔", {("CHN", None, "070")},
+     {("PAKGOV", None, "070")}),
+    # what a speaker says should be done is his appeal, to the one who should do it when named
+    ("شہباز شریف نے کہا کہ بھارت کو مذاکرات کرنے چاہییں۔", {("PAKGOV", "IND", "020")}, set()),
+    ("شہباز شریف نے کہا کہ مسئلے کے حل کے لیے مذاکرات ہونے چاہییں۔", {("PAKGOV", None, "020")}, set()),
+    ("مسئلے کے حل کے لیے مذاکرات ہونے چاہییں۔", set(), {(None, None, "020")}),
+    # a bare مظاہرہ is a demonstration, with or without a target; after a genitive it is a display of something
+    ("افغان شہریوں نے مظاہرہ کیا۔", {("AFGCVL", None, "141")}, set()),
+    ("افغان شہریوں نے تحمل کا مظاہرہ کیا۔", set(), {("AFGCVL", None, "141")}),
+    # a purpose served by steps taken is what the steps do (intended), by whoever took them, before or after it;
+    # a bare purpose stays uncoded
+    ("پاکستان نے افغان شہریوں کو تحفظ فراہم کرنے کے لیے سکیورٹی انتظامات کیے۔", {("PAK", "AFGCVL", "074")}, set()),
+    ("افغان شہریوں کو تحفظ فراہم کرنے کے لیے پاکستان نے ہر ممکن اقدامات کیے ہیں۔", {("PAK", "AFGCVL", "074")},
+     {("AFGCVL", None, "074")}),
+    ("پاکستان نے افغان شہریوں کو تحفظ فراہم کرنے کے لیے اجلاس بلایا۔", set(), {("PAK", "AFGCVL", "074")}),
+    # X wanting Y to act is X's appeal to Y; the wanted act is not coded; wanting to do something oneself is no appeal
+    ("شہباز شریف نے کہا ہے ، کہ پاکستان چاہتا ہے کہ بھارت مذاکرات شروع کرے۔", {("PAKGOV", "IND", "020")},
+     {("IND", None, "046"), ("PAK", "IND", "020")}),
+    ("پاکستان بھارت کو دکھانا چاہتا ہے کہ مذاکرات ممکن ہیں۔", set(), {("PAK", "IND", "020"), ("PAK", None, "020")}),
     # no act with a known doer after it: nothing is requested of anyone
     ("ایران کی درخواست پر غور کیا جائے گا۔", set(), {("IRN", None, "020")}),
 ]
@@ -601,6 +627,14 @@ def test_cooperative_act_without_its_doer_is_not_coded(nlp):
                        "غزہ پر حملہ کیا گیا۔")
     assert not [e for e in evs if e["quad_class"] <= 2 and e["actor1_code"] is None]
     assert (None, "PSE", "190") in triples(evs)  # a target named alone still says something about conflict
+
+
+def test_talks_of_a_pair_already_reported_as_a_call_are_that_call(nlp):
+    evs = analyse(nlp, "شہباز شریف نے شی جن پنگ کو ٹیلیفون کیا۔ "
+                       "شی جن پنگ سے بات چیت کرتے ہوئے شہباز شریف نے اسرائیل کی مذمت کی۔")
+    got = triples(evs)
+    assert ("PAKGOV", "CHNGOV", "041") in got and ("PAKGOV", "ISR", "111") in got, got
+    assert ("PAKGOV", "CHNGOV", "040") not in got
 
 
 def test_both_countries_are_the_countries_of_the_pair(nlp):

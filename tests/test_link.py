@@ -308,3 +308,31 @@ def test_place_names_that_are_everyday_words_are_not_linked_in_their_everyday_re
     assert [m["start_char"] for m in syria] == [text.index("شام میں")]
     mali = [m for m in out.mentions if (m["entity_id"] or "").endswith(":MLI") or m["entity_id"] == "Q912"]
     assert [m["start_char"] for m in mali] == [text.index("مالی میں")]
+
+
+def test_latin_script_names_link_and_urdu_only_articles_use_the_smaller_index(nlp, d):
+    from tasks.link import _index
+    assert len(_index(d, "پاکستان").patterns) < len(_index(d, "G20").patterns)  # no Latin names: no Latin patterns
+    text = "برازیل میں G20 کا اجلاس ہوا جس میں پاکستان نے شرکت کی۔"
+    out = link(nlp, d, text, datetime(2024, 11, 18))
+    g20 = at(out, text, "G20")
+    assert g20 is not None and g20["entity_id"] is not None and "G20" in g20["text"]
+    assert at(out, text, "پاکستان")["entity_id"] == "Q843"
+
+
+def test_dates_numbers_and_rule_phrases_after_a_title_are_no_names(nlp, d):
+    text = ("نیا صدر بیس جنوری کو حلف اٹھائے گا۔ ریاست میں صدر راج ختم ہو گیا۔ "
+            "زلزلہ ایران کے صوبے سیستان بلوچستان میں آیا۔")
+    out = link(nlp, d, text, datetime(2024, 11, 20))
+    people = [m["text"] for m in out.mentions if m["link_method"] == "provisional" and m["ner_label"] == "PERSON"]
+    assert not any("جنوری" in p or "بیس" in p or p == "راج" for p in people), people
+    assert at(out, text, "سیستان بلوچستان")["entity_id"] == "khabar:sistan_baluchestan"  # Iran's, not Pakistan's
+
+
+def test_a_place_name_two_places_share_goes_to_the_one_whose_country_the_article_names(nlp, d):
+    us = "امریکا میں صدارتی انتخابات کے دوران جارجیا اور ایریزونا میں ووٹنگ جاری رہی۔"
+    out = link(nlp, d, us, datetime(2024, 11, 5))
+    assert at(out, us, "جارجیا")["entity_id"] == "khabar:us_georgia"
+    caucasus = "جارجیا میں پارلیمانی انتخابات کے بعد اپوزیشن نے احتجاج کیا۔"
+    out = link(nlp, d, caucasus, datetime(2024, 10, 28))
+    assert d.actors[at(out, caucasus, "جارجیا")["entity_id"]].type == "COUNTRY"  # nothing else said: the country

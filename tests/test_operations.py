@@ -250,6 +250,40 @@ def test_a_hung_run_ends_timed_out_and_notifies_once(seeds_dir: Path, tmp_path: 
     assert "flow_timeout_seconds=5" in body["error"] and body["text"].startswith("khabar: khabar-etl run ")
 
 
+def test_an_inbox_run_whose_etl_hangs_notifies_once_and_the_next_run_loads(seeds_dir: Path, tmp_path: Path,
+                                                                           webhook):
+    """What a scheduled run does: the etl subflow hangs and times out, the inbox run fails with it and only the
+    subflow sends a notice; the next run (lock released) loads the same files."""
+    import shutil
+
+    from flows.serve import inbox
+
+    wh, box = tmp_path / "wh", tmp_path / "inbox"
+    shutil.copytree(seeds_dir, box)
+    parameters = {"inbox_dir": str(box), "warehouse": str(wh), "until": "dedup", "min_age_seconds": 0,
+                  "settings": {"flow_timeout_seconds": 5, "webhook_url": webhook.url}}
+    with load_lock_held_elsewhere(wh):
+        state = inbox(**parameters, return_state=True)
+    assert state.is_failed()
+    assert [(m["body"]["flow"], m["body"]["state"]) for m in webhook.messages] == [("khabar-etl", "TimedOut")]
+
+    next_tick = {**parameters, "settings": {"flow_timeout_seconds": 600, "webhook_url": webhook.url}}
+    result = inbox(**next_tick)
+    assert len(result["new_files"]) == 3 and result["summary"]["totals"]["articles"] == 3
+    assert len(webhook.messages) == 1  # a completed run sends nothing
+
+
+def test_an_inbox_run_failing_on_its_own_sends_its_notice(tmp_path: Path, webhook):
+    from flows.serve import inbox
+
+    state = inbox(inbox_dir=str(tmp_path / "missing"), warehouse=str(tmp_path / "wh"),
+                  settings={"webhook_url": webhook.url}, return_state=True)
+    assert state.is_failed()
+    assert len(webhook.messages) == 1, webhook.messages
+    body = webhook.messages[0]["body"]
+    assert body["flow"] == "khabar-inbox" and body["stage"] is None and "is not a directory" in body["error"]
+
+
 # ---------------------------------------------------------------- 3. failure notice, against a real server
 
 @pytest.mark.slow
@@ -262,8 +296,8 @@ def test_a_failed_run_sends_one_notice_with_stage_error_and_link(tmp_path: Path,
     wh = tmp_path / "wh"
     wh.mkdir()
     (wh / "staging").write_text("not a folder", encoding="utf-8")  # staging cannot write: the run fails
-    rc, out, err = run_khabar(["run", str(seeds_dir), "-w", str(wh), "--until", "dedup", "--webhook-url",
-                               webhook.url], server.env())
+    rc, out, err = run_khabar(["run", str(seeds_dir), "-w", str(wh), "--until", "dedup"],
+                              server.env(KHABAR_WEBHOOK_URL=webhook.url))
     assert rc == 1, out + err
     assert len(webhook.messages) == 1, webhook.messages
     message = webhook.messages[0]
@@ -276,7 +310,68 @@ def test_a_failed_run_sends_one_notice_with_stage_error_and_link(tmp_path: Path,
         run = client.read_flow_run(body["flow_run_id"])
         logs = [log.message for log in client.read_logs(LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run.id])))]
     assert run.name == body["flow_run_name"] and run.state.is_failed()
+    assert run.parameters["settings"]["webhook_url"] is None  # from the environment: not recorded in the API
     assert body["text"] in logs  # the same notice is in the run's logs
+
+
+@pytest.mark.slow
+def test_a_run_stopped_by_sigterm_is_crashed_and_notifies_once(tmp_path: Path, seeds_dir: Path, webhook):
+    """`kill <pid>` of a `khabar run` (a service stop, an OOM-killer's TERM): the run is Crashed, one notice."""
+    import signal
+    import time
+
+    from helpers_server import start_khabar, shared_server
+
+    server = shared_server()
+    wh = tmp_path / "wh"
+    with load_lock_held_elsewhere(wh):  # the run waits at the warehouse set-up: it is surely still running
+        run = start_khabar(["run", str(seeds_dir), "-w", str(wh), "--until", "dedup", "--webhook-url", webhook.url],
+                           server.env())
+        deadline = time.monotonic() + 180
+        while not any("Beginning flow run" in line for line in run.stderr) and time.monotonic() < deadline:
+            assert run.proc.poll() is None, run.output()
+            time.sleep(0.5)
+        time.sleep(2)
+        run.proc.send_signal(signal.SIGTERM)
+        assert run.wait(120) != 0
+    assert len(webhook.messages) == 1, (webhook.messages, run.output())
+    body = webhook.messages[0]["body"]
+    assert body["flow"] == "khabar-etl" and body["state"] == "Crashed", body
+    with server.client() as client:
+        assert client.read_flow_run(body["flow_run_id"]).state.is_crashed()
+
+
+@pytest.mark.slow
+def test_the_documented_prefect_automation_sends_the_notice_too(tmp_path: Path, webhook):
+    """docs/operations.md's automation snippet, run as written (its URL swapped for the listener's): the server
+    posts to the webhook when a khabar-etl run fails, with no khabar setting at all."""
+    import time
+
+    from helpers_server import REPO, shared_server
+
+    server = shared_server()
+    doc = (REPO / "docs" / "operations.md").read_text(encoding="utf-8")
+    snippet = doc.split("python - <<'PY'\n", 1)[1].split("\nPY\n", 1)[0]
+    assert "https://hooks.example.org/your-hook" in snippet
+    snippet = snippet.replace("https://hooks.example.org/your-hook", webhook.url)
+    env = server.env()
+    env.pop("KHABAR_WEBHOOK_URL", None)
+    subprocess.run([sys.executable, "-c", snippet], env=env, check=True, cwd=str(tmp_path), timeout=300)
+    try:
+        failing = "from flows.pipeline import etl; etl(['nothing'], until='nowhere')"  # ValueError: unknown stage
+        done = subprocess.run([sys.executable, "-c", failing], env=env, cwd=str(REPO), capture_output=True, text=True,
+                              timeout=300)
+        assert done.returncode != 0 and "unknown stage 'nowhere'" in done.stderr
+        deadline = time.monotonic() + 120
+        while not webhook.messages and time.monotonic() < deadline:
+            time.sleep(1)
+        assert len(webhook.messages) == 1, webhook.messages
+        text = webhook.messages[0]["body"]["text"]
+        assert text.startswith("khabar run ") and " Failed: " in text and "unknown stage" in text, text
+    finally:
+        with server.client() as client:
+            for automation in client.read_automations_by_name("khabar run failed"):
+                client.delete_automation(automation.id)
 
 
 # ---------------------------------------------------------------- 5, 6. logs and NLP progress in the UI

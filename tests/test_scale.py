@@ -142,15 +142,17 @@ def test_an_index_missing_for_stored_signatures_is_built_once(tmp_path: Path, co
 
 @pytest.fixture
 def hashed(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
-    """Paths the inbox scan reads to hash (the real sha256_file still does the work)."""
+    """Paths read to be hashed (the real sha256_file still does the work)."""
+    import tasks.ids
+
     seen: list[Path] = []
-    real = flows.serve.sha256_file
+    real = tasks.ids.sha256_file
 
     def counting(path: Path) -> str:
         seen.append(Path(path))
         return real(path)
 
-    monkeypatch.setattr(flows.serve, "sha256_file", counting)
+    monkeypatch.setattr(tasks.ids, "sha256_file", counting)
     return seen
 
 
@@ -170,6 +172,7 @@ def test_inbox_hashes_only_new_or_changed_files(tmp_path: Path, seeds_dir: Path,
         shutil.copy(src, inbox / src.name)
     a, b, c = sorted(p.resolve() for p in inbox.iterdir())
     _record(wh, "r1", a, b)
+    hashed.clear()  # recording them read them; the scan need not
     sel = scan_inbox(inbox, wh)
     assert (sel.seen, sel.new) == ([a, b], [c]) and hashed == [c]  # a and b were not read again
     hashed.clear()
@@ -189,6 +192,7 @@ def test_inbox_rows_of_an_older_version_have_no_mtime_and_are_hashed(tmp_path: P
     shutil.copy(src, inbox / src.name)
     path = (inbox / src.name).resolve()
     _record(wh, "r1", path, with_mtime=False)
+    hashed.clear()
     assert scan_inbox(inbox, wh).seen == [path] and hashed == [path]
     assert hashlib.sha256(path.read_bytes()).hexdigest() in flows.serve.seen_hashes(
         wh, [hashlib.sha256(path.read_bytes()).hexdigest(), "other"])

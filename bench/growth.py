@@ -1,0 +1,259 @@
+"""Growth: what a run of new articles costs into a warehouse that already holds N articles, vs into an empty one.
+
+    python bench/growth.py [--stored N] [--batch B] [--rounds R] [--workdir DIR] [--keep]
+
+1. Builds a warehouse holding N articles (default 20,000): N synthetic articles go through the real flow
+   (`etl(..., until="dedup")`: ingest, clean, dedup, load, so articles, signatures, source_files and whatever
+   dedup persists are written by the code under test), then every stored article gets NLP rows of a real
+   run's size (sentences, tokens, NER mentions, a parse-cache row), staged and loaded through tasks.load.
+   Synthetic articles: a COUNTER dev / news_2024_world text with half of its words replaced by words drawn
+   from the whole corpus (so no two are near-duplicates: estimated Jaccard of 3-word shingles ~0.1). Their
+   NLP rows are the base text's words and sentences (offsets of the base text): nothing here parses.
+2. Each round runs the same kind of batch (B new synthetic articles, plus 5 % exact and 5 % near copies of
+   stored articles) `--until dedup` (then load), in a fresh process each, first into an empty warehouse,
+   then into the N warehouse, and prints per-stage seconds, the ratio N/empty, and the process's peak RSS.
+   Rounds use different batches (new ids), so the N warehouse grows by B each round.
+Timings are informative (nothing is asserted); ratios compare runs of the same round, back to back.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared" / "data"
+CORPORA = (SHARED / "counter_dev" / "docs.jsonl", SHARED / "news_2024_world" / "articles.jsonl")
+STAGES = ("ingest", "clean", "dedup", "load")
+MUTATION = 0.5  # share of words replaced in a synthetic article
+ENV = {"PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90", "DO_NOT_TRACK": "1",
+       "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_LOGGING_LEVEL": "WARNING"}
+
+
+def base_texts() -> list[tuple[str, str]]:
+    out = []
+    for path in CORPORA:
+        with open(path, encoding="utf-8") as fh:
+            for line in fh:
+                rec = json.loads(line)
+                if rec.get("text", "").strip():
+                    out.append((rec.get("title") or "", rec["text"]))
+    return out
+
+
+def mutate(text: str, vocabulary: list[str], rng: random.Random, rate: float) -> str:
+    """Replace ``rate`` of the words (line structure kept)."""
+    return "\n".join(" ".join(rng.choice(vocabulary) if rng.random() < rate else w for w in line.split())
+                     for line in text.split("\n"))
+
+
+def write_batch(path: Path, prefix: str, count: int, seed: int, copies_of: list[dict] | None = None) -> list[dict]:
+    """A folder of JSON-lines files: ``count`` synthetic articles (+ 5 % exact, 5 % near copies of ``copies_of``)."""
+    base = base_texts()
+    vocabulary = [w for _, t in base for w in t.split()]
+    rng = random.Random(seed)
+    records = []
+    for i in range(count):
+        title, text = base[rng.randrange(len(base))]
+        records.append({"id": f"{prefix}-{i}", "title": mutate(title, vocabulary, rng, MUTATION),
+                        "text": mutate(text, vocabulary, rng, MUTATION), "language": "ur",
+                        "published_at": "2024-11-01"})
+    if copies_of:
+        for i, src in enumerate(rng.sample(copies_of, min(len(copies_of), count // 10))):
+            text = src["text"] if i % 2 == 0 else mutate(src["text"], vocabulary, rng, 0.1)
+            records.append({"id": f"{prefix}-copy-{i}", "title": src["title"], "text": text, "language": "ur",
+                            "published_at": "2024-11-01"})
+    path.mkdir(parents=True, exist_ok=True)  # files of 1,000 records: a file stays under max_file_bytes
+    for start in range(0, len(records), 1000):
+        with open(path / f"{start // 1000:04d}.jsonl", "w", encoding="utf-8") as fh:
+            for rec in records[start:start + 1000]:
+                fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    return records
+
+
+# ------------------------------------------------------------------------------ one run, in its own process
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory (VmHWM: of its own image; ru_maxrss would carry the parent's peak
+    over an exec, here the builder's)."""
+    with open("/proc/self/status", encoding="ascii") as fh:
+        return next(int(line.split()[1]) for line in fh if line.startswith("VmHWM:")) / 1024
+
+
+def _child_run(batch: str, warehouse: str, until: str) -> None:
+    os.environ.update(ENV)
+    from flows.pipeline import etl
+
+    started = time.perf_counter()
+    summary = etl([batch], settings={"warehouse": warehouse}, until=until)
+    print("RESULT " + json.dumps({"stage_seconds": summary["stage_seconds"], "counts": summary["counts"],
+                                  "seconds": time.perf_counter() - started,
+                                  "peak_rss_mb": peak_rss_mb()}))
+
+
+def run_flow(batch: Path, warehouse: Path, until: str = "dedup") -> dict:
+    env = {**os.environ, **ENV, "PYTHONPATH": str(REPO)}
+    out = subprocess.run([sys.executable, __file__, "--child", str(batch), str(warehouse), until],
+                         env=env, capture_output=True, text=True, cwd=REPO)
+    lines = [l for l in out.stdout.splitlines() if l.startswith("RESULT ")]
+    if out.returncode or not lines:
+        raise SystemExit(f"run failed ({out.returncode}):\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}")
+    return json.loads(lines[-1][len("RESULT "):])
+
+
+# ------------------------------------------------------------------------------ the stored warehouse
+
+def _nlp_rows_of_base(base: list[tuple[str, str]]):
+    """Per base text: sentences, tokens and NER mention rows (article_id filled in later), as Arrow tables."""
+    import pyarrow as pa
+
+    sentences, tokens, mentions = [], [], []
+    upos = ["NOUN", "ADP", "PROPN", "VERB", "AUX", "ADJ", "PRON", "PUNCT"]
+    for b, (_, text) in enumerate(base):
+        pos = 0
+        for s_index, sentence in enumerate(p for p in text.replace("۔", "۔\n").split("\n") if p.strip()):
+            start = text.find(sentence, pos)
+            start = pos if start < 0 else start
+            pos = start + len(sentence)
+            sentences.append({"base": b, "sentence_index": s_index, "start_char": start, "end_char": pos,
+                              "text": sentence})
+            cursor = start
+            for t_index, word in enumerate(sentence.split(), 1):
+                w_start = text.find(word, cursor)
+                w_start = cursor if w_start < 0 else w_start
+                cursor = w_start + len(word)
+                tag = upos[(b + s_index + t_index) % len(upos)]
+                ner = "S-PERSON" if tag == "PROPN" else "O"
+                tokens.append({"base": b, "sentence_index": s_index, "token_index": t_index, "text": word,
+                               "lemma": word, "upos": tag, "xpos": tag[:2], "feats": "Case=Nom|Gender=Masc|Number=Sing",
+                               "head": max(0, t_index - 1), "deprel": "nmod", "start_char": w_start,
+                               "end_char": cursor, "ner": ner})
+                if ner != "O":
+                    mentions.append({"base": b, "sentence_index": s_index, "start_char": w_start, "end_char": cursor,
+                                     "text": word, "ner_label": "PERSON", "model_label": "PERSON", "found_by": "ner"})
+    return pa.Table.from_pylist(sentences), pa.Table.from_pylist(tokens), pa.Table.from_pylist(mentions)
+
+
+def build_stored(warehouse: Path, workdir: Path, stored: int) -> dict:
+    """N articles through the real flow, then NLP rows of realistic size for each of them."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from schemas import schema
+    from tasks import load
+    from tasks.ids import stable_id
+    from warehouse import read_snapshot
+
+    started = time.perf_counter()
+    path = workdir / "stored"
+    write_batch(path, "stored", stored, seed=1)
+    flow = run_flow(path, warehouse)
+    articles = read_snapshot(warehouse, "articles", columns=["article_id", "record_id", "content_hash"])
+    base = base_texts()
+    # the base text each stored article was made from, as write_batch drew it (same seed, same draws)
+    rng, vocabulary = random.Random(1), [w for _, t in base for w in t.split()]
+    base_of = {}
+    for i in range(stored):
+        b = rng.randrange(len(base))
+        title, text = base[b]
+        mutate(title, vocabulary, rng, MUTATION), mutate(text, vocabulary, rng, MUTATION)
+        base_of[f"stored-{i}"] = b
+    if articles.num_rows != stored:
+        raise SystemExit(f"the stored warehouse holds {articles.num_rows} articles, not {stored}: {flow['counts']}")
+    ids = articles.column("article_id").to_pylist()
+    bases = np.array([base_of[r] for r in articles.column("record_id").to_pylist()])
+    sentences, tokens, mentions = _nlp_rows_of_base(base)
+    run_id = stable_id("r", "growth-bench", time.time())
+    counts = {}
+    for name, rows in (("sentences", sentences), ("tokens", tokens), ("mentions", mentions)):
+        per_base = np.bincount(rows.column("base").to_numpy(), minlength=len(base))
+        starts = np.concatenate([[0], np.cumsum(per_base)[:-1]])
+        order = pc.sort_indices(rows, [("base", "ascending")]).to_numpy()
+        take = np.concatenate([order[starts[b]:starts[b] + per_base[b]] for b in bases])
+        article_index = np.repeat(np.arange(len(ids)), per_base[bases])
+        data = rows.take(pa.array(take)).drop_columns(["base"])
+        data = data.append_column("article_id", pa.array(ids).take(pa.array(article_index)))
+        if name == "mentions":
+            mention_ids = [stable_id("m", a, s, e) for a, s, e in zip(data.column("article_id").to_pylist(),
+                                                                      data.column("start_char").to_pylist(),
+                                                                      data.column("end_char").to_pylist())]
+            data = data.append_column("mention_id", pa.array(mention_ids))
+        for field in schema(name):
+            if field.name not in data.column_names:
+                data = data.append_column(field.name, pa.nulls(data.num_rows, field.type))
+        load.stage(warehouse, run_id, name, data.select(schema(name).names), part="bench")
+        counts[name] = data.num_rows
+    now = pa.scalar(time.time() * 1e6, pa.int64()).cast(pa.timestamp("us", tz="UTC"))
+    n_sent = np.bincount(sentences.column("base").to_numpy(), minlength=len(base))[bases]
+    n_tok = np.bincount(tokens.column("base").to_numpy(), minlength=len(base))[bases]
+    parses = pa.table({"content_hash": articles.column("content_hash"),
+                       "model_version": pa.array(["ur:bench"] * len(ids)), "article_id": articles.column("article_id"),
+                       "language": pa.array(["ur"] * len(ids)), "num_sentences": pa.array(n_sent, pa.int32()),
+                       "num_tokens": pa.array(n_tok, pa.int32()),
+                       "parsed_at": pa.array([now.as_py()] * len(ids), pa.timestamp("us", tz="UTC"))})
+    load.stage(warehouse, run_id, "parses", parses, part="bench")
+    load.load_run(warehouse, run_id)
+    return {"articles": len(ids), **counts, "flow_seconds": round(flow["seconds"], 1),
+            "build_seconds": round(time.perf_counter() - started, 1)}
+
+
+def stored_records(workdir: Path) -> list[dict]:
+    return [json.loads(line) for path in sorted((workdir / "stored").glob("*.jsonl"))
+            for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def main(argv: list[str]) -> None:
+    if argv and argv[0] == "--child":
+        _child_run(*argv[1:4])
+        return
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--stored", type=int, default=20_000, help="articles already in the warehouse (N)")
+    ap.add_argument("--batch", type=int, default=2_000, help="new articles per run")
+    ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--workdir", type=Path, help="where to build (default: a temporary folder)")
+    ap.add_argument("--keep", action="store_true", help="keep the work folder")
+    args = ap.parse_args(argv)
+    sys.path.insert(0, str(REPO))
+    os.environ.update(ENV)
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="khabar-growth-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    try:
+        big = workdir / "stored-warehouse"
+        built = build_stored(big, workdir, args.stored)
+        size_mb = sum(p.stat().st_size for p in big.rglob("*") if p.is_file()) / 2**20
+        print(f"stored warehouse: {json.dumps(built)}; {size_mb:.0f} MB on disk\n")
+        stored = stored_records(workdir)
+        print(f"| round | warehouse | {' | '.join(STAGES)} | total | peak RSS MB | duplicates |")
+        print("|---|---|" + "---:|" * (len(STAGES) + 3))
+        for r in range(args.rounds):
+            batch = workdir / f"batch-{r}"
+            write_batch(batch, f"new{r}", args.batch, seed=100 + r, copies_of=stored)
+            empty = workdir / f"empty-{r}"
+            shutil.rmtree(empty, ignore_errors=True)
+            runs = {"empty": run_flow(batch, empty), f"N={args.stored + r * (args.batch + args.batch // 10)}":
+                    run_flow(batch, big)}
+            shutil.rmtree(empty, ignore_errors=True)
+            rows = []
+            for name, res in runs.items():
+                sec = [res["stage_seconds"].get(s, 0.0) for s in STAGES]
+                rows.append((name, sec, sum(sec), res["peak_rss_mb"], res["counts"].get("duplicates", 0)))
+                print(f"| {r + 1} | {name} | " + " | ".join(f"{s:.2f}" for s in sec)
+                      + f" | {sum(sec):.2f} | {res['peak_rss_mb']:.0f} | {rows[-1][4]} |")
+            (_, e_sec, e_tot, e_rss, _), (_, n_sec, n_tot, n_rss, _) = rows
+            print(f"| {r + 1} | ratio | " + " | ".join(f"{n / e:.2f}" if e else "-" for n, e in zip(n_sec, e_sec))
+                  + f" | {n_tot / e_tot:.2f} | {n_rss / e_rss:.2f} | |")
+    finally:
+        if not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
