@@ -147,6 +147,19 @@ class _Pattern(NamedTuple):  # ~13,000 per index: a tuple builds ~10x faster tha
     joined: bool = False   # an alias written without its spaces: matched exactly, never fuzzily (ٹیارٹی ≠ تجارتی)
 
 
+def _short_forms_written_apart(actor: Actor) -> set[tuple[str, ...]]:
+    """A one-word short form as the actor's own full aliases write it in two words (روزویلٹ in "فرینکلن ڈی روز
+    ویلٹ"): papers that split the full name split the short one too."""
+    shorts = {_key(n) for names in actor.short.values() for n in names if len(_key(n).split()) == 1}
+    out: set[tuple[str, ...]] = set()
+    for names in actor.aliases.values():
+        for n in names:
+            parts = tuple(_key(n).split())
+            if len(parts) >= 3 and "".join(parts[-2:]) in shorts:
+                out.add(parts[-2:])
+    return out
+
+
 class _Index:
     def __init__(self, d: ActorDictionary, latin: bool = True):
         """``latin=False`` leaves out the names written in Latin letters (two in five of the patterns): they can
@@ -207,6 +220,8 @@ class _Index:
             for names in actor.short.values():
                 for n in names:
                     add("short", n, actor.entity_id)
+            for short in _short_forms_written_apart(actor):  # روز ویلٹ, as "فرینکلن ڈی روز ویلٹ" writes روزویلٹ
+                add_parts("short", short, actor.entity_id, None)
         for word, eid in d.demonyms.items():
             add("demonym", word, eid)
         for word, eid in d.demonyms_need_context.items():
@@ -448,6 +463,10 @@ def _context_before(start: int, toks: list[_Tok], roles_at: dict[int, _Cand], pl
     while j >= lowest and toks[j].sent == sent:
         if j in places_at:
             ctx.country = places_at[j]
+            k = j - 1  # "سابق امریکی صدر X": the qualifier may stand before the country too
+            while k >= lowest and toks[k].sent == sent and toks[k].key in idx.role_modifiers:
+                ctx.qualifier = ctx.qualifier or idx.qualifiers.get(toks[k].key)
+                k -= 1
             break
         if toks[j].key not in idx.role_modifiers and toks[j].key not in idx.head_markers and \
                 toks[j].key not in idx.country_links:
@@ -494,13 +513,20 @@ def _context_code(ctx: _Context, d: ActorDictionary) -> str | None:
     return f"{ctx.country}{rdef.sector}" if rdef else ctx.country
 
 
+def _held_role(actor: Actor, role: str, d: ActorDictionary) -> bool:
+    rdef = d.roles.get(role)
+    wanted = set(rdef.matches) if rdef and rdef.generic else {role}
+    return any(r.role in wanted for r in actor.roles)
+
+
 def _entity_score(eid: str, ctx: _Context, d: ActorDictionary, when: date | None, full_seen: set[str]) -> float:
     actor = d.actors[eid]
     score = 0.0
     if eid in full_seen:
         score += 1.0
     if not actor.alive_on(when):
-        score -= 1.0
+        if not (ctx.qualifier == "former" and ctx.role and _held_role(actor, ctx.role, d)):
+            score -= 1.0  # the dead are not named by a short form, unless as the former holder of their office
     elif when is not None and actor.roles and not any(r.active(when) for r in actor.roles) \
             and all(r.start and r.start > when for r in actor.roles):
         score -= 0.3  # not yet in public life

@@ -336,3 +336,12 @@ def test_a_place_name_two_places_share_goes_to_the_one_whose_country_the_article
     caucasus = "جارجیا میں پارلیمانی انتخابات کے بعد اپوزیشن نے احتجاج کیا۔"
     out = link(nlp, d, caucasus, datetime(2024, 10, 28))
     assert d.actors[at(out, caucasus, "جارجیا")["entity_id"]].type == "COUNTRY"  # nothing else said: the country
+
+
+def test_a_dead_leader_named_as_the_former_holder_of_the_office(nlp, d):
+    text = "مورخین کے مطابق سابق امریکی صدر روز ویلٹ نے جنگ کے دوران اہم فیصلے کیے۔ سابق برطانوی وزیر اعظم چرچل بھی شریک تھے۔"
+    out = link(nlp, d, text, datetime(2024, 5, 1))
+    fdr = at(out, text, "روز ویلٹ")  # the short form written apart, as the full alias فرینکلن ڈی روز ویلٹ writes it
+    assert fdr["entity_id"] == "Q8007" and fdr["actor_code"] == "USAELI"  # سابق before the country counts too
+    churchill = at(out, text, "چرچل")
+    assert churchill["actor_code"] == "GBRELI"
