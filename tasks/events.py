@@ -380,14 +380,15 @@ def validate_discourse(data: Any, where: Path | str = "discourse.yaml") -> None:
         raise LexiconError(f"{where}: nominal_to_verb needs exactly ['adjunct_ends', 'adjunct_verbs', 'held', "
                            "'round_nouns']")
     req = data["on_request"]
+    code_like = re.compile(r"\d{3,4}")
     if set(req) != {"marker", "nouns"} or not isinstance(req["marker"], str) or not req["marker"].strip() or \
             not isinstance(req["nouns"], dict) or not req["nouns"] or \
-            not all(isinstance(k, str) and k.strip() and re.fullmatch(r"\d{3,4}", str(v)) for k, v in req["nouns"].items()):
+            not all(isinstance(k, str) and k.strip() and code_like.fullmatch(str(v)) for k, v in req["nouns"].items()):
         raise LexiconError(f"{where}: on_request needs 'marker' (a word) and 'nouns' (word -> CAMEO code)")
     rep = data["repression"]
     if set(rep) != {"codes", "to", "by_sectors", "on_sectors", "not_after"} or not all(
             isinstance(rep[k], list) and rep[k] for k in ("codes", "by_sectors", "on_sectors", "not_after")) or \
-            not re.fullmatch(r"\d{3,4}", str(rep["to"])) or not all(re.fullmatch(r"\d{3,4}", str(c)) for c in rep["codes"]):
+            not code_like.fullmatch(str(rep["to"])) or not all(code_like.fullmatch(str(c)) for c in rep["codes"]):
         raise LexiconError(f"{where}: repression needs codes, to (CAMEO codes), by_sectors, on_sectors, not_after")
     plural = data["noun_plural"]
     if set(plural) != {"oblique_ending", "stem_endings"} or not isinstance(plural["oblique_ending"], str) or \
@@ -1170,8 +1171,8 @@ STATE_VOICE_SECTOR = "GOV"  # a government speaker's "Pakistan wants …" is the
 
 
 def _state_voice(actors: list[Actor], j: int, ctx: "_Context | None") -> list[Actor]:
-    """"طارق فاطمی نے کہا کہ پاکستان بھارت کے ساتھ … مذاکرات کے ذریعے حل کرنا چاہتا ہے": in a government official's report,
-    his own country as the subject speaks for his government (PAKGOV, as coders code a stated position)."""
+    """"طارق فاطمی نے کہا کہ پاکستان بھارت کے ساتھ … مذاکرات کے ذریعے حل کرنا چاہتا ہے": in a government official's
+    report, his own country as the subject speaks for his government (PAKGOV, as coders code a stated position)."""
     sp = _speaker_of(j, ctx)
     if sp is None or not sp.actor_code or not sp.country_code or sp.actor_code != sp.country_code + STATE_VOICE_SECTOR:
         return actors
