@@ -37,7 +37,7 @@ from tasks.dates import load_date_words
 from tasks.ids import stable_id
 from tasks.joined import cut_points, load_fused, load_non_joining, split_token
 from tasks.normalize import normalize_for_match, strip_punct_span
-from tasks.romanize import romanize
+from tasks.romanize import romanize, rules as romanize_rules
 
 __all__ = ["LinkOutput", "link_article", "dateline_source", "load_dictionary", "dictionary_entity_rows", "entity_lookup",
            "EntityLookup", "provisional_id", "part_similarity"]
@@ -673,7 +673,13 @@ def link_article(article: dict, sentences: list[dict], tokens: list[dict], ner_m
     chosen = [it for it in chosen if it[0].strong or not any(
         s0 < it[0].end and it[0].start < e0 and eid != it[0].pattern.entity_id for s0, e0, eid in exact_spans)]
     chosen.sort(key=lambda it: (-(it[0].end - it[0].start), -it[1], it[0].start))
+    # English organisation names in Urdu letters that the dictionary does not hold (نیشنل بینک آف X): they take
+    # their words from any shorter match inside them (پاکستان in "نیشنل بینک آف پاکستان" is part of the name)
+    org_spans = _english_org_spans(toks, idx, chosen, dictionary)
+    chosen = [it for it in chosen if not any(a <= it[0].start and it[0].end <= b for a, b, _ in org_spans)]
     taken: set[int] = set()
+    for a, b, _ in org_spans:
+        taken |= set(range(a, b))
     final: list[tuple[_Cand, float, str]] = []
     for it in chosen:
         rng = set(range(it[0].start, it[0].end))
@@ -701,6 +707,15 @@ def link_article(article: dict, sentences: list[dict], tokens: list[dict], ner_m
                                  "ner+dictionary" if ner else "dictionary", method,
                                  _mention_code(actor, ctx, when, idx)))
         entities.setdefault(actor.entity_id, entity_row(dictionary, actor))
+
+    for a, b, english in org_spans:
+        s, e = toks[a].start, toks[b - 1].end
+        absorbed |= {ner_tok[i] for i in range(a, b) if i in ner_tok}  # an NER span inside is part of the name
+        surface = text[s:e]
+        pid = provisional_id(surface, dictionary)
+        mentions.append(_mention(aid, toks[a].sent, s, e, text, "ORGANIZATION", pid, 0.6, None, "dictionary",
+                                 "provisional"))
+        entities.setdefault(pid, {**_provisional_row(pid, surface, "ORGANIZATION"), "aliases": [surface, english]})
 
     # names after a role word or a title that matched nothing: وزیر دفاع X Y نے, ایڈووکیٹ X نے
     role_spans: list[tuple[int, int, int]] = []  # name start, end, where its title's context is read
@@ -820,6 +835,80 @@ def _everyday_reading(c: _Cand, toks: list[_Tok], idx: _Index) -> bool:
     while j >= 0 and toks[j].sent == sent and toks[j].key in rule.get("skip", ()):
         j -= 1
     return j >= 0 and toks[j].sent == sent and toks[j].key in rule.get("after", ())
+
+
+def _everyday_english_name(actor: Actor) -> str:
+    """The shortest English name that is no acronym ("Hong Kong", not "Hong Kong SAR China"; "America")."""
+    names = [n for n in (actor.name, *actor.aliases.get("en", ())) if not n.isupper()] or [actor.name]
+    return min(names, key=len)
+
+
+def _english_word_at(i: int, toks: list[_Tok], words: dict[tuple[str, ...], str]) -> tuple[int, str] | None:
+    """(tokens used, English) of a transliterated English word at token i (two-token keys first)."""
+    for n in (2, 1):
+        key = tuple(t.key for t in toks[i:i + n])
+        if len(key) == n and all(t.sent == toks[i].sent for t in toks[i:i + n]) and key in words:
+            return n, words[key]
+    return None
+
+
+def _english_org_spans(toks: list[_Tok], idx: _Index, chosen: list[tuple[_Cand, float, str]],
+                       d: ActorDictionary, most: int = 4) -> list[tuple[int, int, str]]:
+    """Spans "X آف Y" written from English ("نیشنل بینک آف پاکستان", "ہانگ کانگ فیڈریشن آف سٹوڈنٹس") whose word
+    before آف is an institution's head (romanization.yaml english_heads) and whose every word is a transliterated
+    English word or part of a dictionary match, with their English names; none a dictionary alias covers whole."""
+    rules = romanize_rules()
+    of_key = next((k for k, v in rules.english_words.items() if v == "of"), None)
+    if not of_key:
+        return []
+    exact = {}  # token -> (start, end, English name) of a chosen exact dictionary match
+    for c, _, _ in chosen:
+        if c.exact and c.pattern.entity_id:
+            for i in range(c.start, c.end):
+                exact[i] = (c.start, c.end, _everyday_english_name(d.actors[c.pattern.entity_id]))
+    spans: list[tuple[int, int, str]] = []
+    for t in toks:
+        if (t.key,) != of_key or t.i == 0 or t.i + 1 >= len(toks):
+            continue
+        left: list[tuple[int, str]] = []  # (start token, English) going left
+        j = t.i
+        while len(left) < most and j > 0 and toks[j - 1].sent == t.sent:
+            hit = next(((j - n, w) for n, w in [(2, _english_word_at(j - 2, toks, rules.english_words)),
+                                                 (1, _english_word_at(j - 1, toks, rules.english_words))]
+                        if j - n >= 0 and w and w[0] == n), None)
+            if hit:
+                left.append((hit[0], hit[1][1]))
+                j = hit[0]
+            elif j - 1 in exact and exact[j - 1][1] == j:
+                a, _, name = exact[j - 1]
+                left.append((a, name))
+                j = a
+            else:
+                break
+        if not left or left[0][1] not in rules.english_heads:
+            continue
+        right: list[tuple[int, str]] = []
+        k = t.i + 1
+        while len(right) < most and k < len(toks) and toks[k].sent == t.sent:
+            w = _english_word_at(k, toks, rules.english_words)
+            if w and w[1] != "of":
+                right.append((k + w[0], w[1]))
+                k += w[0]
+            elif k in exact and exact[k][0] == k:
+                right.append((exact[k][1], exact[k][2]))
+                k = exact[k][1]
+            else:
+                break
+        if not right:
+            continue
+        start, end = left[-1][0], right[-1][0]
+        if any(c.exact and c.start <= start and end <= c.end and c.end - c.start > end - start for c, _, _ in chosen):
+            continue
+        if any(c.exact and c.start == start and c.end == end for c, _, _ in chosen):
+            continue  # the dictionary knows the whole name
+        english = " ".join([w for _, w in reversed(left)] + ["of"] + [w for _, w in right])
+        spans.append((start, end, english))
+    return spans
 
 
 def _may_continue_name(t: _Tok, idx: _Index) -> bool:

@@ -345,3 +345,16 @@ def test_a_dead_leader_named_as_the_former_holder_of_the_office(nlp, d):
     assert fdr["entity_id"] == "Q8007" and fdr["actor_code"] == "USAELI"  # سابق before the country counts too
     churchill = at(out, text, "چرچل")
     assert churchill["actor_code"] == "GBRELI"
+
+
+def test_english_organisation_names_in_urdu_letters(nlp, d):
+    text = ("نیشنل بینک آف پاکستان نے شرح منافع بڑھا دی۔ ٹورنٹو میں کینیڈین فیڈریشن آف سٹوڈنٹس نے اجلاس کیا۔ "
+            "امریکی سیکریٹری آف اسٹیٹ نے بیان دیا۔")
+    out = link(nlp, d, text, datetime(2024, 5, 1))
+    nbp = at(out, text, "نیشنل بینک آف پاکستان")
+    row = next(e for e in out.entities if e["entity_id"] == nbp["entity_id"])
+    assert nbp["text"] == "نیشنل بینک آف پاکستان" and "National Bank of Pakistan" in row["aliases"]
+    cfs = at(out, text, "کینیڈین فیڈریشن آف سٹوڈنٹس")
+    assert "Canadian Federation of Students" in next(e for e in out.entities if e["entity_id"] == cfs["entity_id"])["aliases"]
+    title = at(out, text, "آف اسٹیٹ")  # a title, not an organisation
+    assert title is None or title["ner_label"] != "ORGANIZATION"
