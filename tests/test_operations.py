@@ -410,6 +410,36 @@ def test_khabar_log_lines_and_nlp_progress_reach_the_ui(tmp_path: Path, seeds_di
     assert bar.description == "NLP: articles done: 3 / 3"
 
 
+@pytest.mark.slow
+def test_the_nlp_progress_artifact_moves_while_the_stage_runs(tmp_path: Path, seeds_dir: Path, stanza_dir: Path):
+    """One article per chunk: as each chunk comes back the artifact already shows it (read through the API)."""
+    from prefect import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, ArtifactFilterKey
+    from prefect.runtime import flow_run
+
+    from flows import progress
+    from flows.nlp import NLP_PROGRESS_KEY
+    from flows.pipeline import etl
+
+    seen: list[tuple[int, float]] = []
+
+    def read_artifact(stage: str, info: dict) -> None:
+        if stage != "nlp" or progress.ITEMS not in info:
+            return
+        with get_client(sync_client=True) as client:
+            found = client.read_artifacts(artifact_filter=ArtifactFilter(
+                key=ArtifactFilterKey(any_=[NLP_PROGRESS_KEY]), flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run.id])))
+        seen.append((info[progress.ITEMS][0], float(found[0].data)))
+
+    progress.add_listener(read_artifact)
+    try:
+        etl([str(seeds_dir)], settings={"warehouse": str(tmp_path / "wh"), "models_dir": str(stanza_dir), "workers": 1,
+                                        "nlp_batch_size": 1}, until="nlp")
+    finally:
+        progress.remove_listener(read_artifact)
+    assert seen == [(0, 0.0), (1, 33.3), (2, 66.7), (3, 100.0)]
+
+
 # ---------------------------------------------------------------- 8. NLP workers share the API publicly
 
 def test_workers_get_the_ephemeral_api_address_as_prefect_api_url(monkeypatch):
