@@ -66,6 +66,14 @@ def _by_name(d, name):
     ("Lars Løkke Rasmussen", date(2016, 6, 1), "DNKGOV"),   # prime minister then
     ("Vladimir Padrino López", date(2015, 6, 1), "VENMIL"),
     ("Abdullah Al-Yahya", date(2015, 6, 1), "KWT"),
+    # earlier offices added to entries of the other files
+    ("Fumio Kishida", date(2015, 6, 1), "JPNGOV"),          # foreign minister 2012-2017
+    ("Fumio Kishida", date(2019, 6, 1), "JPN"),
+    ("Jean-Yves Le Drian", date(2015, 6, 1), "FRAMIL"),     # defence 2012-2017, foreign 2017-2022
+    ("Jean-Yves Le Drian", date(2019, 6, 1), "FRAGOV"),
+    ("Mevlüt Çavuşoğlu", date(2015, 1, 1), "TURGOV"),       # first term 2014-2015
+    ("Mevlüt Çavuşoğlu", date(2015, 10, 1), "TUR"),         # Sinirlioğlu's interim
+    ("Boris Johnson", date(2017, 6, 1), "GBRGOV"),
 ])
 def test_codes_at_date(d, lookup, name, when, code):
     assert lookup.code_at(_by_name(d, name), when) == code
