@@ -146,6 +146,7 @@ class Lexicon:
     including: frozenset[str]
     reflexive: frozenset[str]  # "اپنی ٹیموں کی تعریف": the subject's own
     fellows: frozenset[str]  # "7 ساتھیوں کو زہر پلا دی": the subject's fellows
+    kin: frozenset[str]  # "اپنی اہلیہ": family, never the subject's side
     adverbial_consult: tuple[tuple[str, ...], ...]
     adverbial_violent: tuple[tuple[str, ...], ...]
     adverbial_states: frozenset[tuple[str, ...]]
@@ -284,6 +285,7 @@ def _load_lexicon(folder: Path) -> Lexicon:
         including=_norm_set(roles["including"]),
         reflexive=_norm_set(roles["reflexive"]),
         fellows=_norm_set(roles["fellows"]),
+        kin=_norm_set(roles["kin"]),
         adverbial_consult=tuple(_words(m) for m in disc["adverbial_heads"]["consult"]),
         adverbial_violent=tuple(_words(m) for m in disc["adverbial_heads"]["violent"]),
         adverbial_states=frozenset(_words(m) for m in disc["adverbial_heads"]["states"]),
@@ -348,7 +350,7 @@ DISCOURSE_KEYS = {
 }
 ROLE_KEYS = {"ergative", "locative", "copula", "reporting_light_verb", "verb_group_light_verbs", "goal_markers",
              "infinitive_endings", "target_markers", "including", "reflexive", "fellows",
-             "display_nominals"}
+             "kin", "display_nominals"}
 MODALITY_KEYS = {"future", "possible", "intent_heads", "possible_words", "alleged_heads", "alleged_words",
                  "alleging_nominals", "purpose_heads", "need_heads", "conditional", "conditional_ends", "should",
                  "purpose_carriers", "want_forms"}
@@ -380,14 +382,15 @@ def validate_discourse(data: Any, where: Path | str = "discourse.yaml") -> None:
         raise LexiconError(f"{where}: nominal_to_verb needs exactly ['adjunct_ends', 'adjunct_verbs', 'held', "
                            "'round_nouns']")
     req = data["on_request"]
+    code_like = re.compile(r"\d{3,4}")
     if set(req) != {"marker", "nouns"} or not isinstance(req["marker"], str) or not req["marker"].strip() or \
             not isinstance(req["nouns"], dict) or not req["nouns"] or \
-            not all(isinstance(k, str) and k.strip() and re.fullmatch(r"\d{3,4}", str(v)) for k, v in req["nouns"].items()):
+            not all(isinstance(k, str) and k.strip() and code_like.fullmatch(str(v)) for k, v in req["nouns"].items()):
         raise LexiconError(f"{where}: on_request needs 'marker' (a word) and 'nouns' (word -> CAMEO code)")
     rep = data["repression"]
     if set(rep) != {"codes", "to", "by_sectors", "on_sectors", "not_after"} or not all(
             isinstance(rep[k], list) and rep[k] for k in ("codes", "by_sectors", "on_sectors", "not_after")) or \
-            not re.fullmatch(r"\d{3,4}", str(rep["to"])) or not all(re.fullmatch(r"\d{3,4}", str(c)) for c in rep["codes"]):
+            not code_like.fullmatch(str(rep["to"])) or not all(code_like.fullmatch(str(c)) for c in rep["codes"]):
         raise LexiconError(f"{where}: repression needs codes, to (CAMEO codes), by_sectors, on_sectors, not_after")
     plural = data["noun_plural"]
     if set(plural) != {"oblique_ending", "stem_endings"} or not isinstance(plural["oblique_ending"], str) or \
@@ -1170,8 +1173,8 @@ STATE_VOICE_SECTOR = "GOV"  # a government speaker's "Pakistan wants …" is the
 
 
 def _state_voice(actors: list[Actor], j: int, ctx: "_Context | None") -> list[Actor]:
-    """"طارق فاطمی نے کہا کہ پاکستان بھارت کے ساتھ … مذاکرات کے ذریعے حل کرنا چاہتا ہے": in a government official's report,
-    his own country as the subject speaks for his government (PAKGOV, as coders code a stated position)."""
+    """"طارق فاطمی نے کہا کہ پاکستان بھارت کے ساتھ … مذاکرات کے ذریعے حل کرنا چاہتا ہے": in a government official's
+    report, his own country as the subject speaks for his government (PAKGOV, as coders code a stated position)."""
     sp = _speaker_of(j, ctx)
     if sp is None or not sp.actor_code or not sp.country_code or sp.actor_code != sp.country_code + STATE_VOICE_SECTOR:
         return actors
@@ -1349,8 +1352,8 @@ def _own_phrase(words: list[Word], end: int, floor: int, lex: Lexicon, fellows_o
     hits its targets, not its own side)."""
     if words[end].mention is None and (words[end].norm in lex.fellows or words[end].lemma in lex.fellows):
         return True
-    if fellows_only:
-        return False
+    if fellows_only or words[end].norm in lex.kin or words[end].lemma in lex.kin:
+        return False  # "اپنی اہلیہ کا شکریہ": one's family is not one's side
     for k in range(end, max(floor, end - OWN_PHRASE_MAX) - 1, -1):
         w = words[k]
         if w.norm in lex.reflexive:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+import atexit
 import gc
 import re
 from datetime import date, datetime
@@ -37,7 +38,7 @@ from tasks.dates import load_date_words
 from tasks.ids import stable_id
 from tasks.joined import cut_points, load_fused, load_non_joining, split_token
 from tasks.normalize import normalize_for_match, strip_punct_span
-from tasks.romanize import romanize
+from tasks.romanize import romanize, rules as romanize_rules
 
 __all__ = ["LinkOutput", "link_article", "dateline_source", "load_dictionary", "dictionary_entity_rows", "entity_lookup",
            "EntityLookup", "provisional_id", "part_similarity"]
@@ -147,6 +148,19 @@ class _Pattern(NamedTuple):  # ~13,000 per index: a tuple builds ~10x faster tha
     joined: bool = False   # an alias written without its spaces: matched exactly, never fuzzily (ٹیارٹی ≠ تجارتی)
 
 
+def _short_forms_written_apart(actor: Actor) -> set[tuple[str, ...]]:
+    """A one-word short form as the actor's own full aliases write it in two words (روزویلٹ in "فرینکلن ڈی روز
+    ویلٹ"): papers that split the full name split the short one too."""
+    shorts = {_key(n) for names in actor.short.values() for n in names if len(_key(n).split()) == 1}
+    out: set[tuple[str, ...]] = set()
+    for names in actor.aliases.values():
+        for n in names:
+            parts = tuple(_key(n).split())
+            if len(parts) >= 3 and "".join(parts[-2:]) in shorts:
+                out.add(parts[-2:])
+    return out
+
+
 class _Index:
     def __init__(self, d: ActorDictionary, latin: bool = True):
         """``latin=False`` leaves out the names written in Latin letters (two in five of the patterns): they can
@@ -207,6 +221,8 @@ class _Index:
             for names in actor.short.values():
                 for n in names:
                     add("short", n, actor.entity_id)
+            for short in _short_forms_written_apart(actor):  # روز ویلٹ, as "فرینکلن ڈی روز ویلٹ" writes روزویلٹ
+                add_parts("short", short, actor.entity_id, None)
         for word, eid in d.demonyms.items():
             add("demonym", word, eid)
         for word, eid in d.demonyms_need_context.items():
@@ -254,6 +270,7 @@ class _Index:
 
 
 _INDEXES: dict[tuple[int, bool], tuple[ActorDictionary, _Index]] = {}
+_INDEXES_FROZEN: list[bool] = []
 _LATIN = re.compile(r"[A-Za-z]")
 
 
@@ -274,6 +291,9 @@ def _index(d: ActorDictionary, text: str | None = None) -> _Index:
             if was_enabled:
                 gc.enable()
         _INDEXES[(id(d), latin)] = hit
+        if not _INDEXES_FROZEN:  # frozen objects outlive the interpreter's teardown, and DuckDB's bindings
+            atexit.register(gc.unfreeze)  # (nanobind) then print 'leaked instances' at every exit: thaw first
+            _INDEXES_FROZEN.append(True)
         gc.freeze()
     return hit[1]
 
@@ -448,6 +468,10 @@ def _context_before(start: int, toks: list[_Tok], roles_at: dict[int, _Cand], pl
     while j >= lowest and toks[j].sent == sent:
         if j in places_at:
             ctx.country = places_at[j]
+            k = j - 1  # "سابق امریکی صدر X": the qualifier may stand before the country too
+            while k >= lowest and toks[k].sent == sent and toks[k].key in idx.role_modifiers:
+                ctx.qualifier = ctx.qualifier or idx.qualifiers.get(toks[k].key)
+                k -= 1
             break
         if toks[j].key not in idx.role_modifiers and toks[j].key not in idx.head_markers and \
                 toks[j].key not in idx.country_links:
@@ -494,13 +518,20 @@ def _context_code(ctx: _Context, d: ActorDictionary) -> str | None:
     return f"{ctx.country}{rdef.sector}" if rdef else ctx.country
 
 
+def _held_role(actor: Actor, role: str, d: ActorDictionary) -> bool:
+    rdef = d.roles.get(role)
+    wanted = set(rdef.matches) if rdef and rdef.generic else {role}
+    return any(r.role in wanted for r in actor.roles)
+
+
 def _entity_score(eid: str, ctx: _Context, d: ActorDictionary, when: date | None, full_seen: set[str]) -> float:
     actor = d.actors[eid]
     score = 0.0
     if eid in full_seen:
         score += 1.0
     if not actor.alive_on(when):
-        score -= 1.0
+        if not (ctx.qualifier == "former" and ctx.role and _held_role(actor, ctx.role, d)):
+            score -= 1.0  # the dead are not named by a short form, unless as the former holder of their office
     elif when is not None and actor.roles and not any(r.active(when) for r in actor.roles) \
             and all(r.start and r.start > when for r in actor.roles):
         score -= 0.3  # not yet in public life
@@ -647,7 +678,13 @@ def link_article(article: dict, sentences: list[dict], tokens: list[dict], ner_m
     chosen = [it for it in chosen if it[0].strong or not any(
         s0 < it[0].end and it[0].start < e0 and eid != it[0].pattern.entity_id for s0, e0, eid in exact_spans)]
     chosen.sort(key=lambda it: (-(it[0].end - it[0].start), -it[1], it[0].start))
+    # English organisation names in Urdu letters that the dictionary does not hold (نیشنل بینک آف X): they take
+    # their words from any shorter match inside them (پاکستان in "نیشنل بینک آف پاکستان" is part of the name)
+    org_spans = _english_org_spans(toks, idx, chosen, dictionary)
+    chosen = [it for it in chosen if not any(a <= it[0].start and it[0].end <= b for a, b, _ in org_spans)]
     taken: set[int] = set()
+    for a, b, _ in org_spans:
+        taken |= set(range(a, b))
     final: list[tuple[_Cand, float, str]] = []
     for it in chosen:
         rng = set(range(it[0].start, it[0].end))
@@ -675,6 +712,15 @@ def link_article(article: dict, sentences: list[dict], tokens: list[dict], ner_m
                                  "ner+dictionary" if ner else "dictionary", method,
                                  _mention_code(actor, ctx, when, idx)))
         entities.setdefault(actor.entity_id, entity_row(dictionary, actor))
+
+    for a, b, english in org_spans:
+        s, e = toks[a].start, toks[b - 1].end
+        absorbed |= {ner_tok[i] for i in range(a, b) if i in ner_tok}  # an NER span inside is part of the name
+        surface = text[s:e]
+        pid = provisional_id(surface, dictionary)
+        mentions.append(_mention(aid, toks[a].sent, s, e, text, "ORGANIZATION", pid, 0.6, None, "dictionary",
+                                 "provisional"))
+        entities.setdefault(pid, {**_provisional_row(pid, surface, "ORGANIZATION"), "aliases": [surface, english]})
 
     # names after a role word or a title that matched nothing: وزیر دفاع X Y نے, ایڈووکیٹ X نے
     role_spans: list[tuple[int, int, int]] = []  # name start, end, where its title's context is read
@@ -794,6 +840,80 @@ def _everyday_reading(c: _Cand, toks: list[_Tok], idx: _Index) -> bool:
     while j >= 0 and toks[j].sent == sent and toks[j].key in rule.get("skip", ()):
         j -= 1
     return j >= 0 and toks[j].sent == sent and toks[j].key in rule.get("after", ())
+
+
+def _everyday_english_name(actor: Actor) -> str:
+    """The shortest English name that is no acronym ("Hong Kong", not "Hong Kong SAR China"; "America")."""
+    names = [n for n in (actor.name, *actor.aliases.get("en", ())) if not n.isupper()] or [actor.name]
+    return min(names, key=len)
+
+
+def _english_word_at(i: int, toks: list[_Tok], words: dict[tuple[str, ...], str]) -> tuple[int, str] | None:
+    """(tokens used, English) of a transliterated English word at token i (two-token keys first)."""
+    for n in (2, 1):
+        key = tuple(t.key for t in toks[i:i + n])
+        if len(key) == n and all(t.sent == toks[i].sent for t in toks[i:i + n]) and key in words:
+            return n, words[key]
+    return None
+
+
+def _english_org_spans(toks: list[_Tok], idx: _Index, chosen: list[tuple[_Cand, float, str]],
+                       d: ActorDictionary, most: int = 4) -> list[tuple[int, int, str]]:
+    """Spans "X آف Y" written from English ("نیشنل بینک آف پاکستان", "ہانگ کانگ فیڈریشن آف سٹوڈنٹس") whose word
+    before آف is an institution's head (romanization.yaml english_heads) and whose every word is a transliterated
+    English word or part of a dictionary match, with their English names; none a dictionary alias covers whole."""
+    rules = romanize_rules()
+    of_key = next((k for k, v in rules.english_words.items() if v == "of"), None)
+    if not of_key:
+        return []
+    exact = {}  # token -> (start, end, English name) of a chosen exact dictionary match
+    for c, _, _ in chosen:
+        if c.exact and c.pattern.entity_id:
+            for i in range(c.start, c.end):
+                exact[i] = (c.start, c.end, _everyday_english_name(d.actors[c.pattern.entity_id]))
+    spans: list[tuple[int, int, str]] = []
+    for t in toks:
+        if (t.key,) != of_key or t.i == 0 or t.i + 1 >= len(toks):
+            continue
+        left: list[tuple[int, str]] = []  # (start token, English) going left
+        j = t.i
+        while len(left) < most and j > 0 and toks[j - 1].sent == t.sent:
+            hit = next(((j - n, w) for n, w in [(2, _english_word_at(j - 2, toks, rules.english_words)),
+                                                 (1, _english_word_at(j - 1, toks, rules.english_words))]
+                        if j - n >= 0 and w and w[0] == n), None)
+            if hit:
+                left.append((hit[0], hit[1][1]))
+                j = hit[0]
+            elif j - 1 in exact and exact[j - 1][1] == j:
+                a, _, name = exact[j - 1]
+                left.append((a, name))
+                j = a
+            else:
+                break
+        if not left or left[0][1] not in rules.english_heads:
+            continue
+        right: list[tuple[int, str]] = []
+        k = t.i + 1
+        while len(right) < most and k < len(toks) and toks[k].sent == t.sent:
+            w = _english_word_at(k, toks, rules.english_words)
+            if w and w[1] != "of":
+                right.append((k + w[0], w[1]))
+                k += w[0]
+            elif k in exact and exact[k][0] == k:
+                right.append((exact[k][1], exact[k][2]))
+                k = exact[k][1]
+            else:
+                break
+        if not right:
+            continue
+        start, end = left[-1][0], right[-1][0]
+        if any(c.exact and c.start <= start and end <= c.end and c.end - c.start > end - start for c, _, _ in chosen):
+            continue
+        if any(c.exact and c.start == start and c.end == end for c, _, _ in chosen):
+            continue  # the dictionary knows the whole name
+        english = " ".join([w for _, w in reversed(left)] + ["of"] + [w for _, w in right])
+        spans.append((start, end, english))
+    return spans
 
 
 def _may_continue_name(t: _Tok, idx: _Index) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -27,6 +27,8 @@ _ARTICLE = re.compile(r"^-?([a-z]{1,3})-(.+)$")  # "-ur-Rehman": the Arabic arti
 class RomanizationRules:
     initials: dict[str, frozenset[str]]
     parts: dict[str, tuple[str, ...]]   # Urdu part (matching form) -> English spellings, usual first
+    english_words: dict[tuple[str, ...], str] = field(default_factory=dict)  # "ایسوسی ایشن" -> Association
+    english_heads: frozenset[str] = frozenset()  # Bank, University …: "X آف Y" is an organisation
 
     def initial_fits(self, part: str, spelling: str) -> bool:
         """Does the English spelling start with a letter the Urdu part's first letter can be written as?
@@ -60,7 +62,14 @@ def load_romanization_rules(folder: Path = UR_DIR) -> RomanizationRules:
         key = normalize_for_match(ur)
         extra = [spellings] if isinstance(spellings, str) else list(spellings)
         parts[key] = tuple(dict.fromkeys([*extra, *parts.get(key, ())]))
-    return RomanizationRules(initials, parts)
+    words = {tuple(normalize_for_match(k).split()): v for k, v in (spec.get("english_words") or {}).items()}
+    return RomanizationRules(initials, parts, words, frozenset(spec.get("english_heads") or ()))
+
+
+@lru_cache(maxsize=1)
+def rules() -> RomanizationRules:
+    """The shipped rules (cached)."""
+    return _rules()
 
 
 @lru_cache(maxsize=1)
