@@ -244,9 +244,8 @@ def test_the_layering_check_sees_imports_inside_functions(tmp_path: Path) -> Non
 def test_a_warehouse_from_before_the_index_and_mtime_is_migrated_and_used(tmp_path: Path, seeds_dir: Path,
                                                                          counter_dir: Path) -> None:
     import duckdb
-    import pyarrow.parquet as pq
 
-    from warehouse import db_path, snapshot_path
+    from warehouse import db_path, storage
 
     docs = _counter_docs(counter_dir)
     inbox, wh = tmp_path / "inbox", tmp_path / "wh"
@@ -256,14 +255,16 @@ def test_a_warehouse_from_before_the_index_and_mtime_is_migrated_and_used(tmp_pa
            if d.signature]
     _record(wh, "r1", (inbox / "a.txt").resolve())
     _load(wh, "r2", {"signatures": old})
-    # as an older version left it: no signature_bands table or snapshot, source_files without mtime_ns
+    # as an older version left it: real tables in khabar.duckdb (no partitions), no signature_bands table,
+    # source_files without mtime_ns
+    os.replace(storage.writer_path(wh), db_path(wh))
+    shutil.rmtree(wh / "state")
+    shutil.rmtree(wh / "parquet")
     con = duckdb.connect(str(db_path(wh)))
+    con.execute("DROP TABLE _partitions")
     con.execute("DROP TABLE signature_bands")
     con.execute("ALTER TABLE source_files DROP COLUMN mtime_ns")
     con.close()
-    snapshot_path(wh, "signature_bands").unlink()
-    path = snapshot_path(wh, "source_files")
-    pq.write_table(pq.read_table(path).drop_columns(["mtime_ns"]), path)
 
     load.init_warehouse(wh)  # what every run does first
     assert scan_inbox(inbox, wh).seen == [(inbox / "a.txt").resolve()]
