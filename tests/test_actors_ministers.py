@@ -90,6 +90,8 @@ def test_codes_at_date(d, lookup, name, when, code):
     ("Khalid bin Mohammad Al Attiyah", date(2020, 6, 1), "QATMIL"),
     ("Micheál Martin", date(2024, 6, 1), "IRLGOV"),         # foreign and defence: the GOV office ranks first
     ("Abdelmadjid Tebboune", date(2024, 6, 1), "DZAGOV"),   # also defence minister; head of state ranks first
+    ("Þórdís Kolbrún Reykfjörð Gylfadóttir", date(2024, 6, 1), "ISLGOV"),
+    ("Þórdís Kolbrún Reykfjörð Gylfadóttir", date(2025, 6, 1), "ISL"),  # succeeded on 2024-12-21
 ])
 def test_codes_at_date_second_pass(d, lookup, name, when, code):
     assert lookup.code_at(_by_name(d, name), when) == code
@@ -104,4 +106,4 @@ def test_un_coverage_on_2024_07_01(d):
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     n = mod.counts(mod.coverage(d, date(2024, 7, 1)))
-    assert n == {"foreign_minister": 122, "defence_minister": 93}
+    assert n == {"foreign_minister": 151, "defence_minister": 111}
