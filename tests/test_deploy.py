@@ -7,6 +7,7 @@ Stanza models), and a DuckDB query of what it loaded.
 """
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -144,6 +145,8 @@ def test_prefect_deploy_from_prefect_yaml_runs_on_a_process_worker_and_loads(tmp
     inbox.mkdir()
     for src in sorted(seeds_dir.glob("*.txt"))[:2]:
         shutil.copy(src, inbox / src.name)
+        settled = time.time() - 3600  # the deployment skips files younger than min_age_seconds (10 s: still being
+        os.utime(inbox / src.name, (settled, settled))  # written); a fast machine runs it sooner than that
     wh = tmp_path / "wh"
     deployment_yaml = _deployment()
     pool = deployment_yaml["work_pool"]["name"]

@@ -182,7 +182,7 @@ def test_a_failing_stage_is_failed_in_the_ui_with_its_exception_after_retries(tm
 
     with server.client() as client:
         runs = [r for r in client.read_flow_runs(flow_filter=FlowFilter(name=FlowFilterName(any_=["khabar-etl"])))
-                if r.parameters.get("settings", {}).get("warehouse") == str(wh)]
+                if (r.parameters.get("settings") or {}).get("warehouse") == str(wh)]
         assert len(runs) == 1
         flow_run = runs[0]
         assert flow_run.state.is_failed()
