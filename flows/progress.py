@@ -213,6 +213,11 @@ class ProgressDisplay:
             self.finished.setdefault(stage, 0.0)
         self._progress.update(self._task, completed=100.0, description=self._describe())
 
+    def abandon(self) -> None:
+        """Stop drawing at once (the run is being interrupted): the bar stays as it was and the terminal gets its
+        cursor back (the process then ends without running __exit__)."""
+        self._progress.stop()
+
     def __enter__(self) -> "ProgressDisplay":
         add_listener(self)
         self.stage_started = self.clock()

@@ -128,7 +128,8 @@ def run(
     display = nullcontext() if (quiet or as_json) else ProgressDisplay(
         planned_stages(until), console, history_path=warehouse / HISTORY_FILE)
     guard = RunGuard(planned_stages(until), say=lambda line: console.print(line, markup=False, highlight=False,
-                                                                         soft_wrap=True))
+                                                                         soft_wrap=True),
+                     before_exit=getattr(display, "abandon", None))
     try:
         with guard, display:  # the guard first: it must block Ctrl-C before any thread starts
             summary = etl([str(p.resolve()) for p in inputs], settings=settings, until=until)

@@ -66,7 +66,9 @@ def register(app: typer.Typer) -> None:
         os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
         from flows.serve import inbox as inbox_flow
         from flows.serve import inbox_parameters, serve_inbox
+        from khabar.interrupt import start_watchdog
 
+        start_watchdog()  # its runs' NLP workers and temporary Prefect server end with it, even on kill -9
         if once:
             result = inbox_flow(**inbox_parameters(inbox, warehouse, settings=settings, until=until,
                                                    min_age_seconds=min_age))

@@ -107,12 +107,14 @@ class RunGuard:
 
     Also a progress listener (flows.progress): it knows which stage runs, so that an interrupt during the load
     waits for the load to finish, and the line says whether the run was loaded.
-    ``say`` prints the line (the CLI's stderr console); ``exit`` ends the process (os._exit: the flow's threads
-    and Prefect's exit hooks would wait on the server this has just ended)."""
+    ``say`` prints the line (the CLI's stderr console); ``before_exit`` tidies the terminal (the progress bar
+    gives the cursor back); ``exit`` ends the process (os._exit: the flow's threads and Prefect's exit hooks
+    would wait on the server this has just ended)."""
 
     def __init__(self, stages: list[str], say: Callable[[str], None],
-                 exit: Callable[[int], None] = os._exit) -> None:
+                 exit: Callable[[int], None] = os._exit, before_exit: Callable[[], None] | None = None) -> None:
         self.stages = list(stages)
+        self.before_exit = before_exit
         self.finished: list[str] = []
         self.batches_loaded = 0  # batches of this run in the warehouse (each is loaded on its own)
         self.say = say
@@ -161,6 +163,8 @@ class RunGuard:
             line = (f"interrupted ({name}) during {stage}: nothing of this run was loaded, the warehouse is as it "
                     f"was; run the same command again to do it")
         self.say(line)
+        if self.before_exit is not None:
+            self.before_exit()  # e.g. the progress bar gives the terminal its cursor back
         terminate(descendants(os.getpid()))
         sys.stdout.flush()
         sys.stderr.flush()

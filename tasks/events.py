@@ -146,6 +146,7 @@ class Lexicon:
     including: frozenset[str]
     reflexive: frozenset[str]  # "اپنی ٹیموں کی تعریف": the subject's own
     fellows: frozenset[str]  # "7 ساتھیوں کو زہر پلا دی": the subject's fellows
+    kin: frozenset[str]  # "اپنی اہلیہ": family, never the subject's side
     adverbial_consult: tuple[tuple[str, ...], ...]
     adverbial_violent: tuple[tuple[str, ...], ...]
     adverbial_states: frozenset[tuple[str, ...]]
@@ -284,6 +285,7 @@ def _load_lexicon(folder: Path) -> Lexicon:
         including=_norm_set(roles["including"]),
         reflexive=_norm_set(roles["reflexive"]),
         fellows=_norm_set(roles["fellows"]),
+        kin=_norm_set(roles["kin"]),
         adverbial_consult=tuple(_words(m) for m in disc["adverbial_heads"]["consult"]),
         adverbial_violent=tuple(_words(m) for m in disc["adverbial_heads"]["violent"]),
         adverbial_states=frozenset(_words(m) for m in disc["adverbial_heads"]["states"]),
@@ -348,7 +350,7 @@ DISCOURSE_KEYS = {
 }
 ROLE_KEYS = {"ergative", "locative", "copula", "reporting_light_verb", "verb_group_light_verbs", "goal_markers",
              "infinitive_endings", "target_markers", "including", "reflexive", "fellows",
-             "display_nominals"}
+             "kin", "display_nominals"}
 MODALITY_KEYS = {"future", "possible", "intent_heads", "possible_words", "alleged_heads", "alleged_words",
                  "alleging_nominals", "purpose_heads", "need_heads", "conditional", "conditional_ends", "should",
                  "purpose_carriers", "want_forms"}
@@ -1350,8 +1352,8 @@ def _own_phrase(words: list[Word], end: int, floor: int, lex: Lexicon, fellows_o
     hits its targets, not its own side)."""
     if words[end].mention is None and (words[end].norm in lex.fellows or words[end].lemma in lex.fellows):
         return True
-    if fellows_only:
-        return False
+    if fellows_only or words[end].norm in lex.kin or words[end].lemma in lex.kin:
+        return False  # "اپنی اہلیہ کا شکریہ": one's family is not one's side
     for k in range(end, max(floor, end - OWN_PHRASE_MAX) - 1, -1):
         w = words[k]
         if w.norm in lex.reflexive:

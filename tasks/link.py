@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+import atexit
 import gc
 import re
 from datetime import date, datetime
@@ -269,6 +270,7 @@ class _Index:
 
 
 _INDEXES: dict[tuple[int, bool], tuple[ActorDictionary, _Index]] = {}
+_INDEXES_FROZEN: list[bool] = []
 _LATIN = re.compile(r"[A-Za-z]")
 
 
@@ -289,6 +291,9 @@ def _index(d: ActorDictionary, text: str | None = None) -> _Index:
             if was_enabled:
                 gc.enable()
         _INDEXES[(id(d), latin)] = hit
+        if not _INDEXES_FROZEN:  # frozen objects outlive the interpreter's teardown, and DuckDB's bindings
+            atexit.register(gc.unfreeze)  # (nanobind) then print 'leaked instances' at every exit: thaw first
+            _INDEXES_FROZEN.append(True)
         gc.freeze()
     return hit[1]
 

@@ -435,6 +435,7 @@ FRAME_CASES = [  # (sentence, triples that must be present, triples that must be
     ("شہباز شریف نے اپنی معاشی ٹیم کی تعریف کی۔", {("PAKGOV", "PAKGOV", "051")}, set()),
     ("افغان پولیس نے اپنے ساتھیوں پر فائرنگ کی۔", {("AFGCOP", "AFGCOP", "190")}, set()),
     ("اسرائیل نے اپنے اہداف کو نشانہ بنایا۔", set(), {("ISR", "ISR", "190")}),
+    ("شہباز شریف نے اپنی اہلیہ کا شکریہ ادا کیا۔", set(), {("PAKGOV", "PAKGOV", "051")}),
     # "میں نے" inside a report is the speaker, however the tagger reads میں
     ("امریکی صدر نے کہا کہ میں نے داعش کے خلاف فضائی حملوں کی اجازت دی ہے۔", {("USAGOV", "IMGMUSISI", "195")},
      {(None, "IMGMUSISI", "195")}),

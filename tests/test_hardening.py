@@ -89,14 +89,17 @@ def test_each_language_is_told_apart():
     assert identify_language("") is None and identify_language("12 ۔ 3") is None
 
 
-def test_urdu_news_is_never_taken_for_punjabi_or_persian(shared_dir=Path(__file__).resolve().parents[2] / "shared"):
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+def test_urdu_news_is_never_taken_for_punjabi_or_persian():
     """Every sentence of 200 real Urdu news articles (news_2024_world in ../shared/data) is Urdu."""
     import json
 
     from tasks.langid import identify_language
 
     paragraphs = []
-    with (shared_dir / "data" / "news_2024_world" / "articles.jsonl").open(encoding="utf-8") as fh:
+    with (SHARED / "data" / "news_2024_world" / "articles.jsonl").open(encoding="utf-8") as fh:
         for _, row in zip(range(200), fh):
             sentences = json.loads(row)["text"].replace("\n", "۔").split("۔")
             paragraphs += [p for p in sentences if sum(c.isalpha() for c in p) >= 25]

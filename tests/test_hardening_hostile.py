@@ -94,16 +94,44 @@ def build_hostile_folder(folder: Path, seeds_dir: Path) -> dict[str, str]:
     return made
 
 
-def run_measured(args: list[str], log: Path) -> tuple[int, int]:
-    """(exit code, peak resident KB of the run's processes) for `python -m khabar.cli ARGS`, run under a small
-    parent whose only children are the run's (ru_maxrss of RUSAGE_CHILDREN: the largest one)."""
+def run_measured(args: list[str], log: Path) -> tuple[int, int, int]:
+    """(exit code, peak KB of its largest process, peak KB of all its processes together) of
+    `python -m khabar.cli ARGS`. The first is exact: ru_maxrss of RUSAGE_CHILDREN in a small parent whose only
+    children are the run's; the second is the largest sum of the tree's resident sets, sampled 5 times a second."""
+    import threading
+
+    import psutil
+
     peak = log.with_suffix(".maxrss")
     wrapper = ("import resource, subprocess, sys; rc = subprocess.call(sys.argv[2:]); open(sys.argv[1], 'w')"
                ".write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)); sys.exit(rc)")
     with log.open("w") as out:
-        done = subprocess.run([sys.executable, "-c", wrapper, str(peak), sys.executable, "-m", "khabar.cli", *args],
-                              stdout=out, stderr=subprocess.STDOUT, timeout=1500, env={**os.environ, "COLUMNS": "200"})
-    return done.returncode, int(peak.read_text())
+        proc = subprocess.Popen([sys.executable, "-c", wrapper, str(peak), sys.executable, "-m", "khabar.cli", *args],
+                                stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "COLUMNS": "200"})
+        tree_peak = [0]
+
+        def sample() -> None:
+            parent = psutil.Process(proc.pid)
+            while proc.poll() is None:
+                total = 0
+                try:
+                    for child in parent.children(recursive=True):
+                        try:
+                            total += child.memory_info().rss
+                        except psutil.Error:
+                            pass
+                except psutil.Error:
+                    break
+                tree_peak[0] = max(tree_peak[0], total // 1024)
+                proc_done.wait(0.2)
+
+        proc_done = threading.Event()
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        rc = proc.wait(timeout=1500)
+        proc_done.set()
+        sampler.join()
+    return rc, int(peak.read_text()), tree_peak[0]
 
 
 def outcomes(wh: Path) -> tuple[list[dict], list[dict]]:
@@ -140,12 +168,16 @@ def hostile(tmp_path: Path, seeds_dir: Path):
 def test_hostile_folder_with_the_seeds(hostile, seeds_dir: Path, stanza_dir: Path, tmp_path: Path):
     folder, made = hostile
     wh, log = tmp_path / "wh", tmp_path / "run.log"
-    rc, peak_kb = run_measured(["run", str(folder), "-w", str(wh), "--models-dir", str(stanza_dir)], log)
+    rc, peak_kb, tree_kb = run_measured(["run", str(folder), "-w", str(wh), "--models-dir", str(stanza_dir)], log)
     shown = log.read_text(encoding="utf-8")
     assert rc == 0, shown
     assert "Traceback" not in shown, shown
-    assert peak_kb < MAX_PEAK_KB, f"peak {peak_kb / 1024:.0f} MiB"
-    print(f"hostile folder: peak resident memory {peak_kb / 1024:.0f} MiB")
+    print(f"hostile folder: peak resident memory {peak_kb / 1024:.0f} MiB (largest process), "
+          f"{tree_kb / 1024:.0f} MiB (all the run's processes)")
+    # The issue's bound is on the run's process (Stanza models, the batch's rows). All processes together
+    # (the run, one NLP worker, the temporary Prefect server) came to 1882 MiB once: an RSS sum counts shared
+    # pages twice, so it is shown, and only kept from running away.
+    assert peak_kb < MAX_PEAK_KB and tree_kb < 1.5 * MAX_PEAK_KB, (peak_kb, tree_kb)
     arts, quar = outcomes(wh)
     check_every_input_accounted_for(folder, made, arts, quar)
 

@@ -87,17 +87,26 @@ def test_ctrl_c_during_nlp_stops_in_seconds_with_one_line_and_nothing_loaded(see
     wait_for(lambda: not left_in_session(rerun.pid) and not watchdogs_of(rerun.pid), 10, "the re-run's processes")
 
 
-def test_kill_9_of_the_main_process_leaves_no_worker_or_server(counter_dir, stanza_dir, tmp_path):
+@pytest.mark.parametrize("command", ["run", "serve --once"])
+def test_kill_9_of_the_main_process_leaves_no_worker_or_server(command, counter_dir, stanza_dir, tmp_path):
     """Enough text (COUNTER articles) that a second NLP lane, a spawned worker process, starts; SIGKILL the run
-    once it is there: the watchdog ends the worker and the temporary Prefect server."""
-    batch = tmp_path / "counter.jsonl"
+    (or `khabar serve --once` on an inbox) once it is there: the watchdog ends the worker and the temporary
+    Prefect server."""
+    batch = tmp_path / "inbox" / "counter.jsonl"
+    batch.parent.mkdir()
     rows = [json.loads(line) for line in (counter_dir / "docs.jsonl").read_text(encoding="utf-8").splitlines()]
     with batch.open("w", encoding="utf-8") as fh:
         for row in rows[:200]:  # ~210,000 characters: flows.nlp starts a second lane past 150,000
             fh.write(json.dumps({"id": row["id"], "title": row.get("title"), "text": row["text"]},
                                 ensure_ascii=False) + "\n")
     wh, log = tmp_path / "wh", tmp_path / "run.log"
-    run = start_run(batch, wh, log, stanza_dir)
+    if command == "run":
+        run = start_run(batch, wh, log, stanza_dir)
+    else:
+        run = subprocess.Popen([sys.executable, "-m", "khabar.cli", "serve", "--once", "--inbox", str(batch.parent),
+                                "--min-age", "0", "-w", str(wh), "--workers", "2", "--models-dir", str(stanza_dir)],
+                               stdin=subprocess.DEVNULL, stdout=log.open("w"), stderr=subprocess.STDOUT,
+                               start_new_session=True)
     main = psutil.Process(run.pid)
 
     def worker_started() -> bool:

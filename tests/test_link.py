@@ -358,3 +358,16 @@ def test_english_organisation_names_in_urdu_letters(nlp, d):
     assert "Canadian Federation of Students" in next(e for e in out.entities if e["entity_id"] == cfs["entity_id"])["aliases"]
     title = at(out, text, "آف اسٹیٹ")  # a title, not an organisation
     assert title is None or title["ner_label"] != "ORGANIZATION"
+
+
+def test_a_process_that_linked_exits_without_binding_noise():
+    """The alias index is gc.freeze()d for speed; frozen objects must be thawed at exit, else DuckDB's bindings
+    (nanobind) print 'leaked instances' to stderr at the end of every run."""
+    import subprocess
+    import sys
+
+    code = ("import duckdb; duckdb.connect().execute('select 1');"
+            "from tasks.link import load_dictionary, _index; _index(load_dictionary(), 'پاکستان')")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "leaked" not in done.stderr

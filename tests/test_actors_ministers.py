@@ -1,0 +1,79 @@
+"""Foreign and defence ministers (people_ministers.yaml, issue 11 item 2): data checks and role-at-date codes.
+No Stanza."""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+import pytest
+
+from tasks.actors import ACTORS_DIR, read_actor_file
+from tasks.normalize import normalize_for_match
+
+
+@pytest.fixture(scope="module")
+def mine(d):
+    return read_actor_file(ACTORS_DIR / "people_ministers.yaml", d.roles)
+
+
+def test_every_entry_is_a_foreign_or_defence_minister_of_a_country(d, mine):
+    assert len(mine) >= 130
+    for a in mine:
+        assert a.entity_id in d.actors and a.type == "PERSON", a.entity_id
+        assert a.aliases["ur"] and a.aliases["en"], a.entity_id
+        offices = [r for r in a.roles if r.role in ("foreign_minister", "defence_minister")]
+        assert offices, a.entity_id
+        for r in offices:
+            assert r.country and r.country in d.country_by_iso3, a.entity_id
+        assert a.country in {r.country for r in offices}, a.entity_id
+
+
+def test_aliases_are_full_names_owned_by_one_entity(d, mine):
+    """A full Urdu alias has at least two words and names nothing else; a short form is no everyday word."""
+    owners = defaultdict(set)
+    for a in d.actors.values():
+        for n in a.all_aliases():
+            owners[normalize_for_match(n)].add(a.entity_id)
+    for a in mine:
+        for n in a.aliases["ur"]:
+            assert len(n.split()) >= 2, (a.entity_id, n)
+            assert owners[normalize_for_match(n)] == {a.entity_id}, (n, owners[normalize_for_match(n)])
+        for n in a.short.get("ur", ()):
+            assert normalize_for_match(n) not in d.frequent_words, (a.entity_id, n)
+            assert owners[normalize_for_match(n)] == {a.entity_id}, (n, owners[normalize_for_match(n)])
+
+
+def _by_name(d, name):
+    hits = [a for a in d.actors.values() if a.name == name]
+    assert len(hits) == 1, name
+    return hits[0].entity_id
+
+
+@pytest.mark.parametrize("name,when,code", [
+    ("Philip Hammond", date(2015, 6, 1), "GBRGOV"),         # foreign secretary 2014-2016
+    ("Philip Hammond", date(2013, 6, 1), "GBRMIL"),         # defence secretary before
+    ("Philip Hammond", date(2024, 6, 1), "GBR"),            # out of office
+    ("Nikos Dendias", date(2020, 6, 1), "GRCGOV"),          # foreign minister 2019-2023
+    ("Nikos Dendias", date(2024, 6, 1), "GRCMIL"),          # defence minister from 2023
+    ("Taro Kono", date(2018, 6, 1), "JPNGOV"),
+    ("Taro Kono", date(2020, 6, 1), "JPNMIL"),
+    ("Ramtane Lamamra", date(2015, 6, 1), "DZAGOV"),
+    ("Ramtane Lamamra", date(2019, 6, 1), "DZA"),           # between his two terms
+    ("Ramtane Lamamra", date(2022, 6, 1), "DZAGOV"),
+    ("Ahmed Attaf", date(2024, 6, 1), "DZAGOV"),
+    ("Abdel Mageed Saqr", date(2024, 10, 1), "EGYMIL"),
+    ("Mohamed Ahmed Zaki", date(2024, 10, 1), "EGY"),       # succeeded by Saqr on 2024-07-03
+    ("Lars Løkke Rasmussen", date(2016, 6, 1), "DNKGOV"),   # prime minister then
+    ("Vladimir Padrino López", date(2015, 6, 1), "VENMIL"),
+    ("Abdullah Al-Yahya", date(2015, 6, 1), "KWT"),
+    # earlier offices added to entries of the other files
+    ("Fumio Kishida", date(2015, 6, 1), "JPNGOV"),          # foreign minister 2012-2017
+    ("Fumio Kishida", date(2019, 6, 1), "JPN"),
+    ("Jean-Yves Le Drian", date(2015, 6, 1), "FRAMIL"),     # defence 2012-2017, foreign 2017-2022
+    ("Jean-Yves Le Drian", date(2019, 6, 1), "FRAGOV"),
+    ("Mevlüt Çavuşoğlu", date(2015, 1, 1), "TURGOV"),       # first term 2014-2015
+    ("Mevlüt Çavuşoğlu", date(2015, 10, 1), "TUR"),         # Sinirlioğlu's interim
+    ("Boris Johnson", date(2017, 6, 1), "GBRGOV"),
+])
+def test_codes_at_date(d, lookup, name, when, code):
+    assert lookup.code_at(_by_name(d, name), when) == code
