@@ -121,3 +121,20 @@ def test_a_crash_in_a_later_batch_keeps_the_earlier_ones_and_a_rerun_completes(s
     assert set(duplicate_keys(wh).values()) == {0}
     assert warehouse_content(wh) == warehouse_content(reference)
     assert count(wh, "runs") == 2
+
+
+def test_an_interrupt_after_a_batch_loaded_says_what_was_kept(monkeypatch: pytest.MonkeyPatch):
+    """Ctrl-C's line (khabar.interrupt.RunGuard, fed by the flow's progress reports) after batch 1 of a run loaded."""
+    import signal
+
+    from khabar import interrupt
+
+    monkeypatch.setattr(interrupt, "terminate", lambda processes: None)
+    said, codes = [], []
+    guard = interrupt.RunGuard(["ingest", "clean", "load"], say=said.append, exit=codes.append)
+    for stage, info in (("ingest", {}), ("clean", {}), ("load", {"batch": 1, "_more": True}), ("ingest", {})):
+        guard(stage, {"seconds": 0.1, **info})
+    guard.stop(signal.SIGINT)
+    assert codes == [interrupt.EXIT_INTERRUPTED]
+    assert said == ["interrupted (SIGINT) during clean of batch 2: the 1 batch(es) before it were loaded, this one "
+                    "was not; run the same command again to finish (nothing is loaded twice)"]
