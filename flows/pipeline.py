@@ -240,7 +240,7 @@ class RunTally:
 
     def summary_counts(self) -> dict[str, int]:
         """The run's counts as one batch of all its documents would give them."""
-        counts = {k: v for k, v in self.counts.items() if k != "files"}
+        counts = dict(self.counts)  # "files": input files recorded in source_files (the report's "files read")
         if "entities" in counts:  # the table carries the whole dictionary; what the run found is what it mentioned
             counts["entities"] = len(self.mentioned)
         return counts

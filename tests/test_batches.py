@@ -138,3 +138,26 @@ def test_an_interrupt_after_a_batch_loaded_says_what_was_kept(monkeypatch: pytes
     assert codes == [interrupt.EXIT_INTERRUPTED]
     assert said == ["interrupted (SIGINT) during clean of batch 2: the 1 batch(es) before it were loaded, this one "
                     "was not; run the same command again to finish (nothing is loaded twice)"]
+
+
+def test_the_run_report_adds_up_over_batches_without_keeping_rows():
+    from flows.pipeline import RunTally
+    from flows.report import build_report
+    from tasks.ingest import IngestBatch
+
+    ent = [{"entity_id": "Q1", "canonical_name": "A"}, {"entity_id": "Q2", "canonical_name": "B"}]
+    tally = RunTally()
+    for n, (arts, mentions, events) in enumerate([
+            ([{"article_id": "a1", "source_path": "x"}], [{"entity_id": "Q1"}, {"entity_id": None}],
+             [{"actor1_entity_id": "Q1", "actor2_entity_id": "Q2", "quad_class": 1}]),
+            ([{"article_id": "a2", "source_path": "y", "duplicate_of": "a1", "duplicate_score": 1.0}],
+             [{"entity_id": "Q1"}], [{"actor1_entity_id": "Q1", "actor2_entity_id": "Q2", "quad_class": 1}])], 1):
+        tables = {"articles": arts, "quarantine": [], "source_files": [{}], "mentions": mentions, "events": events,
+                  "entities": ent if n == 1 else []}
+        tally.add(IngestBatch(n, [None], [], [], last=n == 2), tables)
+    report = build_report({"counts": tally.summary_counts()}, tally.report_tables())
+    overview = {r["what"]: r["count"] for r in report["overview"]}
+    assert overview == {"files read": 2, "documents in": 2, "articles": 2, "duplicates": 1, "quarantined": 0,
+                        "mentions": 3, "mentions linked": 2, "entities": 2, "events": 2, "relations": 0}
+    assert [(a["name"], a["events"]) for a in report["top_actors"]] == [("A", 2), ("B", 2)]
+    assert report["events_by_quadclass"][0]["events"] == 2 and len(report["duplicates"]) == 1
