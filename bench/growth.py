@@ -1,6 +1,7 @@
 """Growth: what a run of new articles costs into a warehouse that already holds N articles, vs into an empty one.
 
     python bench/growth.py [--stored N] [--batch B] [--rounds R] [--workdir DIR] [--keep]
+    python bench/growth.py --size 10000,20000      # the issue's "Size" check: one run of each size
 
 1. Builds a warehouse holding N articles (default 20,000): N synthetic articles go through the real flow
    (`etl(..., until="dedup")`: ingest, clean, dedup, load, so articles, signatures, source_files and whatever
@@ -89,13 +90,27 @@ def peak_rss_mb() -> float:
 
 def _child_run(batch: str, warehouse: str, until: str) -> None:
     os.environ.update(ENV)
+    from flows import progress
     from flows.pipeline import etl
 
+    stage_peaks: dict[str, float] = {}
+    peak = [0.0]
+
+    def at_stage_end(stage: str, info: dict) -> None:
+        # the peak since the last stage ended (Linux: writing 5 to clear_refs resets VmHWM to the current RSS)
+        if "seconds" in info:
+            stage_peaks[stage] = peak_rss_mb()
+            peak[0] = max(peak[0], stage_peaks[stage])
+            with open("/proc/self/clear_refs", "w", encoding="ascii") as fh:
+                fh.write("5")
+
+    progress.add_listener(at_stage_end)
     started = time.perf_counter()
     summary = etl([batch], settings={"warehouse": warehouse}, until=until)
     print("RESULT " + json.dumps({"stage_seconds": summary["stage_seconds"], "counts": summary["counts"],
                                   "seconds": time.perf_counter() - started,
-                                  "peak_rss_mb": peak_rss_mb()}))
+                                  "stage_peak_mb": {**stage_peaks, "after load": peak_rss_mb()},
+                                  "peak_rss_mb": max(peak[0], peak_rss_mb())}))
 
 
 def run_flow(batch: Path, warehouse: Path, until: str = "dedup") -> dict:
@@ -210,6 +225,21 @@ def stored_records(workdir: Path) -> list[dict]:
             for line in path.read_text(encoding="utf-8").splitlines()]
 
 
+def size_runs(workdir: Path, sizes: list[int]) -> None:
+    """The issue's "Size" check: one run of n articles, ingest -> dedup -> load, into an empty warehouse."""
+    print(f"| articles | {' | '.join(STAGES)} | total s | ms per article | peak RSS MB |")
+    print("|---:|" + "---:|" * (len(STAGES) + 3))
+    for n in sizes:
+        batch, warehouse = workdir / f"size-{n}", workdir / f"size-{n}-warehouse"
+        write_batch(batch, f"size{n}", n, seed=7)
+        res = run_flow(batch, warehouse)
+        sec = [res["stage_seconds"].get(s, 0.0) for s in STAGES]
+        print(f"| {n} | " + " | ".join(f"{s:.1f}" for s in sec)
+              + f" | {sum(sec):.1f} | {1000 * sum(sec) / n:.2f} | {res['peak_rss_mb']:.0f} |")
+        shutil.rmtree(batch, ignore_errors=True)
+        shutil.rmtree(warehouse, ignore_errors=True)
+
+
 def main(argv: list[str]) -> None:
     if argv and argv[0] == "--child":
         _child_run(*argv[1:4])
@@ -220,17 +250,28 @@ def main(argv: list[str]) -> None:
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--workdir", type=Path, help="where to build (default: a temporary folder)")
     ap.add_argument("--keep", action="store_true", help="keep the work folder")
+    ap.add_argument("--size", help="instead: one run of each of these many articles (e.g. 10000,20000) into an "
+                                   "empty warehouse; seconds per article and peak memory")
     args = ap.parse_args(argv)
     sys.path.insert(0, str(REPO))
     os.environ.update(ENV)
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="khabar-growth-"))
     workdir.mkdir(parents=True, exist_ok=True)
+    if args.size:
+        try:
+            size_runs(workdir, [int(n) for n in args.size.split(",")])
+        finally:
+            if not args.keep:
+                shutil.rmtree(workdir, ignore_errors=True)
+        return
     try:
         big = workdir / "stored-warehouse"
         built = build_stored(big, workdir, args.stored)
         size_mb = sum(p.stat().st_size for p in big.rglob("*") if p.is_file()) / 2**20
         print(f"stored warehouse: {json.dumps(built)}; {size_mb:.0f} MB on disk\n")
         stored = stored_records(workdir)
+        print("Seconds per stage (the flow's own stage_seconds), their total, the whole run's peak RSS; then each "
+              "stage's own peak RSS ('after load': the run's report and artifacts, after the load).\n")
         print(f"| round | warehouse | {' | '.join(STAGES)} | total | peak RSS MB | duplicates |")
         print("|---|---|" + "---:|" * (len(STAGES) + 3))
         for r in range(args.rounds):
@@ -250,6 +291,9 @@ def main(argv: list[str]) -> None:
             (_, e_sec, e_tot, e_rss, _), (_, n_sec, n_tot, n_rss, _) = rows
             print(f"| {r + 1} | ratio | " + " | ".join(f"{n / e:.2f}" if e else "-" for n, e in zip(n_sec, e_sec))
                   + f" | {n_tot / e_tot:.2f} | {n_rss / e_rss:.2f} | |")
+            peaks = [[res["stage_peak_mb"].get(s, 0.0) for s in (*STAGES, "after load")] for res in runs.values()]
+            print(f"| {r + 1} | peak MB per stage, empty -> N (ratio) | " + " | ".join(
+                f"{e:.0f} -> {n:.0f} ({n / e:.2f})" for e, n in zip(*peaks)) + " | | |")
     finally:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)

@@ -11,6 +11,7 @@ import json
 import subprocess
 import sys
 import threading
+import time
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -456,3 +457,65 @@ def test_workers_get_the_ephemeral_api_address_as_prefect_api_url(monkeypatch):
         with urllib.request.urlopen(f"{url}/health", timeout=30) as answer:
             assert answer.status == 200
     assert url.startswith("http://127.0.0.1:") and not PREFECT_API_URL.value()
+
+
+@pytest.mark.slow
+def test_a_scheduled_run_that_hangs_times_out_and_the_next_scheduled_run_completes(tmp_path: Path, seeds_dir: Path,
+                                                                                   stanza_dir: Path, webhook):
+    """`khabar serve` on a real loopback server with a one-minute cron: the first tick's run waits on a writer lock
+    another process holds and ends TimedOut at --flow-timeout (one notice); the lock goes, and the next tick the
+    scheduler starts (not one the test calls) loads the inbox."""
+    import shutil
+
+    from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
+    from prefect.client.schemas.sorting import FlowRunSort
+
+    from helpers_server import shared_server, start_khabar
+
+    server = shared_server()
+    box, wh = tmp_path / "inbox", tmp_path / "wh"
+    shutil.copytree(seeds_dir, box)
+    name = f"hang-{tmp_path.name}"[:60]
+    held = load_lock_held_elsewhere(wh)
+    held.__enter__()
+    served = start_khabar(["serve", "--inbox", str(box), "-w", str(wh), "--cron", "* * * * *", "--until", "dedup",
+                           "--min-age", "0", "--flow-timeout", "20", "--webhook-url", webhook.url,
+                           "--models-dir", str(stanza_dir), "--workers", "1", "--name", name], server.env())
+
+    def finished_runs(client) -> list:
+        deployment = client.read_deployment_by_name(f"khabar-inbox/{name}")
+        runs = client.read_flow_runs(deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[deployment.id])),
+                                     sort=FlowRunSort.EXPECTED_START_TIME_ASC)
+        return [r for r in runs if r.state is not None and r.state.is_final()]
+
+    try:
+        with server.client() as client:
+            runs: list = []
+            deadline = time.monotonic() + 240
+            while time.monotonic() < deadline and not runs:
+                assert served.proc.poll() is None, served.output()
+                try:
+                    runs = finished_runs(client)
+                except Exception:  # the deployment is not registered yet
+                    pass
+                time.sleep(2)
+            assert runs and runs[0].state.is_failed(), (runs, served.output())
+            held.__exit__(None, None, None)
+            held = None
+            hung = runs[0]
+            assert [(m["body"]["flow"], m["body"]["state"]) for m in webhook.messages] == [("khabar-etl", "TimedOut")]
+
+            deadline = time.monotonic() + 240
+            later: list = []
+            while time.monotonic() < deadline and not later:
+                assert served.proc.poll() is None, served.output()
+                later = [r for r in finished_runs(client) if r.id != hung.id and r.state.is_completed()]
+                time.sleep(2)
+            assert later, served.output()
+            assert later[0].expected_start_time > hung.expected_start_time
+    finally:
+        if held is not None:
+            held.__exit__(None, None, None)
+        served.kill()
+    assert _count(wh, "articles") == 3
+    assert len(webhook.messages) == 1  # the completed tick sends nothing

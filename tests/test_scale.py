@@ -232,3 +232,39 @@ def test_the_layering_check_sees_imports_inside_functions(tmp_path: Path) -> Non
     bad = tmp_path / "bad.py"
     bad.write_text("def f():\n    from flows.pipeline import etl\n    import khabar.cli_common\n", encoding="utf-8")
     assert {"flows.pipeline", "khabar.cli_common"} <= _imports(bad)
+
+
+def test_a_warehouse_from_before_the_index_and_mtime_is_migrated_and_used(tmp_path: Path, seeds_dir: Path,
+                                                                         counter_dir: Path) -> None:
+    import duckdb
+    import pyarrow.parquet as pq
+
+    from warehouse import db_path, snapshot_path
+
+    docs = _counter_docs(counter_dir)
+    inbox, wh = tmp_path / "inbox", tmp_path / "wh"
+    inbox.mkdir()
+    shutil.copy(sorted(seeds_dir.glob("*.txt"))[0], inbox / "a.txt")
+    old = [d.signature for d in deduplicate(docs[0::2], schemas.empty_table("signatures"), DEFAULT_CONFIG)
+           if d.signature]
+    _record(wh, "r1", (inbox / "a.txt").resolve())
+    _load(wh, "r2", {"signatures": old})
+    # as an older version left it: no signature_bands table or snapshot, source_files without mtime_ns
+    con = duckdb.connect(str(db_path(wh)))
+    con.execute("DROP TABLE signature_bands")
+    con.execute("ALTER TABLE source_files DROP COLUMN mtime_ns")
+    con.close()
+    snapshot_path(wh, "signature_bands").unlink()
+    path = snapshot_path(wh, "source_files")
+    pq.write_table(pq.read_table(path).drop_columns(["mtime_ns"]), path)
+
+    load.init_warehouse(wh)  # what every run does first
+    assert scan_inbox(inbox, wh).seen == [(inbox / "a.txt").resolve()]
+    want = deduplicate(docs[1::2], schemas.to_arrow("signatures", old), DEFAULT_CONFIG)
+    assert _run_dedup(wh, "r3", docs[1::2]) == {d.article_id: (d.duplicate_of, d.score) for d in want}
+    con = duckdb.connect(str(db_path(wh)), read_only=True)
+    bands, _ = lsh_layout(DEFAULT_CONFIG)
+    assert con.execute("SELECT count(*) FROM signature_bands").fetchone()[0] == bands * (
+        len(old) + sum(1 for d in want if d.signature))
+    assert "mtime_ns" in {r[0] for r in con.execute("DESCRIBE source_files").fetchall()}
+    con.close()
