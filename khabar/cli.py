@@ -153,8 +153,11 @@ def query(
     """Run SQL read-only against the warehouse's khabar.duckdb."""
     import duckdb
 
+    from warehouse import refuse_writes
+
     con = open_warehouse(warehouse)
     try:
+        refuse_writes(sql)
         rel = con.sql(sql)
         if rel is None:
             console.print("statement returned nothing")
@@ -182,6 +185,25 @@ def query(
         raise typer.Exit(1)
     finally:
         con.close()
+
+
+@app.command()
+def compact(
+    warehouse: Path = WAREHOUSE_OPT,
+    keep_minutes: float = typer.Option(60, help="Keep files a compaction made obsolete this long, for readers "
+                                                "that opened the catalog before it; older ones are deleted now."),
+) -> None:
+    """Merge each table's Parquet partitions (and tombstones) into one, under the writer lock; readers keep
+    reading throughout."""
+    from tasks.load import compact_warehouse
+    from warehouse import db_path
+
+    if not db_path(warehouse).exists():
+        fail(f"no warehouse at {db_path(warehouse)} (run `khabar run INPUT --warehouse {warehouse}` first)")
+    result = compact_warehouse(warehouse, keep_minutes=keep_minutes)
+    merged = ", ".join(f"{t} ({n} files)" for t, n in result.tables.items()) or "nothing to merge"
+    out.print(f"compacted: {merged}; removed {result.files_removed} obsolete files "
+              f"({result.bytes_removed / 1e6:.1f} MB)")
 
 
 @app.command()

@@ -329,21 +329,22 @@ _DUCK_TYPES = {
 }
 
 
-def _duck_type(typ: pa.DataType) -> str:
+def duck_type(typ: pa.DataType) -> str:
+    """The DuckDB type of an Arrow column type (DDL, and the typed NULLs of a view over missing columns)."""
     if pa.types.is_list(typ):
-        return _duck_type(typ.value_type) + "[]"
+        return duck_type(typ.value_type) + "[]"
     return _DUCK_TYPES[typ]
 
 
 def add_missing_columns_sql(name: str, existing: set[str]) -> list[str]:
     """ALTER TABLE statements adding the schema's nullable columns that an older warehouse lacks."""
-    return [f'ALTER TABLE {name} ADD COLUMN "{f.name}" {_duck_type(f.type)}'
+    return [f'ALTER TABLE {name} ADD COLUMN "{f.name}" {duck_type(f.type)}'
             for f in TABLES[name] if f.name not in existing and f.nullable]
 
 
 def ddl(name: str) -> str:
     """CREATE TABLE statement derived from the Arrow schema."""
     sch = TABLES[name]
-    cols = [f'"{f.name}" {_duck_type(f.type)}{"" if f.nullable else " NOT NULL"}' for f in sch]
+    cols = [f'"{f.name}" {duck_type(f.type)}{"" if f.nullable else " NOT NULL"}' for f in sch]
     cols.append("PRIMARY KEY (" + ", ".join(primary_key(name)) + ")")
     return f"CREATE TABLE IF NOT EXISTS {name} (\n  " + ",\n  ".join(cols) + "\n)"

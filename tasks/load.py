@@ -1,44 +1,39 @@
-"""Load stage: the only writer of khabar.duckdb. Staged Parquet in, one transaction, snapshots out.
+"""Load stage: the only writer of a warehouse. Staged Parquet in, one transaction, new partitions out.
 
 Semantics per table come from schemas/ metadata:
 - tables with a replace_key (per-article derived rows): rows of every re-processed article are replaced;
 - other tables: upsert by primary key (on_conflict=replace) or keep the first row (on_conflict=ignore).
 Loading the same staged data twice therefore changes nothing.
+
+The writer's own tables (warehouse/storage.py: DIR/state/writer.duckdb) decide what changes; what changed is
+appended as Parquet partitions (the rows inserted, the keys deleted or replaced) listed in the same transaction,
+then the readers' catalog DIR/khabar.duckdb is published. A load's cost follows its batch: no existing file is
+rewritten.
 """
 from __future__ import annotations
 
-import os
 import shutil
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
-import pyarrow.parquet as pq
 from filelock import FileLock
 
 import schemas
 from schemas.tables import on_conflict
-from warehouse import LOCK_NAME, db_path, snapshot_path, staging_dir, view_sql
+from warehouse import LOCK_NAME, staging_dir
+from warehouse.storage import (compact, ensure_schema, next_seq, open_writer, publish, publish_if_stale,
+                               write_parquet_atomic, write_partition)
 
+__all__ = ["LOCK_NAME", "LoadResult", "compact_warehouse", "ensure_schema", "init_warehouse", "load_run",
+           "load_staged", "stage", "write_parquet_atomic"]
 
 
 @dataclass
 class LoadResult:
     inserted: dict[str, int] = field(default_factory=dict)
     totals: dict[str, int] = field(default_factory=dict)
-
-
-def write_parquet_atomic(table: pa.Table, path: Path) -> Path:
-    """Write to a temporary file in the same directory, fsync, then rename: readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    pq.write_table(table, tmp)
-    with open(tmp, "rb") as fh:
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    return path
 
 
 def stage(warehouse: Path, run_id: str, table: str, rows: pa.Table | list[dict], part: str = "main",
@@ -58,48 +53,31 @@ def stage(warehouse: Path, run_id: str, table: str, rows: pa.Table | list[dict],
     return out
 
 
-def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    for name in schemas.TABLES:
-        con.execute(schemas.ddl(name))
-        # a warehouse written by an older version gains the new (nullable) columns; nothing else changes
-        have = {r[0] for r in con.execute("SELECT column_name FROM information_schema.columns WHERE table_name = ?",
-                                          [name]).fetchall()}
-        for sql in schemas.add_missing_columns_sql(name, have):
-            con.execute(sql)
-    for name, sql in view_sql():
-        con.execute(f"CREATE OR REPLACE VIEW {name} AS\n{sql}")
-
-
 def init_warehouse(warehouse: Path) -> None:
-    """Create an empty warehouse (tables, views, snapshots) if none exists."""
+    """Create an empty warehouse if none exists, migrate one written before partitions, and publish its catalog
+    if a crash or a move left it stale."""
     Path(warehouse).mkdir(parents=True, exist_ok=True)
     with FileLock(str(Path(warehouse) / LOCK_NAME)):
-        con = duckdb.connect(str(db_path(warehouse)))
+        con = open_writer(warehouse)
         try:
-            ensure_schema(con)
-            export_snapshots(con, warehouse, only_missing=True)
+            publish_if_stale(con, warehouse)
         finally:
             con.close()
 
 
-def export_snapshots(con: duckdb.DuckDBPyConnection, warehouse: Path, only_missing: bool = False) -> None:
-    for name in schemas.TABLES:
-        path = snapshot_path(warehouse, name)
-        if only_missing and path.exists():
-            continue
-        # columns by name in the schema's order: a migrated table has its added columns at the end
-        cols = ", ".join(f'"{c}"' for c in schemas.schema(name).names)
-        data = con.sql(f"SELECT {cols} FROM {name}").to_arrow_table()
-        write_parquet_atomic(schemas.validate(name, data), path)
-
-
-def _load_table(con: duckdb.DuckDBPyConnection, name: str, files: list[Path], scopes: list[Path]) -> int:
+def _load_table(con: duckdb.DuckDBPyConnection, warehouse: Path, seq: int, run_id: str, name: str,
+                files: list[Path], scopes: list[Path]) -> int:
     pk = schemas.primary_key(name)
-    before = con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
+    keys = ", ".join(f'"{k}"' for k in pk)
+    before = con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0]
+    # keys of the rows this load deletes or replaces: the tombstones readers subtract from earlier partitions
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _gone AS SELECT {keys} FROM {name} WHERE false")
     rkey = schemas.replace_key(name)
     if rkey and scopes:
         scope_list = ", ".join(f"'{p}'" for p in scopes)
-        con.execute(f"DELETE FROM {name} WHERE {rkey} IN (SELECT article_id FROM read_parquet([{scope_list}]))")
+        in_scope = f"{rkey} IN (SELECT article_id FROM read_parquet([{scope_list}]))"
+        con.execute(f"INSERT INTO _gone SELECT {keys} FROM {name} WHERE {in_scope}")
+        con.execute(f"DELETE FROM {name} WHERE {in_scope}")
     if files:
         file_list = ", ".join(f"'{p}'" for p in files)
         cols = ", ".join(f'"{c}"' for c in schemas.schema(name).names)
@@ -110,44 +88,52 @@ def _load_table(con: duckdb.DuckDBPyConnection, name: str, files: list[Path], sc
         )
         join = " AND ".join(f"t.{k} = s.{k}" for k in pk)
         if on_conflict(name) == "replace":
-            con.execute(f"DELETE FROM {name} t WHERE EXISTS (SELECT 1 FROM _staged s WHERE {join})")
-        con.execute(f"INSERT INTO {name} ({cols}) SELECT {cols} FROM _staged s "
+            replaced = f"FROM {name} t WHERE EXISTS (SELECT 1 FROM _staged s WHERE {join})"
+            con.execute(f"INSERT INTO _gone SELECT {', '.join(f't.{k}' for k in pk)} {replaced}")
+            con.execute(f"DELETE {replaced}")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _new AS SELECT {cols} FROM _staged s "
                     f"WHERE NOT EXISTS (SELECT 1 FROM {name} t WHERE {join})")
+        con.execute(f"INSERT INTO {name} ({cols}) SELECT {cols} FROM _new")
+        write_partition(con, warehouse, name, seq, run_id, "SELECT * FROM _new")
         con.execute("DROP TABLE _staged")
-    return con.execute(f"SELECT count(*) FROM {name}").fetchone()[0] - before
+        con.execute("DROP TABLE _new")
+    write_partition(con, warehouse, name, seq, run_id, f"SELECT DISTINCT {keys} FROM _gone", kind="tombstones")
+    con.execute("DROP TABLE _gone")
+    return con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0] - before
 
 
-def load_staged(con: duckdb.DuckDBPyConnection, root: Path) -> dict[str, int]:
-    """Load every table a run staged under ``root`` into ``con`` (inside the caller's transaction).
+def load_staged(con: duckdb.DuckDBPyConnection, warehouse: Path, run_id: str) -> dict[str, int]:
+    """Load every table run ``run_id`` staged into the writer's state ``con`` and append what changed as
+    partitions (inside the caller's transaction; they are listed only if it commits).
 
-    Returns rows inserted per table that had staged data or scopes.
-    """
+    Returns rows inserted per table that had staged data or scopes."""
+    root = staging_dir(warehouse, run_id)
+    seq = next_seq(con)
     inserted: dict[str, int] = {}
     for name in schemas.TABLES:
         folder = root / name
         files = sorted(p for p in folder.glob("*.parquet") if not p.name.endswith(".scope.parquet"))
         scopes = sorted(folder.glob("*.scope.parquet"))
         if files or scopes:
-            inserted[name] = _load_table(con, name, files, scopes)
+            inserted[name] = _load_table(con, Path(warehouse), seq, run_id, name, files, scopes)
     return inserted
 
 
 def load_run(warehouse: Path, run_id: str, keep_staging: bool = False) -> LoadResult:
-    """Load everything a run staged, in one transaction, under the warehouse's writer lock."""
+    """Load everything a run staged, in one transaction, under the warehouse's writer lock; then publish."""
     warehouse = Path(warehouse)
-    root = staging_dir(warehouse, run_id)
     result = LoadResult()
     warehouse.mkdir(parents=True, exist_ok=True)
     with FileLock(str(warehouse / LOCK_NAME)):
-        con = duckdb.connect(str(db_path(warehouse)))
+        con = open_writer(warehouse)
         try:
-            ensure_schema(con)
+            publish_if_stale(con, warehouse)  # a first load that fails still leaves a readable (empty) warehouse
             con.execute("BEGIN TRANSACTION")
-            result.inserted = load_staged(con, root)
+            result.inserted = load_staged(con, warehouse, run_id)
             con.execute("COMMIT")
-            export_snapshots(con, warehouse)
+            publish(con, warehouse)
             for name in schemas.TABLES:
-                result.totals[name] = con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
+                result.totals[name] = con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0]
         except BaseException:
             try:
                 con.execute("ROLLBACK")
@@ -157,5 +143,17 @@ def load_run(warehouse: Path, run_id: str, keep_staging: bool = False) -> LoadRe
         finally:
             con.close()
     if not keep_staging:
-        shutil.rmtree(root, ignore_errors=True)
+        shutil.rmtree(staging_dir(warehouse, run_id), ignore_errors=True)
     return result
+
+
+def compact_warehouse(warehouse: Path, keep_minutes: float = 60):
+    """Merge each table's partitions into one (khabar compact), under the writer lock."""
+    from datetime import timedelta
+
+    with FileLock(str(Path(warehouse) / LOCK_NAME)):
+        con = open_writer(warehouse)
+        try:
+            return compact(con, warehouse, keep=timedelta(minutes=keep_minutes))
+        finally:
+            con.close()

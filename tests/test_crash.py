@@ -3,11 +3,11 @@ leaves exactly the warehouse one uninterrupted run leaves.
 
 "Exactly" = every data table (all but `runs`), every row, every id and content column; only the columns naming
 the run/time that first wrote a row (run_id, ingested_at, seen_at, quarantined_at, parsed_at) may differ, and
-the paths are compared relative to the warehouse. Plus: no duplicate keys, and the Parquet snapshots match DB.
+the paths are compared relative to the warehouse. Plus: no duplicate keys, and read_snapshot matches the catalog.
 
 What is covered, honestly:
 - kills between stages (after a stage's log line) and after everything is staged but before the load: exact;
-- kills inside an open load transaction and between the load's COMMIT and its snapshot export: exact and
+- kills inside an open load transaction and between the load's COMMIT and its catalog publish: exact and
   deterministic, by a helper process that runs the loader's own steps (tasks/load.py) on a crashed run's staging
   and is killed at that point (the pipeline has no test hooks);
 - kills of a real run "somewhere in the load" at a few delays after staging completes: the moment hit is not
@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 
 import schemas
+from tasks import load
 from warehouse import read_snapshot
 
 from helpers_server import (REPO, count, duplicate_keys, run_khabar, shared_server, start_khabar,
@@ -140,25 +141,22 @@ def test_killed_after_staging_before_load_then_rerun(inputs: Path, reference: Pa
 
 
 # A stand-in for the load task's process, running the loader's own steps from tasks/load.py, then waiting to be
-# killed: `open` = inside the open transaction (all tables written, no COMMIT), `committed` = after COMMIT and
-# before the Parquet snapshots are exported. It holds the writer file lock like load_run does.
+# killed: `open` = inside the open transaction (all tables and partition files written, no COMMIT), `committed` =
+# after COMMIT and before the readers' catalog is published. It holds the writer file lock like load_run does.
 LOADER = r"""
 import sys, time
 from pathlib import Path
-import duckdb
 from filelock import FileLock
 from tasks import load
-from warehouse import db_path, staging_dir
+from warehouse import storage
 
 wh, run_id, point = Path(sys.argv[1]), sys.argv[2], sys.argv[3]
-root = staging_dir(wh, run_id)
 lock = FileLock(str(wh / load.LOCK_NAME))
 lock.acquire()
-con = duckdb.connect(str(db_path(wh)))
-load.ensure_schema(con)
+con = storage.open_writer(wh)
 con.execute("BEGIN TRANSACTION")
-load.load_staged(con, root)
-inside = con.execute("SELECT count(*) FROM articles").fetchone()[0]
+load.load_staged(con, wh, run_id)
+inside = con.execute("SELECT count(*) FROM articles").fetchall()[0][0]
 if point == "committed":
     con.execute("COMMIT")
 print("READY", inside, flush=True)
@@ -184,11 +182,17 @@ def test_load_killed_inside_its_transaction_or_before_snapshots(inputs: Path, re
     wh = tmp_path / "wh"
     staging = _crash_after_staging(inputs, wh)
     assert _kill_loader_at(wh, staging.name, point) == 3  # the transaction did hold the rows when killed
-    if point == "open":
-        assert count(wh, "articles") == 0 and count(wh, "runs") == 0  # rolled back by DuckDB's recovery
-    else:
-        assert count(wh, "articles") == 3 and count(wh, "runs") == 1  # durable (WAL), snapshots now stale
-        assert read_snapshot(wh, "articles").num_rows == 0
+    assert count(wh, "articles") == 0 and count(wh, "runs") == 0  # readers still see the last published version
+    _assert_consistent(wh)
+    orphans = sorted((wh / "parquet").glob("*/*.parquet"))  # written inside the transaction
+    assert orphans
+    load.init_warehouse(wh)  # what the next run does first: recovery, then a catalog of what is committed
+    if point == "open":  # rolled back by DuckDB's recovery; its partition files are never listed, and removed
+        assert count(wh, "articles") == 0 and count(wh, "runs") == 0
+        assert not any(p.exists() for p in orphans)
+    else:  # durable (WAL), and published by the next writer
+        assert count(wh, "articles") == 3 and count(wh, "runs") == 1
+        assert read_snapshot(wh, "articles").num_rows == 3
     _assert_consistent(wh)
     _run(inputs, wh)  # the killed loader's file lock was released with its process: the re-run is not blocked
     _assert_same_as_reference(wh, reference)

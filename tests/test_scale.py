@@ -51,18 +51,25 @@ def test_read_earlier_filters_to_the_given_keys(tmp_path: Path) -> None:
     assert read_earlier(tmp_path / "none", "source_files", where={"file_hash": ["h1"]}).num_rows == 0
 
 
-def test_read_earlier_fills_a_column_an_older_snapshot_lacks(tmp_path: Path) -> None:
-    import pyarrow.parquet as pq
-
-    from warehouse import snapshot_path
+def test_read_earlier_fills_a_column_an_older_partition_lacks(tmp_path: Path) -> None:
+    from warehouse import storage
 
     wh = tmp_path / "wh"
-    _load(wh, "r1", {"source_files": [{"file_hash": "h", "source_path": "/a.txt", "size_bytes": 1, "mtime_ns": 5,
+    load.init_warehouse(wh)
+    con = storage.open_writer(wh)  # a partition as a version before mtime_ns wrote it
+    con.execute("BEGIN TRANSACTION")
+    con.execute("INSERT INTO source_files (file_hash, source_path, size_bytes, run_id, seen_at) "
+                "VALUES ('h', '/a.txt', 1, 'r0', now())")
+    storage.write_partition(con, wh, "source_files", storage.next_seq(con), "r0",
+                            "SELECT file_hash, source_path, size_bytes, run_id, seen_at FROM source_files")
+    con.execute("COMMIT")
+    storage.publish(con, wh)
+    con.close()
+    _load(wh, "r1", {"source_files": [{"file_hash": "h2", "source_path": "/b.txt", "size_bytes": 1, "mtime_ns": 5,
                                        "run_id": "r1", "seen_at": NOW}]})
-    path = snapshot_path(wh, "source_files")
-    pq.write_table(pq.read_table(path).drop_columns(["mtime_ns"]), path)  # as an older version wrote it
-    got = read_earlier(wh, "source_files", ["source_path", "mtime_ns"], where={"source_path": ["/a.txt"]})
-    assert got.to_pylist() == [{"source_path": "/a.txt", "mtime_ns": None}]
+    got = read_earlier(wh, "source_files", ["source_path", "mtime_ns"], where={"source_path": ["/a.txt", "/b.txt"]})
+    assert sorted(got.to_pylist(), key=str) == [{"source_path": "/a.txt", "mtime_ns": None},
+                                                {"source_path": "/b.txt", "mtime_ns": 5}]
     assert read_earlier(wh, "source_files", where={"file_hash": ["h"]}).schema.names == \
         schemas.schema("source_files").names
 
@@ -237,9 +244,8 @@ def test_the_layering_check_sees_imports_inside_functions(tmp_path: Path) -> Non
 def test_a_warehouse_from_before_the_index_and_mtime_is_migrated_and_used(tmp_path: Path, seeds_dir: Path,
                                                                          counter_dir: Path) -> None:
     import duckdb
-    import pyarrow.parquet as pq
 
-    from warehouse import db_path, snapshot_path
+    from warehouse import db_path, storage
 
     docs = _counter_docs(counter_dir)
     inbox, wh = tmp_path / "inbox", tmp_path / "wh"
@@ -249,14 +255,16 @@ def test_a_warehouse_from_before_the_index_and_mtime_is_migrated_and_used(tmp_pa
            if d.signature]
     _record(wh, "r1", (inbox / "a.txt").resolve())
     _load(wh, "r2", {"signatures": old})
-    # as an older version left it: no signature_bands table or snapshot, source_files without mtime_ns
+    # as an older version left it: real tables in khabar.duckdb (no partitions), no signature_bands table,
+    # source_files without mtime_ns
+    os.replace(storage.writer_path(wh), db_path(wh))
+    shutil.rmtree(wh / "state")
+    shutil.rmtree(wh / "parquet")
     con = duckdb.connect(str(db_path(wh)))
+    con.execute("DROP TABLE _partitions")
     con.execute("DROP TABLE signature_bands")
     con.execute("ALTER TABLE source_files DROP COLUMN mtime_ns")
     con.close()
-    snapshot_path(wh, "signature_bands").unlink()
-    path = snapshot_path(wh, "source_files")
-    pq.write_table(pq.read_table(path).drop_columns(["mtime_ns"]), path)
 
     load.init_warehouse(wh)  # what every run does first
     assert scan_inbox(inbox, wh).seen == [(inbox / "a.txt").resolve()]

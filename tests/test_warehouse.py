@@ -1,6 +1,7 @@
 """The warehouse contract: schemas drive DDL and validation; loading is idempotent and atomic."""
 from __future__ import annotations
 
+import os
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 import schemas
 from schemas.tables import SchemaError
 from tasks import load
-from warehouse import connect_readonly, db_path, read_snapshot, snapshot_path
+from warehouse import connect_readonly, db_path, read_snapshot, storage
 
 CONTRACT = {
     "articles": "article_id source_path source_url title text raw_text language published_at dateline content_hash "
@@ -78,12 +79,13 @@ def test_load_is_idempotent_and_replaces_per_article_rows(tmp_path: Path):
     assert not (wh / "staging" / "r3").exists()
 
 
-def test_snapshots_mirror_tables_and_readonly_connection_cannot_write(tmp_path: Path):
+def test_views_follow_the_schema_and_readonly_connection_cannot_write(tmp_path: Path):
     wh = tmp_path / "wh"
     load.init_warehouse(wh)
-    for name in schemas.TABLES:
-        assert pq.read_schema(snapshot_path(wh, name)).names == schemas.schema(name).names
     con = connect_readonly(wh)
+    for name in schemas.TABLES:
+        assert [r[0] for r in con.execute(f"DESCRIBE {name}").fetchall()] == schemas.schema(name).names
+        assert read_snapshot(wh, name).schema.names == schemas.schema(name).names
     with pytest.raises(duckdb.Error):
         con.execute("DELETE FROM articles")
     con.close()
@@ -125,18 +127,152 @@ def test_an_older_warehouse_gains_new_nullable_columns(tmp_path):
     con.close()
 
 
-def test_a_migrated_warehouse_loads_and_snapshots_in_schema_order(tmp_path):
-    """Added columns sit at the end of an old table; snapshots and loads still follow the schema's order."""
-    import duckdb
-
+def test_a_migrated_warehouse_loads_and_reads_in_schema_order(tmp_path):
+    """Added columns sit at the end of an old table; partitions, views and reads still follow the schema's order,
+    and partitions written before the column existed read it as NULL."""
     wh = tmp_path / "wh"
     load.init_warehouse(wh)
-    con = duckdb.connect(str(db_path(wh)))
+    con = duckdb.connect(str(storage.writer_path(wh)))
     con.execute("ALTER TABLE articles DROP COLUMN source_entity_id")   # as written by an older version
     con.close()
+    old = schemas.to_arrow("articles", [_article("a1")]).drop_columns(["source_entity_id"])
+    load.write_parquet_atomic(old, wh / "staging" / "r0" / "articles" / "main.parquet")
+    with pytest.raises(duckdb.Error):  # the writer's table lacks the column until migrated; nothing half-loaded
+        con = duckdb.connect(str(storage.writer_path(wh)))
+        try:
+            load.load_staged(con, wh, "r0")
+        finally:
+            con.close()
     load.init_warehouse(wh)                                  # migrates: source_entity_id comes back, but last
-    con = duckdb.connect(str(db_path(wh)))
+    con = duckdb.connect(str(storage.writer_path(wh)))
     assert [r[0] for r in con.execute("DESCRIBE articles").fetchall()][-1] == "source_entity_id"
-    load.export_snapshots(con, wh)                           # validated against the schema: must not raise
     con.close()
-    assert pq.read_schema(snapshot_path(wh, "articles")).names == schemas.schema("articles").names
+    load.stage(wh, "r1", "articles", [_article("a2")])
+    load.load_run(wh, "r1")
+    assert read_snapshot(wh, "articles").schema.names == schemas.schema("articles").names
+
+
+def _old_layout_warehouse(wh: Path) -> None:
+    """A warehouse as versions before partitions wrote it: real tables in khabar.duckdb, whole-table snapshots."""
+    (wh / "parquet").mkdir(parents=True)
+    con = duckdb.connect(str(db_path(wh)))
+    storage.ensure_schema(con)
+    con.register("old_articles", schemas.to_arrow("articles", [_article("a1"), _article("a2")]))
+    con.execute(f"INSERT INTO articles SELECT {', '.join(schemas.schema('articles').names)} FROM old_articles")
+    con.register("old_mentions", schemas.to_arrow("mentions", [_mention("a1", 0), _mention("a2", 3)]))
+    con.execute(f"INSERT INTO mentions SELECT {', '.join(schemas.schema('mentions').names)} FROM old_mentions")
+    for name in schemas.TABLES:
+        cols = ", ".join(f'"{c}"' for c in schemas.schema(name).names)
+        con.execute(f"COPY (SELECT {cols} FROM {name}) TO '{storage.old_snapshot_path(wh, name)}' (FORMAT parquet)")
+    con.close()
+
+
+def test_a_warehouse_written_before_partitions_is_migrated_on_first_load(tmp_path: Path):
+    wh = tmp_path / "wh"
+    _old_layout_warehouse(wh)
+    old_reader = duckdb.connect(str(db_path(wh)), read_only=True)  # a reader of the old version, open meanwhile
+    load.stage(wh, "r1", "mentions", [_mention("a1", 9)], scope_article_ids=["a1"])
+    load.stage(wh, "r1", "articles", [_article("a3")])
+    load.load_run(wh, "r1")
+    assert storage.writer_path(wh).exists()
+    con = connect_readonly(wh)
+    assert storage.catalog_root(con) == str(wh.resolve())     # now a catalog of views
+    assert sorted(con.execute("SELECT article_id FROM articles").fetchall()) == [("a1",), ("a2",), ("a3",)]
+    assert sorted(con.execute("SELECT article_id, start_char FROM mentions").fetchall()) == [("a1", 9), ("a2", 3)]
+    con.close()
+    assert old_reader.execute("SELECT count(*) FROM articles").fetchall() == [(2,)]   # it keeps the old file
+    old_reader.close()
+    assert not any(storage.old_snapshot_path(wh, name).exists() for name in schemas.TABLES)
+    first = sorted(p.name for p in (wh / "parquet" / "articles").iterdir())
+    assert first == ["0000000001-migrated.parquet", "0000000002-r1.parquet"]
+
+
+def _mtimes(wh: Path) -> dict[str, tuple[int, int]]:
+    return {str(p.relative_to(wh)): (p.stat().st_mtime_ns, p.stat().st_size) for p in (wh / "parquet").rglob("*")
+            if p.is_file()}
+
+
+def test_a_load_writes_only_its_batch_and_rewrites_no_partition(tmp_path: Path):
+    """Load cost follows the batch: one new row into a warehouse of many writes one small file per changed table,
+    and every existing partition keeps its bytes and its mtime."""
+    wh = tmp_path / "wh"
+    big = [{"article_id": f"a{i // 100}", "sentence_index": i // 10 % 10, "token_index": i % 10, "text": "لفظ" * 5}
+           for i in range(200_000)]
+    load.stage(wh, "big", "tokens", big)
+    load.load_run(wh, "big")
+    before = _mtimes(wh)
+    assert max(size for _, size in before.values()) > 200_000
+    load.stage(wh, "one", "tokens", [{"article_id": "new", "sentence_index": 0, "token_index": 0, "text": "x"}])
+    load.load_run(wh, "one")
+    after = _mtimes(wh)
+    assert {k: v for k, v in after.items() if k in before} == before       # nothing rewritten
+    added = sorted(set(after) - set(before))
+    assert added == [f"parquet/tokens/{p}" for p in os.listdir(wh / "parquet" / "tokens") if "-one" in p]
+    assert len(added) == 1 and after[added[0]][1] < 5_000
+    assert read_snapshot(wh, "tokens", filters=[("article_id", "=", "new")]).num_rows == 1
+    assert read_snapshot(wh, "tokens").num_rows == 200_001
+
+
+def test_compaction_merges_partitions_and_keeps_every_row(tmp_path: Path):
+    wh = tmp_path / "wh"
+    for run, start in (("r1", 0), ("r2", 5), ("r3", 7)):      # each run re-processes a1: replaced, tombstoned
+        load.stage(wh, run, "articles", [_article("a1"), _article(run)])
+        load.stage(wh, run, "mentions", [_mention("a1", start), _mention(run, 1)], scope_article_ids=["a1", run])
+        load.load_run(wh, run)
+    before = {t: sorted(map(str, read_snapshot(wh, t).to_pylist())) for t in ("articles", "mentions")}
+    assert len(list((wh / "parquet" / "mentions").iterdir())) == 5           # 3 row files + 2 tombstone files
+    reader = connect_readonly(wh)                                            # opened before the compaction
+    result = load.compact_warehouse(wh)
+    assert result.tables == {"articles": 5, "mentions": 5}
+    assert {t: sorted(map(str, read_snapshot(wh, t).to_pylist())) for t in before} == before
+    assert reader.execute("SELECT count(*) FROM mentions").fetchall() == [(4,)]   # old files kept for it
+    fresh = connect_readonly(wh)  # in the same process, while the old reader is open: the new catalog
+    assert len(storage.catalog_files(fresh)) == 2 < len(storage.catalog_files(reader))
+    fresh.close()
+    reader.close()
+    load.compact_warehouse(wh, keep_minutes=0)                               # now they go
+    assert [p.name for p in (wh / "parquet" / "mentions").iterdir()] == ["0000000005-compacted.parquet"]
+    assert {t: sorted(map(str, read_snapshot(wh, t).to_pylist())) for t in before} == before
+
+
+def test_a_moved_warehouse_is_published_again_on_open(tmp_path: Path):
+    wh = tmp_path / "wh"
+    load.stage(wh, "r1", "articles", [_article("a1")])
+    load.load_run(wh, "r1")
+    moved = tmp_path / "elsewhere"
+    wh.rename(moved)
+    con = connect_readonly(moved)
+    assert con.execute("SELECT article_id FROM articles").fetchall() == [("a1",)]
+    assert storage.catalog_root(con) == str(moved.resolve())
+    con.close()
+
+
+def test_khabar_compact_command(tmp_path: Path):
+    import subprocess
+    import sys
+
+    wh = tmp_path / "wh"
+    for run in ("r1", "r2"):
+        load.stage(wh, run, "articles", [_article(run)])
+        load.load_run(wh, run)
+    cmd = [sys.executable, "-m", "khabar.cli", "compact", "-w", str(wh), "--keep-minutes", "0"]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "articles (2 files)" in done.stdout
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)  # the replaced files go now
+    assert "nothing to merge" in done.stdout and "removed 2 obsolete files" in done.stdout, done.stdout
+    assert [p.name for p in (wh / "parquet" / "articles").iterdir()] == ["0000000004-compacted.parquet"]
+    assert sorted(read_snapshot(wh, "articles").column("article_id").to_pylist()) == ["r1", "r2"]
+    missing = subprocess.run([sys.executable, "-m", "khabar.cli", "compact", "-w", str(tmp_path / "none")],
+                             capture_output=True, text=True, timeout=300)
+    assert missing.returncode == 2 and "no warehouse" in missing.stderr
+
+
+def test_reading_a_warehouse_written_before_partitions_migrates_it(tmp_path: Path):
+    wh = tmp_path / "wh"
+    _old_layout_warehouse(wh)
+    assert sorted(read_snapshot(wh, "articles", ["article_id"]).column("article_id").to_pylist()) == ["a1", "a2"]
+    assert storage.writer_path(wh).exists()
+    con = connect_readonly(wh)
+    assert storage.catalog_root(con) == str(wh.resolve())
+    con.close()

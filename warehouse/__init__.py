@@ -1,11 +1,13 @@
-"""Warehouse access: layout of a warehouse directory, read-only connections, Parquet snapshots, views.
+"""Warehouse access: layout of a warehouse directory, read-only connections, reads of earlier state, views.
 
-Layout of a warehouse directory DIR:
-  DIR/khabar.duckdb            every table (DDL from schemas/) and every view (warehouse/views/*.sql)
-  DIR/parquet/<table>.parquet  a snapshot of each table, rewritten atomically after every load
+Layout of a warehouse directory DIR (storage details in warehouse/storage.py):
+  DIR/khabar.duckdb            what readers open: views of every table (over the Parquet partitions) and every
+                               view in warehouse/views/*.sql; replaced atomically after every load
+  DIR/parquet/<table>/…        append-only partitions (rows, and tombstones of deleted or replaced keys)
+  DIR/state/writer.duckdb      the loader's private tables; only the loader opens it, under DIR/.load.lock
   DIR/staging/<run_id>/…       Parquet written by a run's stages, loaded by one task, then removed
   DIR/quarantine/…             bytes of rejected inputs
-The DuckDB file holds real tables (not views over Parquet paths), so it opens from any working directory.
+Readers never block the writer, nor the writer a reader: an open reader keeps the version it opened.
 """
 from __future__ import annotations
 
@@ -15,7 +17,6 @@ from typing import Collection, Mapping, Sequence
 
 import duckdb
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 import schemas
 
@@ -27,14 +28,10 @@ class WarehouseNotFound(FileNotFoundError):
     pass
 
 
-LOCK_NAME = ".load.lock"  # the one writer holds it while loading; the run's own report reads under it
+LOCK_NAME = ".load.lock"  # the one writer holds it while loading, compacting or publishing
 
 def db_path(warehouse: Path) -> Path:
     return Path(warehouse) / DB_NAME
-
-
-def snapshot_path(warehouse: Path, table: str) -> Path:
-    return Path(warehouse) / "parquet" / f"{table}.parquet"
 
 
 def staging_dir(warehouse: Path, run_id: str) -> Path:
@@ -47,12 +44,24 @@ def quarantine_dir(warehouse: Path) -> Path:
 
 def read_snapshot(warehouse: Path, table: str, columns: list[str] | None = None,
                   filters: list | None = None) -> pa.Table:
-    """A table as of the last load, read from its Parquet snapshot (no DuckDB lock needed); empty if none."""
-    path = snapshot_path(warehouse, table)
-    if not path.exists():
-        empty = schemas.empty_table(table)
-        return empty.select(columns) if columns else empty
-    return pq.read_table(path, columns=columns, filters=filters)
+    """A table as of the last load, read through the published catalog's view over its partitions (no lock: a
+    load in progress is not seen); empty if there is no warehouse yet. ``filters``: pyarrow's DNF form
+    ([(column, op, value), …] or a list of such lists), pushed down to the Parquet scan."""
+    names = schemas.schema(table).names if columns is None else columns
+    target = pa.schema([schemas.schema(table).field(c) for c in names])
+    if not db_path(warehouse).exists():
+        return schemas.empty_table(table).select(names)
+    where, params = _filter_sql(filters)
+    con = connect_readonly(warehouse)
+    try:
+        if not names:  # no column: only the number of matching rows
+            n = con.sql(f"SELECT count(*) FROM {table}{where}", params=params or None).fetchall()[0][0]
+            return pa.table({"n": pa.nulls(n)}).drop_columns(["n"])
+        data = con.sql(f"SELECT {', '.join(_ident(c) for c in names)} FROM {table}{where}",
+                       params=params or None).to_arrow_table()
+    finally:
+        con.close()
+    return data.cast(target)
 
 
 def read_earlier(warehouse: Path, table: str, columns: list[str] | None = None,
@@ -62,7 +71,7 @@ def read_earlier(warehouse: Path, table: str, columns: list[str] | None = None,
     ``where``: {column: values} keeps rows whose every named column is among its values; a list of such
     mappings keeps rows matching any of them. A mapping with an empty value set matches nothing, so a batch
     with no keys reads nothing. ``columns=[]`` reads no column: ``num_rows`` is the count of matching rows.
-    The filter goes down to the Parquet reader (rows are filtered while the file is read, batch by batch),
+    The filter goes down to DuckDB's scan of the partitions (rows are filtered while the files are read),
     so what comes back, and what is held, follows the batch, not the table.
     """
     if where is None:
@@ -73,37 +82,107 @@ def read_earlier(warehouse: Path, table: str, columns: list[str] | None = None,
     if not filters:
         empty = schemas.empty_table(table)
         return empty.select(columns) if columns is not None else empty
-    path = snapshot_path(warehouse, table)
-    wanted = schemas.schema(table).names if columns is None else columns
-    # a snapshot written before a (nullable) column was added lacks it until the next load rewrites it
-    have = set(pq.read_schema(path).names) if path.exists() else set(wanted)
-    data = read_snapshot(warehouse, table, [c for c in wanted if c in have], filters=filters)
-    for name in (c for c in wanted if c not in have):
-        data = data.append_column(schemas.schema(table).field(name), pa.nulls(data.num_rows, schemas.schema(table).field(name).type))
-    return data.select(wanted)
+    return read_snapshot(warehouse, table, columns, filters=filters)
 
 
-# A sealed connection reads the warehouse's own tables and views and nothing else: no files read or written
-# (COPY TO, EXPORT, read_csv/read_text/glob, ATTACH), no extensions installed or loaded, settings locked.
-SEALED = {"enable_external_access": False, "autoinstall_known_extensions": False,
-          "autoload_known_extensions": False, "lock_configuration": True}
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+_OPS = {"=": "=", "==": "=", "!=": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
+
+
+def _filter_sql(filters: list | None) -> tuple[str, list]:
+    """pyarrow's DNF filters as a SQL WHERE clause with parameters."""
+    if not filters:
+        return "", []
+    groups = [filters] if isinstance(filters[0], tuple) else filters
+    params: list = []
+    ors = []
+    for group in groups:
+        ands = []
+        for column, op, value in group:
+            op = op.lower()
+            if op in ("in", "not in"):
+                ands.append(f"{_ident(column)} {op.upper()} (SELECT unnest(?))")
+                value = list(value)
+            elif op in _OPS:
+                ands.append(f"{_ident(column)} {_OPS[op]} ?")
+            else:
+                raise ValueError(f"unsupported filter operator {op!r} on {column}")
+            params.append(value)
+        ors.append("(" + " AND ".join(ands) + ")")
+    return " WHERE " + " OR ".join(ors), params
+
+
+# A sealed connection reads the warehouse's own views and the partition files they name, and nothing else: no
+# other file read or written (COPY TO, EXPORT, read_csv/read_text/glob, ATTACH), no extensions installed or loaded,
+# settings locked. DuckDB's allowed_paths lets a sealed connection also write the files it may read (COPY … TO a
+# partition with USE_TMP_FILE false), so the SQL a user types is checked too: refuse_writes.
+NO_EXTENSIONS = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
 
 
 def connect_readonly(warehouse: Path, retries: int = 20, delay: float = 0.25,
                      sealed: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse read-only; waits briefly while a load holds the single writer lock. ``sealed``: for SQL
-    a user typed (khabar query): nothing outside the warehouse can be read or written."""
+    """Open the warehouse's catalog read-only. ``sealed``: for SQL a user typed (khabar query): nothing outside
+    the warehouse can be read or written. A catalog whose views point into another folder (the warehouse was
+    moved) is published again first; a warehouse written before partitions is migrated first."""
+    from warehouse import storage
+
     path = db_path(warehouse)
     if not path.exists():
         raise WarehouseNotFound(f"no warehouse at {path} (run `khabar run INPUT --warehouse {warehouse}` first)")
+    for attempt in range(2):
+        con = _connect(path, retries, delay, dict(NO_EXTENSIONS) if sealed else {})
+        root = storage.catalog_root(con)
+        if root == str(Path(warehouse).resolve()) or attempt:
+            break
+        con.close()
+        storage.refresh_catalog(warehouse)
+    if sealed:
+        files = storage.catalog_files(con)
+        if files:
+            con.execute("SET allowed_paths = ?", [files])
+        con.execute("SET enable_external_access = false")
+        con.execute("SET lock_configuration = true")
+    return con
+
+
+def _connect(path: Path, retries: int, delay: float, config: dict) -> duckdb.DuckDBPyConnection:
+    """The catalog attached read-only to a fresh in-memory database. Not duckdb.connect(path): within one process
+    that hands out the database instance already open on the path, i.e. the catalog as it was before the latest
+    publish renamed a new one into place."""
     for attempt in range(retries):
+        con = duckdb.connect(config=config)
         try:
-            return duckdb.connect(str(path), read_only=True, config=dict(SEALED) if sealed else {})
+            con.execute(f"ATTACH '{str(path).replace(chr(39), chr(39) * 2)}' AS khabar (READ_ONLY)")
+            con.execute("USE khabar")
+            return con
         except duckdb.IOException:
+            # only a warehouse written before partitions (real tables, migrated by the next load) can be locked
+            con.close()
             if attempt == retries - 1:
                 raise
             time.sleep(delay)
     raise AssertionError("unreachable")
+
+
+# statement kinds that read: everything else would change the warehouse, write files or load code
+READING = {"SELECT", "EXPLAIN", "PRAGMA", "CALL", "SET", "VARIABLE_SET", "TRANSACTION", "PREPARE", "EXECUTE",
+           "RELATION"}
+
+
+def refuse_writes(sql: str) -> None:
+    """Raise duckdb.PermissionException for SQL typed into a sealed reader that would change anything: DML and
+    DDL (the tables are views: DuckDB would answer 'can only delete from base table'), and file writes (COPY …
+    TO, EXPORT, also under EXPLAIN ANALYZE, which runs its statement): DuckDB's allowed_paths lets a sealed
+    connection write the partition files it may read."""
+    kinds = {s.type.name for s in duckdb.extract_statements(sql)}
+    words = {sql[pos:].split(None, 1)[0].strip("(;").upper() for pos, kind in duckdb.tokenize(sql)
+             if kind == duckdb.token_type.keyword}
+    refused = sorted(kinds - READING) or sorted(words & {"COPY", "EXPORT"})
+    if refused:
+        raise duckdb.PermissionException(f"the warehouse is read-only here: {', '.join(refused)} refused")
 
 
 def view_sql() -> list[tuple[str, str]]:

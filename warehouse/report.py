@@ -650,22 +650,18 @@ def write_report_file(warehouse: Path) -> tuple[Path, bytes | None]:
     """Write the whole warehouse's report to WAREHOUSE/report.html (atomically) and return its path and a small
     timeline PNG (None when no event has a date).
 
-    Reads under the warehouse's load lock: DuckDB lets no writer in while a reader is open, so a run's report must
-    wait for, and make wait, another run's load instead of failing it."""
+    Reads the published catalog: a load running meanwhile is neither blocked nor seen."""
     import os
     import uuid
 
-    from filelock import FileLock
+    from warehouse import connect_readonly
 
-    from warehouse import LOCK_NAME, connect_readonly
-
-    with FileLock(str(Path(warehouse) / LOCK_NAME)):
-        con = connect_readonly(warehouse)
-        try:
-            page = build_report(con)
-            png = timeline_png(con)
-        finally:
-            con.close()
+    con = connect_readonly(warehouse)
+    try:
+        page = build_report(con)
+        png = timeline_png(con)
+    finally:
+        con.close()
     path = Path(warehouse) / REPORT_NAME
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     tmp.write_text(page, encoding="utf-8")

@@ -1,0 +1,347 @@
+"""Storage of a warehouse: the writer's private state, append-only Parquet partitions, the readers' catalog.
+
+  DIR/state/writer.duckdb   the loader's own tables (schemas/ DDL) and the list of partitions (_partitions);
+                            only the loader opens it, under DIR/.load.lock
+  DIR/parquet/<table>/<seq>-<run_id>.parquet             rows one load inserted or replaced; never rewritten
+  DIR/parquet/<table>/<seq>-<run_id>.tombstones.parquet  keys of the rows that load deleted or replaced
+  DIR/khabar.duckdb         what readers open: a small catalog of views over the live partitions, written to a
+                            temporary file and renamed into place after each load (an open reader keeps the
+                            version it opened, a new one sees the new one; nobody ever holds a lock a writer needs)
+
+A table's view is its rows minus those a later tombstone names: a row written by load s survives unless a
+tombstone of its key comes from a load t > s. Every load that deletes or replaces a row writes its key as a
+tombstone, so at most one version of a key is visible, and the views equal the writer's tables.
+The views name partition files by absolute path; when the folder moves, the next khabar command that opens it
+(any read or load) publishes the catalog again with the new paths.
+"""
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+import schemas
+from schemas.tables import duck_type
+from warehouse import DB_NAME, db_path, view_sql
+
+WRITER_NAME = "writer.duckdb"
+CATALOG_META = "_khabar_catalog"   # one row: the folder the views point into, the last load's sequence number
+CATALOG_FILES = "_khabar_files"    # every file the views read: what a sealed reader is allowed to open
+PARTITIONS_DDL = """CREATE TABLE _partitions (
+  file VARCHAR PRIMARY KEY,       -- relative to the warehouse folder
+  table_name VARCHAR NOT NULL,
+  seq BIGINT NOT NULL,            -- the load (or compaction) that wrote it
+  kind VARCHAR NOT NULL,          -- rows | tombstones
+  run_id VARCHAR,
+  num_rows BIGINT NOT NULL,
+  bytes BIGINT NOT NULL,
+  columns VARCHAR NOT NULL,       -- comma-separated, as written (older partitions lack columns added later)
+  obsolete_since TIMESTAMPTZ      -- set by compaction; the file is deleted by a later compaction
+)"""
+
+
+class WarehouseStateMissing(RuntimeError):
+    pass
+
+
+def writer_path(warehouse: Path) -> Path:
+    return Path(warehouse) / "state" / WRITER_NAME
+
+
+def partition_dir(warehouse: Path, table: str) -> Path:
+    return Path(warehouse) / "parquet" / table
+
+
+def old_snapshot_path(warehouse: Path, table: str) -> Path:
+    """Where versions before partitions kept a whole-table snapshot (removed when such a warehouse is migrated)."""
+    return Path(warehouse) / "parquet" / f"{table}.parquet"
+
+
+def write_parquet_atomic(table: pa.Table, path: Path) -> Path:
+    """Write to a temporary file in the same directory, fsync, then rename: readers never see half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    pq.write_table(table, tmp)
+    _fsync_and_rename(tmp, path)
+    return path
+
+
+def _fsync_and_rename(tmp: Path, path: Path) -> None:
+    with open(tmp, "rb") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def _quote(path: Path | str) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def _cols(table: str) -> str:
+    return ", ".join(f'"{c}"' for c in schemas.schema(table).names)
+
+
+# ---------------------------------------------------------------- the writer's state
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create every table (and view) a warehouse needs; an older one gains the new (nullable) columns."""
+    for name in schemas.TABLES:
+        con.execute(schemas.ddl(name))
+        have = {r[0] for r in con.execute("SELECT column_name FROM information_schema.columns WHERE table_name = ?",
+                                          [name]).fetchall()}
+        for sql in schemas.add_missing_columns_sql(name, have):
+            con.execute(sql)
+    for name, sql in view_sql():
+        con.execute(f"CREATE OR REPLACE VIEW {name} AS\n{sql}")
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ? "
+                            "AND table_type = 'BASE TABLE'", [name]).fetchall()[0][0])
+
+
+def _adopt_old_database(warehouse: Path) -> None:
+    """A warehouse written before partitions keeps its tables in khabar.duckdb: that file becomes the writer's
+    state (renamed, so nothing is copied). A catalog without writer state cannot be turned back into tables."""
+    old = db_path(warehouse)
+    if not old.exists():
+        return
+    wal = old.with_name(old.name + ".wal")
+    con = duckdb.connect(str(old), read_only=not wal.exists())
+    try:
+        if _has_table(con, CATALOG_META):
+            raise WarehouseStateMissing(
+                f"{writer_path(warehouse)} is missing: {old} only holds views over the partitions. Restore the "
+                f"state folder, or start a new warehouse")
+        if wal.exists():
+            con.execute("CHECKPOINT")  # the rename below must carry every committed row
+    finally:
+        con.close()
+    writer_path(warehouse).parent.mkdir(parents=True, exist_ok=True)
+    os.replace(old, writer_path(warehouse))
+
+
+def open_writer(warehouse: Path) -> duckdb.DuckDBPyConnection:
+    """The writer's state, ready to load into. The caller holds the warehouse's writer lock.
+
+    Migrates an older warehouse on first use: its tables become the writer's state and each table's rows its
+    first partition. Partition files a crashed load left behind (never committed) are removed."""
+    warehouse = Path(warehouse)
+    if not writer_path(warehouse).exists():
+        _adopt_old_database(warehouse)
+    writer_path(warehouse).parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(writer_path(warehouse)))
+    try:
+        ensure_schema(con)
+        if not _has_table(con, "_partitions"):
+            _first_partitions(con, warehouse)
+        _remove_uncommitted_files(con, warehouse)
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def _first_partitions(con: duckdb.DuckDBPyConnection, warehouse: Path) -> None:
+    """One transaction: the partition list, and a first partition of every table that already has rows."""
+    con.execute("BEGIN TRANSACTION")
+    con.execute(PARTITIONS_DDL)
+    for name in schemas.TABLES:
+        write_partition(con, warehouse, name, 1, "migrated", f"SELECT {_cols(name)} FROM {name}")
+    con.execute("COMMIT")
+    for name in schemas.TABLES:
+        old_snapshot_path(warehouse, name).unlink(missing_ok=True)
+
+
+def _remove_uncommitted_files(con: duckdb.DuckDBPyConnection, warehouse: Path) -> None:
+    known = {r[0] for r in con.execute("SELECT file FROM _partitions").fetchall()}
+    root = Path(warehouse) / "parquet"
+    for path in root.glob("*/*.parquet"):
+        if path.relative_to(warehouse).as_posix() not in known:
+            path.unlink(missing_ok=True)
+    for tmp in root.glob("*/.*.tmp"):
+        tmp.unlink(missing_ok=True)
+
+
+def next_seq(con: duckdb.DuckDBPyConnection) -> int:
+    return con.execute("SELECT coalesce(max(seq), 1) + 1 FROM _partitions").fetchall()[0][0]
+
+
+def _safe(run_id: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", run_id)
+
+
+def write_partition(con: duckdb.DuckDBPyConnection, warehouse: Path, table: str, seq: int, run_id: str,
+                    select_sql: str, kind: str = "rows") -> int:
+    """Write the rows of ``select_sql`` (the table's columns, or for tombstones its primary key) as a new
+    partition file and list it in _partitions (inside the caller's transaction). Nothing is written for no rows.
+
+    DuckDB's COPY streams the rows to Parquet: a compaction of millions of rows never holds them as Arrow."""
+    suffix = ".tombstones.parquet" if kind == "tombstones" else ".parquet"
+    path = partition_dir(warehouse, table) / f"{seq:010d}-{_safe(run_id)}{suffix}"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    written = con.execute(f"COPY (SELECT *, {int(seq)}::BIGINT AS _seq FROM ({select_sql})) TO {_quote(tmp)} "
+                          f"(FORMAT parquet, COMPRESSION zstd)").fetchall()[0][0]
+    if not written:
+        tmp.unlink(missing_ok=True)
+        return 0
+    columns = ",".join(pq.read_schema(tmp).names[:-1])
+    _fsync_and_rename(tmp, path)
+    con.execute("INSERT OR REPLACE INTO _partitions VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+                [path.relative_to(warehouse).as_posix(), table, seq, kind, run_id, written, path.stat().st_size,
+                 columns])
+    return written
+
+
+# ---------------------------------------------------------------- the readers' catalog
+
+@dataclass
+class _Part:
+    path: Path
+    kind: str
+    columns: str
+
+
+def _table_view(table: str, parts: list[_Part]) -> str:
+    sch = schemas.schema(table)
+    rows = [p for p in parts if p.kind == "rows"]
+    tombs = [p for p in parts if p.kind == "tombstones"]
+    if not rows:
+        nulls = ", ".join(f'CAST(NULL AS {duck_type(f.type)}) AS "{f.name}"' for f in sch)
+        return f"SELECT {nulls} WHERE false"
+    present = {c for p in rows for c in p.columns.split(",")}
+    select = ", ".join(f'r."{f.name}"' if f.name in present else f'CAST(NULL AS {duck_type(f.type)}) AS "{f.name}"'
+                       for f in sch)
+    by_name = ", union_by_name = true" if len({p.columns for p in rows}) > 1 else ""
+    sql = f"SELECT {select} FROM read_parquet([{', '.join(_quote(p.path) for p in rows)}]{by_name}) r"
+    if tombs:
+        join = " AND ".join(f't."{k}" = r."{k}"' for k in schemas.primary_key(table))
+        # ANTI JOIN, not NOT EXISTS: DuckDB plans it as one hash join on the key (about 8x faster on 1M rows)
+        sql += (f"\nANTI JOIN read_parquet([{', '.join(_quote(p.path) for p in tombs)}]) t "
+                f"ON {join} AND t._seq > r._seq")
+    return sql
+
+
+def publish(con: duckdb.DuckDBPyConnection, warehouse: Path) -> Path:
+    """Write the readers' catalog for the writer's committed partitions to a temporary file, then rename it over
+    DIR/khabar.duckdb. Costs what the number of partitions costs, not what they hold."""
+    warehouse = Path(warehouse)
+    root = warehouse.resolve()
+    listed = con.execute("SELECT table_name, file, kind, columns, seq FROM _partitions WHERE obsolete_since IS NULL "
+                         "ORDER BY seq, file").fetchall()
+    parts: dict[str, list[_Part]] = {name: [] for name in schemas.TABLES}
+    for table, file, kind, columns, _ in listed:
+        parts.setdefault(table, []).append(_Part(root / file, kind, columns))
+    seq = max((r[4] for r in listed), default=0)
+    tmp = warehouse / f".{DB_NAME}.{uuid.uuid4().hex}.tmp"
+    cat = duckdb.connect(str(tmp))
+    try:
+        cat.execute(f"CREATE TABLE {CATALOG_META} (root VARCHAR, seq BIGINT, published_at TIMESTAMPTZ)")
+        cat.execute(f"INSERT INTO {CATALOG_META} VALUES (?, ?, now())", [str(root), seq])
+        cat.execute(f"CREATE TABLE {CATALOG_FILES} (path VARCHAR)")
+        files = [str(p.path) for ps in parts.values() for p in ps]
+        if files:
+            cat.execute(f"INSERT INTO {CATALOG_FILES} SELECT unnest(?)", [files])
+        for name in schemas.TABLES:
+            cat.execute(f"CREATE VIEW {name} AS\n{_table_view(name, parts[name])}")
+        for name, sql in view_sql():
+            cat.execute(f"CREATE VIEW {name} AS\n{sql}")
+        cat.execute("CHECKPOINT")
+    finally:
+        cat.close()
+    Path(str(tmp) + ".wal").unlink(missing_ok=True)
+    _fsync_and_rename(tmp, db_path(warehouse))
+    return db_path(warehouse)
+
+
+def catalog_root(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The folder a catalog's views point into; None for a warehouse written before partitions (real tables)."""
+    if not _has_table(con, CATALOG_META):
+        return None
+    return con.execute(f"SELECT root FROM {CATALOG_META}").fetchall()[0][0]
+
+
+def catalog_files(con: duckdb.DuckDBPyConnection) -> list[str]:
+    if not _has_table(con, CATALOG_FILES):
+        return []
+    return [r[0] for r in con.execute(f"SELECT path FROM {CATALOG_FILES}").fetchall()]
+
+
+def publish_if_stale(con: duckdb.DuckDBPyConnection, warehouse: Path) -> bool:
+    """Publish when the catalog is missing, older than the writer's last commit (a crash between a load's
+    commit and its publish), or points into another folder (the warehouse was moved)."""
+    path = db_path(warehouse)
+    if path.exists():
+        cat = duckdb.connect(str(path), read_only=True)
+        try:
+            root = catalog_root(cat)
+            seq = cat.execute(f"SELECT seq FROM {CATALOG_META}").fetchall()[0][0] if root else None
+        finally:
+            cat.close()
+        last = con.execute("SELECT coalesce(max(seq), 0) FROM _partitions").fetchall()[0][0]
+        if root == str(Path(warehouse).resolve()) and seq == last:
+            return False
+    publish(con, warehouse)
+    return True
+
+
+# ---------------------------------------------------------------- compaction
+
+@dataclass
+class CompactResult:
+    tables: dict[str, int]          # table -> live partition files merged into one
+    files_removed: int              # obsolete files deleted (made obsolete by an earlier compaction)
+    bytes_removed: int
+
+
+def compact(con: duckdb.DuckDBPyConnection, warehouse: Path, keep: timedelta = timedelta(hours=1)) -> CompactResult:
+    """Merge each table's live partitions (and tombstones) into one partition, in one transaction, then publish.
+    The caller holds the writer lock. Files made obsolete stay until a compaction at least ``keep`` later, so a
+    reader that opened the previous catalog keeps working; older obsolete files are deleted now."""
+    now = datetime.now(timezone.utc)
+    stale = con.execute("SELECT file, bytes FROM _partitions WHERE obsolete_since IS NOT NULL "
+                        "AND obsolete_since <= ?", [now - keep]).fetchall()
+    merged: dict[str, int] = {}
+    seq = next_seq(con)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for name in schemas.TABLES:
+            live = con.execute("SELECT count(*), count(*) FILTER (WHERE kind = 'tombstones') FROM _partitions "
+                               "WHERE table_name = ? AND obsolete_since IS NULL", [name]).fetchall()[0]
+            if live[0] <= 1 and not live[1]:
+                continue
+            con.execute("UPDATE _partitions SET obsolete_since = ? WHERE table_name = ? AND obsolete_since IS NULL",
+                        [now, name])
+            write_partition(con, warehouse, name, seq, "compacted", f"SELECT {_cols(name)} FROM {name}")
+            merged[name] = live[0]
+        con.execute("DELETE FROM _partitions WHERE file IN (SELECT unnest(?))", [[f for f, _ in stale]])
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    publish(con, warehouse)
+    for file, _ in stale:
+        (Path(warehouse) / file).unlink(missing_ok=True)
+    return CompactResult(merged, len(stale), sum(b for _, b in stale))
+
+
+def refresh_catalog(warehouse: Path) -> bool:
+    """Under the writer lock: migrate an older warehouse, then publish the catalog if it is stale. True if
+    published."""
+    from filelock import FileLock
+
+    from warehouse import LOCK_NAME
+
+    with FileLock(str(Path(warehouse) / LOCK_NAME)):
+        con = open_writer(warehouse)
+        try:
+            return publish_if_stale(con, warehouse)
+        finally:
+            con.close()
