@@ -1,8 +1,12 @@
 """The khabar ETL flow: raw files -> ingest -> clean -> dedup -> nlp -> link -> events -> load.
 
-Each stage is a coarse Prefect task over the whole batch (the NLP stage fans out in chunks, see flows/nlp.py).
-Stages write their rows to the run's staging folder as Parquet; the single `load` task moves everything into
-DuckDB in one transaction. The tasks are thin: the work is done by plain functions in tasks/.
+The inputs are read as a stream (tasks.ingest.iter_ingest) and cut into batches of settings.batch_size documents;
+each batch goes through the stages, each stage a coarse Prefect task over the batch (the NLP stage fans out in
+chunks, see flows/nlp.py), writes its rows to the run's staging folder as Parquet, and one `load` task moves them
+into DuckDB in one transaction. So memory follows the batch, a crash loses at most the batch in flight, and a
+re-run redoes it (ids are stable, loads idempotent; a file is recorded in `source_files` with the batch holding its
+last record). Later batches see earlier ones as earlier runs: dedup finds a copy of an article loaded by a batch
+before. The tasks are thin: the work is done by plain functions in tasks/.
 """
 from __future__ import annotations
 
@@ -83,8 +87,13 @@ def source_file_rows(inputs: list[str], *, run_id: str) -> list[dict]:
     What must not be read (a FIFO, a device, a symlink loop, an unreadable file; ingest quarantines it) is
     recorded by its directory entry instead (tasks.ids.file_identity), so the inbox does not try it again.
     """
+    return file_rows(ingest.discover_files(inputs), run_id=run_id)
+
+
+def file_rows(paths: list[Path], *, run_id: str) -> list[dict]:
+    """`source_files` rows of ``paths`` (see source_file_rows); files of an unsupported type are not recorded."""
     rows = []
-    for path in ingest.discover_files(inputs):
+    for path in (p for p in paths if p.suffix.lower() in ingest.SUPPORTED_SUFFIXES):
         if (identity := file_identity(path)) is None:
             continue
         digest, size, mtime_ns = identity
@@ -161,6 +170,27 @@ def dedup_rows(articles: list[dict], settings: Settings) -> tuple[list[dict], li
     return signatures, backfill + dedup.band_rows(signatures, config)
 
 
+def set_dateline_sources(articles: list[dict], credited: dict[str, str]) -> None:
+    for art in articles:
+        art["source_entity_id"] = credited.get(art["article_id"])
+
+
+def apply_nlp(nlp: Any, articles: list[dict], canonical: list[dict], tables: dict[str, list[dict]],
+              scopes: dict[str, list[str]]) -> tuple[dict[str, list[dict]], list[dict]]:
+    """Record an NLP result (flows.nlp.NlpResult) on the batch: each article's status, the rows to stage and
+    the articles they replace. Returns the rows link/events read (fresh + cached) and the articles that have them."""
+    for art in articles:
+        if art["article_id"] in nlp.statuses:
+            art["nlp_status"], art["nlp_reason"] = nlp.statuses[art["article_id"]]
+    for name, rows in nlp.stage_rows.items():
+        tables[name] = tables.get(name, []) + rows if name == "quarantine" else rows
+    parsed = list(nlp.parsed_ids)
+    scopes.update({"sentences": parsed, "tokens": parsed, "mentions": parsed})
+    with_parse_ids = {r["article_id"] for r in nlp.sentences}
+    with_parse = [a for a in canonical if a["article_id"] in with_parse_ids]
+    return {"sentences": nlp.sentences, "tokens": nlp.tokens, "mentions": nlp.mentions}, with_parse
+
+
 def _by_article(rows: list[dict]) -> dict[str, list[dict]]:
     grouped: dict[str, list[dict]] = {}
     for row in rows:
@@ -168,17 +198,130 @@ def _by_article(rows: list[dict]) -> dict[str, list[dict]]:
     return grouped
 
 
+# ---------------------------------------------------------------- a run's state across batches
+
+REPORT_ROWS = 200  # duplicates kept for the run report (flows.report.MAX_ROWS lists as many)
+
+
+@dataclass
+class RunTally:
+    """What the run's summary, `runs` row and report need, added up batch by batch: counts, the quarantined
+    inputs, and per-entity and per-QuadClass counts; never the batches' rows (memory follows the batch)."""
+
+    counts: Counter = field(default_factory=Counter)
+    quarantined: list[dict] = field(default_factory=list)
+    duplicates: list[dict] = field(default_factory=list)  # the first REPORT_ROWS
+    mentioned: Counter = field(default_factory=Counter)  # entity_id -> linked mentions
+    actors: Counter = field(default_factory=Counter)  # (actor1, actor2, quad_class) -> events
+    entities: dict[str, dict] = field(default_factory=dict)  # entity_id -> name, type, code (for the report)
+    batches: int = 0
+
+    def add(self, batch: ingest.IngestBatch, tables: dict[str, list[dict]]) -> None:
+        articles = tables.get("articles", [])
+        dups = [a for a in articles if a.get("duplicate_of")]
+        counts = {"documents": len(batch.docs), "articles": len(articles), "duplicates": len(dups),
+                  "quarantined": len(tables["quarantine"]), "files": len(tables["source_files"]),
+                  **{name: len(rows) for name, rows in tables.items()
+                     if name not in ("articles", "quarantine", "source_files", "runs")}}
+        if skipped := sum(a.get("nlp_status") == "skipped_language" for a in articles):
+            counts["skipped_language"] = skipped  # kept and labelled, not parsed: no models for the language
+        self.counts.update(counts)
+        self.quarantined += [{k: q[k] for k in ("source_path", "stage", "reason", "detail")}
+                             for q in tables["quarantine"]]
+        self.duplicates += [{k: a.get(k) for k in ("article_id", "source_path", "duplicate_of", "duplicate_score")}
+                            for a in dups[:max(0, REPORT_ROWS - len(self.duplicates))]]
+        self.mentioned.update(m["entity_id"] for m in tables.get("mentions", []) if m.get("entity_id"))
+        self.actors.update((e.get("actor1_entity_id"), e.get("actor2_entity_id"), e.get("quad_class"))
+                           for e in tables.get("events", []))
+        for row in tables.get("entities", []):  # each entity once a run (RunState.unseen_entities)
+            self.entities.setdefault(row["entity_id"], {k: row.get(k) for k in ("entity_id", "canonical_name",
+                                                                                "entity_type", "actor_code")})
+        self.batches += 1
+
+    def summary_counts(self) -> dict[str, int]:
+        """The run's counts as one batch of all its documents would give them."""
+        counts = dict(self.counts)  # "files": input files recorded in source_files (the report's "files read")
+        if "entities" in counts:  # the table carries the whole dictionary; what the run found is what it mentioned
+            counts["entities"] = len(self.mentioned)
+        return counts
+
+    def report_tables(self) -> dict[str, list[dict]]:
+        """flows.report's input, compact: rows weighted by `n`, counts in the summary."""
+        return {"articles": self.duplicates, "quarantine": self.quarantined,
+                "mentions": [{"entity_id": e, "n": n} for e, n in self.mentioned.items()],
+                "events": [{"actor1_entity_id": a1, "actor2_entity_id": a2, "quad_class": q, "n": n}
+                           for (a1, a2, q), n in self.actors.items()],
+                "entities": list(self.entities.values())}
+
+
+@dataclass
+class RunState:
+    """One run: its id, settings, summary, tally and stage clock, shared by its batches."""
+
+    run_id: str
+    cfg: Settings
+    until: str
+    summary: RunSummary
+    started: datetime
+    limit: Any  # ops.stage_limit(cfg): each stage task ends TimedOut after cfg.stage_timeout_seconds
+    tally: RunTally = field(default_factory=RunTally)
+    model_versions: dict[str, str] = field(default_factory=dict)
+    clock: float = field(default_factory=time.perf_counter)
+
+    @classmethod
+    def start(cls, inputs: list[str], cfg: Settings, until: str) -> "RunState":
+        _stage_index(until)
+        run_id = stable_id("r", uuid.uuid4().hex, time.time())
+        summary = RunSummary(run_id=run_id, warehouse=str(cfg.warehouse), inputs=[str(i) for i in inputs],
+                             until=until)
+        return cls(run_id, cfg, until, summary, _now(), ops.stage_limit(cfg))
+
+    def reaches(self, stage: str) -> bool:
+        return _stage_index(self.until) >= _stage_index(stage)
+
+    def lap(self, stage: str, **info: Any) -> None:
+        """A stage of a batch finished: its seconds add to the run's (summed over batches), listeners hear it."""
+        seconds = round(time.perf_counter() - self.clock, 3)
+        self.summary.stage_seconds[stage] = round(self.summary.stage_seconds.get(stage, 0.0) + seconds, 3)
+        self.clock = time.perf_counter()
+        progress.report(stage, {"seconds": seconds, **info})
+
+    def unseen_entities(self, rows: list[dict]) -> list[dict]:
+        """The entity rows no earlier batch of this run staged: an entity's first row in the run wins, as within
+        one batch (a provisional entity's aliases are those of its first mention), and the dictionary's rows are
+        staged once a run."""
+        return [r for r in rows if r["entity_id"] not in self.tally.entities]
+
+    def add(self, batch: ingest.IngestBatch, tables: dict[str, list[dict]]) -> dict[str, Any]:
+        """Count a batch in; returns the run's `runs` row with the totals so far (each batch's load upserts it,
+        so a run whose later batch crashed still says what it loaded)."""
+        self.tally.add(batch, tables)
+        self.summary.counts = self.tally.summary_counts()
+        self.summary.quarantined = self.tally.quarantined
+        return {
+            "run_id": self.run_id, "flow_run_id": str(flow_run.get_id() or ""), "started_at": self.started,
+            "finished_at": _now(), "inputs": self.summary.inputs,
+            "counts": json.dumps({**self.summary.counts, "stage_seconds": {k: v for k, v in self.summary.stage_seconds
+                                                                           .items() if k != "load"},
+                                  "batches": self.tally.batches, "complete": batch.last}, sort_keys=True),
+            "code_version": __version__, "model_versions": json.dumps(self.model_versions, sort_keys=True),
+            "until_stage": self.until,
+        }
+
+
 # ---------------------------------------------------------------- Prefect tasks (thin)
 
 @task(name="ingest", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5],
       retry_condition_fn=ops.retry_transient)
-def ingest_task(inputs: list[str], settings: Settings,
-                run_id: str) -> tuple[list[ingest.RawDocument], list[dict], list[dict]]:
-    docs, rejections = ingest.ingest_paths(inputs, max_bytes=settings.max_file_bytes)
-    quarantined = quarantine_rows(rejections, warehouse=settings.warehouse, run_id=run_id, stage="ingest")
-    files = source_file_rows(inputs, run_id=run_id)
-    get_run_logger().info("ingest: %d files, %d documents, %d quarantined", len(files), len(docs), len(quarantined))
-    return docs, quarantined, files
+def ingest_task(batch: ingest.IngestBatch, settings: Settings, run_id: str) -> tuple[list[dict], list[dict]]:
+    """A batch read from the input stream: quarantine rows (bytes stored) and `source_files` rows of the files
+    that ended in it (a file is recorded with the batch holding its last record: a crash before then leaves it
+    unrecorded, and the next run reads it again, idempotently)."""
+    quarantined = quarantine_rows(batch.rejections, warehouse=settings.warehouse, run_id=run_id, stage="ingest")
+    files = file_rows(batch.files, run_id=run_id)
+    get_run_logger().info("ingest: %d files, %d documents, %d quarantined", len(files), len(batch.docs),
+                          len(quarantined))
+    return quarantined, files
 
 
 @task(name="clean", cache_policy=NO_CACHE)
@@ -295,97 +438,67 @@ def etl(inputs: list[str], settings: Settings | None = None, until: str = "load"
 
 
 def run_stages(inputs: list[str], cfg: Settings, until: str) -> dict[str, Any]:
-    """The body of the `etl` flow (inside its run and time limit): each stage, then one load."""
-    last = _stage_index(until)
-    limit = ops.stage_limit(cfg)  # each stage task ends TimedOut after cfg.stage_timeout_seconds
-    run_id = stable_id("r", uuid.uuid4().hex, time.time())
-    summary = RunSummary(run_id=run_id, warehouse=str(cfg.warehouse), inputs=[str(i) for i in inputs], until=until)
-    started = _now()
+    """The body of the `etl` flow (inside its run and time limit): the inputs as a stream, cut into batches of
+    cfg.batch_size documents, each carried through the stages and loaded on its own (run_batch)."""
+    run = RunState.start(inputs, cfg, until)
     cfg.warehouse.mkdir(parents=True, exist_ok=True)
     load.init_warehouse(cfg.warehouse)
     for stale in cleanup_stale_staging(cfg.warehouse):
         get_run_logger().info("removed staging of a run that never loaded: %s", stale.name)
+    for batch in ingest.batches(ingest.iter_ingest(inputs, max_bytes=cfg.max_file_bytes), cfg.batch_size):
+        run_batch(batch, run)
+    publish_run_artifacts(run.summary.to_dict(), run.tally.report_tables())
+    publish_report_link(cfg.warehouse, run.run_id)
+    return run.summary.to_dict()
 
+
+def run_batch(batch: ingest.IngestBatch, run: "RunState") -> None:
+    """One batch through the stages up to run.until, then staged and loaded: a crash loses this batch only.
+
+    Flat on purpose: a stage past `until`, or with nothing to work on, is skipped and passes on empty rows.
+    """
+    cfg, run_id, limit, lap = run.cfg, run.run_id, run.limit, run.lap
     tables: dict[str, list[dict]] = {}
     scopes: dict[str, list[str]] = {}
-    model_versions: dict[str, str] = {}
-    clock = time.perf_counter()
-
-    def lap(stage: str, **info: int) -> None:
-        nonlocal clock
-        summary.stage_seconds[stage] = round(time.perf_counter() - clock, 3)
-        clock = time.perf_counter()
-        progress.report(stage, {"seconds": summary.stage_seconds[stage], **info})
-
-    docs, quarantined, tables["source_files"] = limit(ingest_task)(inputs, cfg, run_id)
-    tables["quarantine"] = quarantined
-    lap("ingest", documents=len(docs), quarantined=len(quarantined))
+    tables["quarantine"], tables["source_files"] = limit(ingest_task)(quote(batch), cfg, run_id)
+    lap("ingest", documents=len(batch.docs), quarantined=len(tables["quarantine"]))
     articles: list[dict] = []
-    if last >= _stage_index("clean"):
-        articles = limit(clean_task)(quote(docs), cfg, run_id)
+    if run.reaches("clean"):
+        articles = limit(clean_task)(quote(batch.docs), cfg, run_id)
         lap("clean", articles=len(articles))
-    if last >= _stage_index("dedup"):
+    if run.reaches("dedup"):
         tables["signatures"], tables["signature_bands"] = limit(dedup_task)(quote(articles), cfg)
         lap("dedup", duplicates=sum(1 for a in articles if a.get("duplicate_of")))
     canonical = [a for a in articles if not a.get("duplicate_of")]
-    if last >= _stage_index("link"):
-        credited = limit(dateline_sources_task)(quote(articles))
-        for art in articles:
-            art["source_entity_id"] = credited.get(art["article_id"])
-    if last >= _stage_index("nlp") and canonical:
-        from flows.nlp import run_nlp
-
-        nlp = run_nlp(canonical, cfg, run_id)
-        model_versions = nlp.model_versions
-        for art in articles:
-            if art["article_id"] in nlp.statuses:
-                art["nlp_status"], art["nlp_reason"] = nlp.statuses[art["article_id"]]
-        parsed = list(nlp.parsed_ids)
-        for name, rows in nlp.stage_rows.items():
-            tables[name] = tables.get(name, []) + rows if name == "quarantine" else rows
-        scopes.update({"sentences": parsed, "tokens": parsed, "mentions": parsed})
-        lap("nlp", parsed=len(parsed), cached=len(nlp.cached_ids), failures=len(nlp.failures))
-        nlp_rows = {"sentences": nlp.sentences, "tokens": nlp.tokens, "mentions": nlp.mentions}
-        with_parse_ids = {r["article_id"] for r in nlp.sentences}
-        with_parse = [a for a in canonical if a["article_id"] in with_parse_ids]
-        processed = [a["article_id"] for a in with_parse]
-        if last >= _stage_index("link"):
-            mentions, entities = limit(link_task)(quote(with_parse), quote(nlp_rows))
-            tables["mentions"], tables["entities"] = mentions, entities
-            scopes["mentions"] = processed
-            lap("link", mentions=len(mentions), entities=len(entities))
-            if last >= _stage_index("events"):
-                event_rows, relation_rows = limit(events_task)(quote(with_parse), quote(nlp_rows),
-                                                               quote(mentions), quote(entities))
-                tables["events"], tables["relations"] = event_rows, relation_rows
-                scopes["events"] = scopes["relations"] = processed
-                lap("events", events=len(event_rows), relations=len(relation_rows))
+    if run.reaches("link"):
+        set_dateline_sources(articles, limit(dateline_sources_task)(quote(articles)))
+    nlp = run_nlp_stage(canonical, cfg, run_id) if run.reaches("nlp") and canonical else None
+    nlp_rows, with_parse = apply_nlp(nlp, articles, canonical, tables, scopes) if nlp else ({}, [])
+    if nlp:
+        run.model_versions.update(nlp.model_versions)
+        lap("nlp", parsed=len(nlp.parsed_ids), cached=len(nlp.cached_ids), failures=len(nlp.failures))
+    if nlp and run.reaches("link"):
+        tables["mentions"], entities = limit(link_task)(quote(with_parse), quote(nlp_rows))
+        tables["entities"] = run.unseen_entities(entities)
+        scopes["mentions"] = [a["article_id"] for a in with_parse]
+        lap("link", mentions=len(tables["mentions"]), entities=len(entities))
+    if nlp and run.reaches("events"):
+        tables["events"], tables["relations"] = limit(events_task)(quote(with_parse), quote(nlp_rows),
+                                                                   quote(tables["mentions"]), quote(entities))
+        scopes["events"] = scopes["relations"] = scopes["mentions"]
+        lap("events", events=len(tables["events"]), relations=len(tables["relations"]))
     tables["articles"] = articles
-
-    summary.counts = {
-        "documents": len(docs), "articles": len(articles), "duplicates": len(articles) - len(canonical),
-        "quarantined": len(tables["quarantine"]),
-        **{name: len(rows) for name, rows in tables.items() if name not in ("articles", "quarantine", "source_files")},
-    }
-    if skipped := sum(a.get("nlp_status") == "skipped_language" for a in articles):
-        summary.counts["skipped_language"] = skipped  # kept and labelled, not parsed: no models for the language
-    if "entities" in tables:  # the table carries the whole dictionary; what the run found is what it mentioned
-        summary.counts["entities"] = len({m["entity_id"] for m in tables.get("mentions", []) if m.get("entity_id")})
-    summary.quarantined = [{k: q[k] for k in ("source_path", "stage", "reason", "detail")} for q in tables["quarantine"]]
-    tables["runs"] = [{
-        "run_id": run_id, "flow_run_id": str(flow_run.get_id() or ""), "started_at": started,
-        "finished_at": _now(), "inputs": summary.inputs,
-        "counts": json.dumps({**summary.counts, "stage_seconds": dict(summary.stage_seconds)}, sort_keys=True),
-        "code_version": __version__, "model_versions": json.dumps(model_versions, sort_keys=True),
-        "until_stage": until,
-    }]
+    tables["runs"] = [run.add(batch, tables)]  # the run's one row, upserted by each batch with the totals so far
     limit(stage_task)(cfg, run_id, quote(tables), scopes)
     result = limit(load_task)(cfg, run_id)
-    lap("load", **result["inserted"])
-    summary.totals = result["totals"]
-    publish_run_artifacts(summary.to_dict(), tables)
-    publish_report_link(cfg.warehouse, run_id)
-    return summary.to_dict()
+    lap("load", **result["inserted"], **({} if batch.only else {"batch": batch.number}), _more=not batch.last)
+    run.summary.totals = result["totals"]
+
+
+def run_nlp_stage(canonical: list[dict], cfg: Settings, run_id: str) -> Any:
+    from flows.nlp import run_nlp  # here: torch and Stanza are imported only by runs that parse
+
+    return run_nlp(canonical, cfg, run_id)
 
 
 def cleanup_stale_staging(warehouse: Path, max_age_seconds: float = 24 * 3600) -> list[Path]:

@@ -52,7 +52,7 @@ def report_items(stage: str, done: int, total: int) -> None:
 
 
 def format_counts(info: dict) -> str:
-    return ", ".join(f"{k} {v}" for k, v in info.items() if k not in ("seconds", ITEMS))
+    return ", ".join(f"{k} {v}" for k, v in info.items() if k != "seconds" and not k.startswith("_"))
 
 
 def planned_stages(until: str) -> list[str]:

@@ -1,7 +1,9 @@
 """Run artifacts for the Prefect UI: what came in, what was dropped and why, what was extracted, time per stage.
 
 `build_report(summary, tables)` is a plain function (tested directly); `publish_run_artifacts` only hands its
-sections to Prefect. `tables` maps a table name to the row dicts staged by this run.
+sections to Prefect. `tables` maps a table name to the row dicts staged by this run, or to compact rows standing
+for `n` rows each (mentions, events: flows.pipeline.RunTally, so a run of many batches keeps no rows); the
+summary's counts, when present, give the totals.
 """
 from __future__ import annotations
 
@@ -37,10 +39,12 @@ def top_actors(tables: dict[str, list[dict]], limit: int = TOP_ACTORS) -> list[d
     for ev in tables.get("events", []):
         for key in ("actor1_entity_id", "actor2_entity_id"):
             if ev.get(key):
-                counted[ev[key]] += 1
+                counted[ev[key]] += ev.get("n", 1)
     if not counted:
         basis = "mentions"
-        counted.update(m["entity_id"] for m in tables.get("mentions", []) if m.get("entity_id"))
+        for m in tables.get("mentions", []):
+            if m.get("entity_id"):
+                counted[m["entity_id"]] += m.get("n", 1)
     rows = []
     for entity_id, n in sorted(counted.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]:
         ent = names.get(entity_id, {})
@@ -50,7 +54,9 @@ def top_actors(tables: dict[str, list[dict]], limit: int = TOP_ACTORS) -> list[d
 
 
 def events_by_quadclass(tables: dict[str, list[dict]]) -> list[dict]:
-    counts = Counter(e.get("quad_class") for e in tables.get("events", []))
+    counts: Counter = Counter()
+    for e in tables.get("events", []):
+        counts[e.get("quad_class")] += e.get("n", 1)
     rows = [{"quad_class": q, "meaning": name, "events": counts.get(q, 0)} for q, name in QUAD_CLASSES.items()]
     other = sum(n for q, n in counts.items() if q not in QUAD_CLASSES)
     if other:
@@ -70,18 +76,20 @@ def build_report(summary: dict, tables: dict[str, list[dict]]) -> dict[str, Any]
                     "detail": q.get("detail")} for q in tables.get("quarantine", [])]
     reasons = Counter(q["reason"] for q in quarantined)
     stage_times = [{"stage": s, "seconds": round(float(v), 3)} for s, v in summary.get("stage_seconds", {}).items()]
+    events = tables.get("events", [])
     overview = [
-        {"what": "files read", "count": len(tables.get("source_files", []))},
+        {"what": "files read", "count": counts.get("files", len(tables.get("source_files", [])))},
         {"what": "documents in", "count": counts.get("documents", len(articles))},
-        {"what": "articles", "count": len(articles)},
-        {"what": "duplicates", "count": len(duplicates)},
-        {"what": "quarantined", "count": len(quarantined)},
-        {"what": "mentions", "count": len(mentions)},
-        {"what": "mentions linked", "count": sum(1 for m in mentions if m.get("entity_id"))},
+        {"what": "articles", "count": counts.get("articles", len(articles))},
+        {"what": "duplicates", "count": counts.get("duplicates", len(duplicates))},
+        {"what": "quarantined", "count": counts.get("quarantined", len(quarantined))},
+        {"what": "mentions", "count": counts.get("mentions", sum(m.get("n", 1) for m in mentions))},
+        {"what": "mentions linked", "count": sum(m.get("n", 1) for m in mentions if m.get("entity_id"))},
         {"what": "entities", "count": len(tables.get("entities", []))},
-        {"what": "events", "count": len(tables.get("events", []))},
-        {"what": "relations", "count": len(tables.get("relations", []))},
+        {"what": "events", "count": counts.get("events", sum(e.get("n", 1) for e in events))},
+        {"what": "relations", "count": counts.get("relations", len(tables.get("relations", [])))},
     ]
+    n_duplicates = counts.get("duplicates", len(duplicates))
     quads = events_by_quadclass(tables)
     actors = top_actors(tables)
     actor_cols = ["name", "entity_id", "type", "actor_code", "events" if actors and "events" in actors[0] else "mentions"]
@@ -92,7 +100,7 @@ def build_report(summary: dict, tables: dict[str, list[dict]]) -> dict[str, Any]
           f"- stopped after: `{summary.get('until', 'load')}`",
           f"- inputs: {len(summary.get('inputs', []))} path(s)", ""]
     md += ["## In and out", ""] + _md_table(overview, ["what", "count"]) + [""]
-    md += [f"## Duplicates ({len(duplicates)})", ""] + _md_table(duplicates[:MAX_ROWS],
+    md += [f"## Duplicates ({n_duplicates})", ""] + _md_table(duplicates[:MAX_ROWS],
                                                                  ["source_path", "duplicate_of", "score"]) + [""]
     md += [f"## Quarantined ({len(quarantined)})", ""]
     if reasons:

@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from khabar import __version__, cli_actors, cli_eval, cli_models, cli_report, cli_serve
-from khabar.cli_common import (DASK_ADDRESS_OPT, DEDUP_THRESHOLD_OPT, FLOW_TIMEOUT_OPT, LANGUAGE_OPT,
+from khabar.cli_common import (BATCH_SIZE_OPT, DASK_ADDRESS_OPT, DEDUP_THRESHOLD_OPT, FLOW_TIMEOUT_OPT, LANGUAGE_OPT,
                                 MAX_FILE_BYTES_OPT, MODELS_DIR_OPT, SHINGLE_SIZE_OPT, STAGE_TIMEOUT_OPT, UNTIL_OPT,
                                 WAREHOUSE_OPT, WEBHOOK_URL_OPT, WORKERS_OPT, check_stage, fail, open_warehouse,
                                 run_settings)
@@ -86,6 +86,7 @@ def run(
     workers: Optional[int] = WORKERS_OPT,
     models_dir: Optional[Path] = MODELS_DIR_OPT,
     dask_address: Optional[str] = DASK_ADDRESS_OPT,
+    batch_size: Optional[int] = BATCH_SIZE_OPT,
     max_file_bytes: Optional[int] = MAX_FILE_BYTES_OPT,
     dedup_threshold: Optional[float] = DEDUP_THRESHOLD_OPT,
     shingle_size: Optional[int] = SHINGLE_SIZE_OPT,
@@ -107,7 +108,8 @@ def run(
     settings = run_settings(warehouse, until=until, workers=workers, models_dir=models_dir,
                             dask_address=dask_address, max_file_bytes=max_file_bytes,
                             dedup_threshold=dedup_threshold, shingle_size=shingle_size, language=language,
-                            flow_timeout=flow_timeout, stage_timeout=stage_timeout, webhook_url=webhook_url)
+                            flow_timeout=flow_timeout, stage_timeout=stage_timeout, webhook_url=webhook_url,
+                            batch_size=batch_size)
     _quiet_prefect()
     if quiet:  # Prefect's own INFO lines too; warnings and errors still reach stderr
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")

@@ -22,6 +22,8 @@ WORKERS_OPT = typer.Option(None, help="NLP worker processes (default: CPU count)
 MODELS_DIR_OPT = typer.Option(None, "--models-dir", help="Stanza resources directory "
                               "(default: $KHABAR_MODELS_DIR, $STANZA_RESOURCES_DIR, stanza's own).")
 DASK_ADDRESS_OPT = typer.Option(None, "--dask-address", help="Run NLP on this Dask scheduler.")
+BATCH_SIZE_OPT = typer.Option(None, "--batch-size", help="Articles per micro-batch: each is staged and loaded on its "
+                              "own, so memory follows it (default: $KHABAR_BATCH_SIZE, else 2000).")
 MAX_FILE_BYTES_OPT = typer.Option(None, help="Larger files are quarantined as oversized.")
 DEDUP_THRESHOLD_OPT = typer.Option(None, help="MinHash Jaccard threshold for near-duplicates.")
 SHINGLE_SIZE_OPT = typer.Option(None, help="Word shingle size for MinHash.")
@@ -38,7 +40,8 @@ def run_settings(warehouse: Path, *, until: str, workers: Optional[int] = None, 
                  dask_address: Optional[str] = None, max_file_bytes: Optional[int] = None,
                  dedup_threshold: Optional[float] = None, shingle_size: Optional[int] = None,
                  language: Optional[str] = None, flow_timeout: Optional[float] = None,
-                 stage_timeout: Optional[float] = None, webhook_url: Optional[str] = None) -> dict[str, Any]:
+                 stage_timeout: Optional[float] = None, webhook_url: Optional[str] = None,
+                 batch_size: Optional[int] = None) -> dict[str, Any]:
     """The flow's `settings` from the run options (only those given), every one checked before any work:
     a bad value or, for a run that parses, missing Stanza models exits 2 with a message naming it."""
     from khabar.config import Settings, SettingsError
@@ -55,7 +58,7 @@ def run_settings(warehouse: Path, *, until: str, workers: Optional[int] = None, 
         "warehouse": str(warehouse), "workers": workers, "models_dir": str(models_dir) if models_dir else None,
         "dask_address": dask_address, "max_file_bytes": max_file_bytes, "dedup_threshold": dedup_threshold,
         "dedup_shingle_size": shingle_size, "default_language": language, "flow_timeout_seconds": flow_timeout,
-        "stage_timeout_seconds": stage_timeout, "webhook_url": webhook_url,
+        "stage_timeout_seconds": stage_timeout, "webhook_url": webhook_url, "batch_size": batch_size,
     }
     settings = {k: v for k, v in settings.items() if v is not None}
     try:  # every setting (flags and KHABAR_* variables) checked before any work, one message naming it

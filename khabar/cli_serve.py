@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 from rich.console import Console
 
-from khabar.cli_common import (DASK_ADDRESS_OPT, DEDUP_THRESHOLD_OPT, FLOW_TIMEOUT_OPT, LANGUAGE_OPT,
+from khabar.cli_common import (BATCH_SIZE_OPT, DASK_ADDRESS_OPT, DEDUP_THRESHOLD_OPT, FLOW_TIMEOUT_OPT, LANGUAGE_OPT,
                                MAX_FILE_BYTES_OPT, MODELS_DIR_OPT, SHINGLE_SIZE_OPT, STAGE_TIMEOUT_OPT, UNTIL_OPT,
                                WAREHOUSE_OPT, WEBHOOK_URL_OPT, WORKERS_OPT, fail, run_settings)
 
@@ -30,6 +30,7 @@ def register(app: typer.Typer) -> None:
         workers: Optional[int] = WORKERS_OPT,
         models_dir: Optional[Path] = MODELS_DIR_OPT,
         dask_address: Optional[str] = DASK_ADDRESS_OPT,
+        batch_size: Optional[int] = BATCH_SIZE_OPT,
         max_file_bytes: Optional[int] = MAX_FILE_BYTES_OPT,
         dedup_threshold: Optional[float] = DEDUP_THRESHOLD_OPT,
         shingle_size: Optional[int] = SHINGLE_SIZE_OPT,
@@ -57,7 +58,8 @@ def register(app: typer.Typer) -> None:
         settings = run_settings(warehouse, until=until, workers=workers, models_dir=models_dir,
                                 dask_address=dask_address, max_file_bytes=max_file_bytes,
                                 dedup_threshold=dedup_threshold, shingle_size=shingle_size, language=language,
-                                flow_timeout=flow_timeout, stage_timeout=stage_timeout, webhook_url=webhook_url)
+                                flow_timeout=flow_timeout, stage_timeout=stage_timeout, webhook_url=webhook_url,
+                                batch_size=batch_size)
         settings.pop("warehouse")  # a parameter of its own
         os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
         os.environ.setdefault("DO_NOT_TRACK", "1")

@@ -41,7 +41,7 @@ class SettingsError(ValueError):
 
 # Allowed ranges, checked before any work: (lowest, highest), inclusive; None = unbounded.
 LIMITS: dict[str, tuple[float | None, float | None]] = {
-    "workers": (1, None), "nlp_batch_size": (1, None), "max_file_bytes": (1, None),
+    "workers": (1, None), "batch_size": (1, None), "nlp_batch_size": (1, None), "max_file_bytes": (1, None),
     "dedup_threshold": (0.01, 1.0), "dedup_num_perm": (8, 4096), "dedup_shingle_size": (1, 20),
     "flow_timeout_seconds": (1, None), "stage_timeout_seconds": (1, None),
 }
@@ -80,6 +80,9 @@ class Settings(BaseModel):
                                                       "then Stanza's own).")  # resolved by tasks.nlp.resolve_models_dir
     workers: int = Field(default_factory=default_workers, description="NLP worker processes (default: CPU count).",
                          **_limits("workers"))
+    batch_size: int = Field(2000, description="Most articles carried through the stages, staged and loaded at once; "
+                                           "peak memory follows it, not the run's size (docs/performance.md).",
+                            **_limits("batch_size"))
     nlp_batch_size: int = Field(256, description="Most articles per NLP task (larger Stanza batches parse faster: "
                                                  "docs/nlp.md).", **_limits("nlp_batch_size"))
     max_file_bytes: int = Field(20 * 1024 * 1024, description="Larger input files are quarantined as oversized.",

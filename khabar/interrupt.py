@@ -116,6 +116,7 @@ class RunGuard:
         self.stages = list(stages)
         self.before_exit = before_exit
         self.finished: list[str] = []
+        self.batches_loaded = 0  # batches of this run in the warehouse (each is loaded on its own)
         self.say = say
         self.exit = exit
         self.load_done = threading.Event()
@@ -128,6 +129,10 @@ class RunGuard:
         from flows.progress import ITEMS
 
         if ITEMS in info:
+            return
+        if stage == "load" and info.get("_more"):  # a batch is in; the next one starts from the first stage
+            self.batches_loaded += 1
+            self.finished = []
             return
         self.finished.append(stage)
         if stage == "load":
@@ -143,9 +148,16 @@ class RunGuard:
         name = signal.Signals(signum).name
         if self.current() == "load" and not self.load_done.is_set():
             self.say(f"{name}: finishing the load first (it is all or nothing; seconds)…")
-            self.load_done.wait()
+            loaded = self.batches_loaded
+            while not self.load_done.is_set() and self.batches_loaded == loaded:  # this batch's load, final or not
+                self.load_done.wait(0.1)
         if self.load_done.is_set():
             line = f"interrupted ({name}) after the load: this run was loaded in full"
+        elif self.batches_loaded:
+            stage = self.current() or "start"
+            line = (f"interrupted ({name}) during {stage} of batch {self.batches_loaded + 1}: the "
+                    f"{self.batches_loaded} batch(es) before it were loaded, this one was not; run the same "
+                    "command again to finish (nothing is loaded twice)")
         else:
             stage = self.current() or "start"
             line = (f"interrupted ({name}) during {stage}: nothing of this run was loaded, the warehouse is as it "

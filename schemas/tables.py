@@ -242,14 +242,15 @@ TABLES: dict[str, pa.Schema] = {
         on_conflict="ignore",
     ),
     "runs": _table(
-        "One row per flow run.",
+        "One row per flow run (upserted by each of its batches with the totals so far).",
         [
             _f("run_id", pa.string(), "khabar run id.", False),
             _f("flow_run_id", pa.string(), "Prefect flow run id."),
             _f("started_at", TS, "Start.", False),
             _f("finished_at", TS, "End."),
             _f("inputs", pa.list_(pa.string()), "Input paths."),
-            _f("counts", pa.string(), "JSON object of per-stage counts; stage_seconds: seconds each stage took (before load)."),
+            _f("counts", pa.string(), "JSON object of per-stage counts; stage_seconds: seconds each stage took (before load); "
+               "batches: batches loaded; complete: false while (or if a crash left) a later batch unloaded."),
             _f("code_version", pa.string(), "khabar version (+ git commit when known)."),
             _f("model_versions", pa.string(), "JSON object: language -> model version."),
             _f("until_stage", pa.string(), "Last stage run."),

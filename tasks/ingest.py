@@ -492,37 +492,45 @@ def _html_doc(path: Path, text: str, encoding: str) -> RawDocument:
 
 # ---------------------------------------------------------------- entry point
 
-def _ingest_file(path: Path, max_bytes: int) -> list[RawDocument | Rejection]:
+def _ingest_file(path: Path, max_bytes: int) -> Iterator[RawDocument | Rejection]:
+    """A file's documents and rejections, one record at a time (a JSON-lines file is not held as a list)."""
     key = str(path)
     if not _supported(path):
-        return [Rejection(key, "unsupported_format", f"unsupported file type {path.suffix or '(no suffix)'!r}; "
-                                                     f"supported: {' '.join(SUPPORTED_SUFFIXES)}", None)]
+        yield Rejection(key, "unsupported_format", f"unsupported file type {path.suffix or '(no suffix)'!r}; "
+                                                   f"supported: {' '.join(SUPPORTED_SUFFIXES)}", None)
+        return
     try:
         st = path.stat()
         if not stat.S_ISREG(st.st_mode):  # a FIFO would block for ever, a device (/dev/zero) never ends
-            return [Rejection(key, "not_a_regular_file", f"not a regular file ({_file_kind(st.st_mode)})", None)]
+            yield Rejection(key, "not_a_regular_file", f"not a regular file ({_file_kind(st.st_mode)})", None)
+            return
         if st.st_size > max_bytes:
-            return [Rejection(key, "oversized", f"{st.st_size} bytes exceeds max_bytes={max_bytes}", None)]
+            yield Rejection(key, "oversized", f"{st.st_size} bytes exceeds max_bytes={max_bytes}", None)
+            return
         with path.open("rb") as fh:
             data = fh.read(max_bytes + 1)  # bounded by bytes actually read, not by what stat said
     except OSError as e:
-        return [Rejection(key, "unreadable", f"cannot read file: {e.strerror or e}", None)]
+        yield Rejection(key, "unreadable", f"cannot read file: {e.strerror or e}", None)
+        return
     if len(data) > max_bytes:  # grew between stat and read
-        return [Rejection(key, "oversized", f"{len(data)} bytes exceeds max_bytes={max_bytes}", None)]
+        yield Rejection(key, "oversized", f"{len(data)} bytes exceeds max_bytes={max_bytes}", None)
+        return
     if not data:
-        return [Rejection(key, "empty", "file is 0 bytes", data)]
+        yield Rejection(key, "empty", "file is 0 bytes", data)
+        return
     try:
         text, encoding = decode_bytes(data)
         if not normalize_text(text).strip():  # no-break and zero-width spaces are nothing too
             raise _Reject("empty", f"file has only whitespace ({len(data)} bytes, {encoding})")
         suffix = path.suffix.lower()
         if suffix in (".json", ".jsonl"):
-            return list(_records(path, data, text, encoding))
-        if suffix in (".html", ".htm"):
-            return [_html_doc(path, text, encoding)]
-        return [_txt_doc(path, text, encoding)]
+            yield from _records(path, data, text, encoding)
+            return
+        doc = _html_doc(path, text, encoding) if suffix in (".html", ".htm") else _txt_doc(path, text, encoding)
     except _Reject as r:
-        return [Rejection(key, r.reason, r.detail, data)]
+        yield Rejection(key, r.reason, r.detail, data)
+        return
+    yield doc
 
 
 def _file_kind(mode: int) -> str:
@@ -533,22 +541,76 @@ def _file_kind(mode: int) -> str:
     return "a special file"
 
 
-def ingest_paths(paths: Sequence[str | Path], *, max_bytes: int) -> tuple[list[RawDocument], list[Rejection]]:
-    """Read every input under ``paths`` (deterministic order) into documents and rejections.
+@dataclass(frozen=True)
+class FileDone:
+    """Marks the end of a file in the stream: every document and rejection of ``path`` came before it."""
+    path: Path
 
-    One input never stops the batch: anything a file raises that the readers did not foresee quarantines that
-    file with the exception named, and the rest goes on."""
-    docs: list[RawDocument] = []
-    rejects: list[Rejection] = []
+
+def iter_ingest(paths: Sequence[str | Path], *, max_bytes: int) -> Iterator[RawDocument | Rejection | FileDone]:
+    """Every input under ``paths`` (deterministic order), one document or rejection at a time, each file followed
+    by its ``FileDone``; only the file being read is held (at most ``max_bytes``), so memory does not follow the
+    number of files.
+
+    One input never stops the stream: anything a file raises that the readers did not foresee quarantines (the
+    rest of) that file with the exception named, and the next file follows."""
     unreadable: list[tuple[Path, OSError]] = []
     files = _walk(paths, unreadable)
     for folder, err in unreadable:
-        rejects.append(Rejection(str(folder), "unreadable", f"cannot list folder: {err.strerror or err}", None))
+        yield Rejection(str(folder), "unreadable", f"cannot list folder: {err.strerror or err}", None)
     for path in files:
         try:
-            items = _ingest_file(path, max_bytes)
+            yield from _ingest_file(path, max_bytes)
         except (Exception, RecursionError) as exc:  # noqa: BLE001 - isolation is the point
-            items = [Rejection(str(path), "ingest_failed", f"{type(exc).__name__}: {str(exc)[:200]}", None)]
-        for item in items:
-            (docs if isinstance(item, RawDocument) else rejects).append(item)
+            yield Rejection(str(path), "ingest_failed", f"{type(exc).__name__}: {str(exc)[:200]}", None)
+        yield FileDone(path)
+
+
+def ingest_paths(paths: Sequence[str | Path], *, max_bytes: int) -> tuple[list[RawDocument], list[Rejection]]:
+    """Read every input under ``paths`` (deterministic order) into documents and rejections (``iter_ingest``
+    as two lists, for callers that want the whole input at once)."""
+    docs: list[RawDocument] = []
+    rejects: list[Rejection] = []
+    for item in iter_ingest(paths, max_bytes=max_bytes):
+        if isinstance(item, RawDocument):
+            docs.append(item)
+        elif isinstance(item, Rejection):
+            rejects.append(item)
     return docs, rejects
+
+
+@dataclass
+class IngestBatch:
+    """Up to ``size`` documents of the stream, the rejections met meanwhile, and the files that ended in it."""
+    number: int  # 1, 2, ...
+    docs: list[RawDocument]
+    rejections: list[Rejection]
+    files: list[Path]  # files whose every record is in this batch or an earlier one
+    last: bool  # no batch follows
+
+    @property
+    def only(self) -> bool:
+        """The run's one batch."""
+        return self.number == 1 and self.last
+
+
+def batches(stream: Iterator[RawDocument | Rejection | FileDone], size: int) -> Iterator[IngestBatch]:
+    """Cut the stream into batches of at most ``size`` documents (at least one batch, perhaps empty).
+
+    A batch is closed only when the next document arrives, so the rejections and file ends that follow its last
+    document go with it: a file is listed in the batch holding its last record (a file that spans batches is
+    recorded once all of its records are in)."""
+    size = max(1, int(size))
+    current = IngestBatch(1, [], [], [], last=False)
+    for item in stream:
+        if isinstance(item, RawDocument):
+            if len(current.docs) >= size:
+                yield current
+                current = IngestBatch(current.number + 1, [], [], [], last=False)
+            current.docs.append(item)
+        elif isinstance(item, Rejection):
+            current.rejections.append(item)
+        else:
+            current.files.append(item.path)
+    current.last = True
+    yield current
