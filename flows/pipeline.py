@@ -33,7 +33,7 @@ from khabar import __version__
 from khabar.config import STAGES, Settings
 from tasks import clean, dedup, ingest, load
 from tasks.ids import file_identity, sha256_text, stable_id
-from warehouse import quarantine_dir, read_earlier
+from warehouse import read_earlier, store_quarantined
 
 
 @dataclass
@@ -65,13 +65,7 @@ def quarantine_rows(rejections: list[ingest.Rejection], *, warehouse: Path, run_
         stored = None
         if rej.data is not None:
             name = Path(rej.source_path.split("#", 1)[0]).name
-            target = quarantine_dir(warehouse) / f"{digest[:16]}-{name}"
-            if not target.exists():
-                target.parent.mkdir(parents=True, exist_ok=True)
-                tmp = target.with_name(f".{target.name}.tmp")
-                tmp.write_bytes(rej.data)
-                tmp.replace(target)
-            stored = str(target)
+            stored = str(store_quarantined(warehouse, digest, name, rej.data))
         rows.append({
             "quarantine_id": stable_id("q", rej.source_path, stage, rej.reason, digest),
             "source_path": rej.source_path, "stage": stage, "reason": rej.reason, "detail": rej.detail,

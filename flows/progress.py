@@ -14,11 +14,12 @@ from __future__ import annotations
 import io
 import json
 import logging
-import os
 import sys
 import time
 from pathlib import Path
 from typing import Callable
+
+from warehouse import write_atomic
 
 Listener = Callable[[str, dict], None]
 _listeners: list[Listener] = []
@@ -74,9 +75,7 @@ def load_history(path: Path | None) -> dict[str, list[list[float]]]:
 def save_history(path: Path, history: dict[str, list[list[float]]]) -> None:
     """Best effort (atomic replace); a read-only or missing warehouse just keeps no history."""
     try:
-        tmp = Path(path).with_name(f".{Path(path).name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({k: v[-HISTORY_KEEP:] for k, v in history.items()}), encoding="utf-8")
-        os.replace(tmp, path)
+        write_atomic(Path(path), json.dumps({k: v[-HISTORY_KEEP:] for k, v in history.items()}))
     except OSError:
         pass
 

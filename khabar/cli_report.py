@@ -17,6 +17,7 @@ from rich.console import Console
 
 from khabar.cli_common import fail, open_warehouse
 from khabar.config import DEFAULT_WAREHOUSE
+from warehouse import write_atomic
 
 console = Console(stderr=True)
 DATE_FORMATS = ["%Y-%m-%d"]
@@ -59,11 +60,7 @@ def register(app: typer.Typer) -> None:
             fail(f"{warehouse}: {exc}")
         finally:
             con.close()
-        target = out_file or (warehouse / "report.html")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.tmp")
-        tmp.write_text(page, encoding="utf-8")
-        tmp.replace(target)
+        target = write_atomic(out_file or (warehouse / "report.html"), page)
         console.print(f"wrote {target} ({len(page.encode('utf-8')) / 1e6:.2f} MB, "
                       f"{time.perf_counter() - clock:.1f} s)")
 

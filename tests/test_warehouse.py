@@ -276,3 +276,17 @@ def test_reading_a_warehouse_written_before_partitions_migrates_it(tmp_path: Pat
     con = connect_readonly(wh)
     assert storage.catalog_root(con) == str(wh.resolve())
     con.close()
+
+
+def test_write_atomic_replaces_whole_files_and_leaves_no_temporary_files(tmp_path):
+    from warehouse import store_quarantined, write_atomic
+
+    target = tmp_path / "sub" / "report.html"
+    write_atomic(target, "پہلا")
+    write_atomic(target, b"second", sync=True)
+    assert target.read_bytes() == b"second"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["report.html"]
+
+    kept = store_quarantined(tmp_path, "ab" * 32, "bad.json", b"[[[")
+    assert kept.parent == tmp_path / "quarantine" and kept.name == "abababababababab-bad.json"
+    assert store_quarantined(tmp_path, "ab" * 32, "bad.json", b"other") == kept and kept.read_bytes() == b"[[["

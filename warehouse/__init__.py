@@ -30,6 +30,35 @@ class WarehouseNotFound(FileNotFoundError):
 
 LOCK_NAME = ".load.lock"  # the one writer holds it while loading, compacting or publishing
 
+def write_atomic(path: Path, data: bytes | str, *, sync: bool = False) -> Path:
+    """The one way khabar replaces a file: write a temporary file beside it, then rename it into place, so readers
+    see the old file or the new one, never half of one (``sync``: fsync first, for files a load must not lose)."""
+    import os
+    import uuid
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+            if sync:
+                fh.flush()
+                os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def store_quarantined(warehouse: Path, digest: str, name: str, data: bytes) -> Path:
+    """Keep a rejected input's bytes under DIR/quarantine/ (named by content hash and file name; written once)."""
+    target = quarantine_dir(warehouse) / f"{digest[:16]}-{name}"
+    if not target.exists():
+        write_atomic(target, data, sync=True)
+    return target
+
+
 def db_path(warehouse: Path) -> Path:
     return Path(warehouse) / DB_NAME
 

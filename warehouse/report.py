@@ -651,10 +651,7 @@ def write_report_file(warehouse: Path) -> tuple[Path, bytes | None]:
     timeline PNG (None when no event has a date).
 
     Reads the published catalog: a load running meanwhile is neither blocked nor seen."""
-    import os
-    import uuid
-
-    from warehouse import connect_readonly
+    from warehouse import connect_readonly, write_atomic
 
     con = connect_readonly(warehouse)
     try:
@@ -662,8 +659,5 @@ def write_report_file(warehouse: Path) -> tuple[Path, bytes | None]:
         png = timeline_png(con)
     finally:
         con.close()
-    path = Path(warehouse) / REPORT_NAME
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    tmp.write_text(page, encoding="utf-8")
-    os.replace(tmp, path)  # readers see the old report or the new one, never half of one
+    path = write_atomic(Path(warehouse) / REPORT_NAME, page)  # readers see the old report or the new one
     return path, png
