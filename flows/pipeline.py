@@ -185,13 +185,6 @@ def apply_nlp(nlp: Any, articles: list[dict], canonical: list[dict], tables: dic
     return {"sentences": nlp.sentences, "tokens": nlp.tokens, "mentions": nlp.mentions}, with_parse
 
 
-def _by_article(rows: list[dict]) -> dict[str, list[dict]]:
-    grouped: dict[str, list[dict]] = {}
-    for row in rows:
-        grouped.setdefault(row["article_id"], []).append(row)
-    return grouped
-
-
 # ---------------------------------------------------------------- a run's state across batches
 
 REPORT_ROWS = 200  # duplicates kept for the run report (flows.report.MAX_ROWS lists as many)
@@ -337,27 +330,6 @@ def dedup_task(articles: list[dict], settings: Settings) -> tuple[list[dict], li
     return signatures, bands
 
 
-@task(name="link", cache_policy=NO_CACHE)
-def link_task(articles: list[dict], nlp_rows: dict[str, list[dict]]) -> tuple[list[dict], list[dict]]:
-    from tasks import link
-
-    dictionary = link.load_dictionary()
-    sentences, tokens, ner = (_by_article(nlp_rows[k]) for k in ("sentences", "tokens", "mentions"))
-    mentions: list[dict] = []
-    entities: dict[str, dict] = {row["entity_id"]: row for row in link.dictionary_entity_rows(dictionary)}
-    for art in articles:
-        aid = art["article_id"]
-        if aid not in sentences:
-            continue
-        out = link.link_article(art, sentences[aid], tokens.get(aid, []), ner.get(aid, []), dictionary)
-        mentions.extend(out.mentions)
-        for row in out.entities:
-            entities.setdefault(row["entity_id"], row)
-    linked = sum(1 for m in mentions if m.get("entity_id"))
-    get_run_logger().info("link: %d mentions (%d linked), %d entities", len(mentions), linked, len(entities))
-    return mentions, list(entities.values())
-
-
 @task(name="dateline-sources", cache_policy=NO_CACHE)
 def dateline_sources_task(articles: list[dict]) -> dict[str, str]:
     """article_id -> the organisation its dateline credits (news agency), for articles.source_entity_id."""
@@ -366,29 +338,6 @@ def dateline_sources_task(articles: list[dict]) -> dict[str, str]:
     dictionary = link.load_dictionary()
     found = {a["article_id"]: link.dateline_source(a, dictionary) for a in articles}
     return {aid: eid for aid, eid in found.items() if eid}
-
-
-@task(name="events", cache_policy=NO_CACHE)
-def events_task(articles: list[dict], nlp_rows: dict[str, list[dict]], mentions: list[dict],
-                entities: list[dict]) -> tuple[list[dict], list[dict]]:
-    from tasks import events, relations
-
-    sentences, tokens = _by_article(nlp_rows["sentences"]), _by_article(nlp_rows["tokens"])
-    by_article_mentions = _by_article(mentions)
-    entity_map = {e["entity_id"]: e for e in entities}
-    event_rows: list[dict] = []
-    relation_rows: list[dict] = []
-    for art in articles:
-        aid = art["article_id"]
-        if aid not in sentences:
-            continue
-        args = (art, sentences[aid], tokens.get(aid, []), by_article_mentions.get(aid, []), entity_map)
-        event_rows.extend(events.extract_events(*args))
-        relation_rows.extend(relations.extract_relations(*args))
-    quads = Counter(e["quad_class"] for e in event_rows)
-    get_run_logger().info("events: %d events %s, %d relations", len(event_rows), dict(sorted(quads.items())),
-                          len(relation_rows))
-    return event_rows, relation_rows
 
 
 @task(name="stage-tables", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5],
@@ -471,14 +420,13 @@ def run_batch(batch: ingest.IngestBatch, run: "RunState") -> None:
     if nlp:
         run.model_versions.update(nlp.model_versions)
         lap("nlp", parsed=len(nlp.parsed_ids), cached=len(nlp.cached_ids), failures=len(nlp.failures))
-    if nlp and run.reaches("link"):
-        tables["mentions"], entities = limit(link_task)(quote(with_parse), quote(nlp_rows))
-        tables["entities"] = run.unseen_entities(entities)
+    if nlp and run.reaches("link"):  # link, events and relations: per article, in worker processes
+        extracted = run_extract_stage(with_parse, nlp_rows, cfg, events=run.reaches("events"))
+        tables["mentions"], tables["entities"] = extracted.mentions, run.unseen_entities(extracted.entities)
         scopes["mentions"] = [a["article_id"] for a in with_parse]
-        lap("link", mentions=len(tables["mentions"]), entities=len(entities))
+        lap("link", mentions=len(extracted.mentions), entities=len(extracted.entities))
     if nlp and run.reaches("events"):
-        tables["events"], tables["relations"] = limit(events_task)(quote(with_parse), quote(nlp_rows),
-                                                                   quote(tables["mentions"]), quote(entities))
+        tables["events"], tables["relations"] = extracted.events, extracted.relations
         scopes["events"] = scopes["relations"] = scopes["mentions"]
         lap("events", events=len(tables["events"]), relations=len(tables["relations"]))
     tables["articles"] = articles
@@ -493,6 +441,14 @@ def run_nlp_stage(canonical: list[dict], cfg: Settings, run_id: str) -> Any:
     from flows.nlp import run_nlp  # here: torch and Stanza are imported only by runs that parse
 
     return run_nlp(canonical, cfg, run_id)
+
+
+def run_extract_stage(with_parse: list[dict], nlp_rows: dict[str, list[dict]], cfg: Settings, *,
+                      events: bool = True) -> Any:
+    from flows.extract import run_extract
+    from tasks.extract import extract_items
+
+    return run_extract(extract_items(with_parse, nlp_rows), cfg, events=events)
 
 
 def cleanup_stale_staging(warehouse: Path, max_age_seconds: float = 24 * 3600) -> list[Path]:

@@ -1,0 +1,89 @@
+"""Extraction in parallel: link + events + relations on cached parses, 1 worker vs 2, in one run.
+
+    python bench/extract_parallel.py WAREHOUSE [--repeat K] [--workers W]
+
+WAREHOUSE holds parses (build one with `khabar run docs.jsonl --models-dir ../shared/stanza_resources -w DIR
+--until nlp`; e.g. 300 records of ../shared/data/counter_dev/docs.jsonl). The parsed articles and their rows
+are read back as the flow's parse cache gives them (flows.nlp._cached_rows), repeated K times under new ids
+(more work, same texts), and run through flows.extract.run_extract inside one Prefect flow: with 1 worker (in
+this process) and with W worker processes (spawned; start-up counted). Both must give the same rows. Prints
+seconds and the ratio; also the plain-function time (no Prefect) as a floor. Nothing here is asserted elsewhere.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+
+def load_items(warehouse: Path, repeat: int) -> list:
+    from flows.nlp import _cached_rows
+    from tasks.extract import extract_items
+    from warehouse import read_earlier
+
+    articles = [a for a in read_earlier(warehouse, "articles").to_pylist() if a.get("nlp_status") == "parsed"]
+    rows, _ = _cached_rows(warehouse, {a["article_id"]: (a, a["article_id"]) for a in articles})
+    base = extract_items(articles, {"sentences": rows.sentences, "tokens": rows.tokens, "mentions": rows.mentions})
+    items = []
+    for k in range(repeat):
+        def re(r: dict, k=k) -> dict:
+            return {**r, "article_id": f"{r['article_id']}#{k}"} if k else r
+        items += [(re(a), [re(s) for s in ss], [re(t) for t in ts], [re(m) for m in ms]) for a, ss, ts, ms in base]
+    return items
+
+
+def signature(out) -> tuple:
+    key = lambda rows: sorted(json.dumps(r, sort_keys=True, default=str) for r in rows)  # noqa: E731
+    return tuple(key(getattr(out, t)) for t in ("mentions", "entities", "events", "relations"))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("warehouse", type=Path)
+    ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--workers", type=int, default=2)
+    args = ap.parse_args()
+
+    from prefect import flow
+
+    import flows.extract as fx
+    from khabar.config import Settings
+    from tasks.extract import extract_articles, item_weight
+
+    items = load_items(args.warehouse, args.repeat)
+    tokens = sum(map(item_weight, items))
+    print(f"{len(items)} articles, {tokens} tokens (repeat {args.repeat})", flush=True)
+
+    t = time.perf_counter()
+    extract_articles(items)
+    plain = time.perf_counter() - t
+
+    @flow(name="bench-extract")
+    def bench() -> dict:
+        out = {}
+        fx.TOKENS_PER_EXTRA_WORKER = 1  # the bench decides the worker count, not the sizing rule
+        for w in (1, args.workers):
+            settings = Settings(warehouse=args.warehouse, workers=w)
+            t = time.perf_counter()
+            res = fx.run_extract(items, settings)
+            out[w] = (time.perf_counter() - t, signature(res), len(res.events), len(res.relations))
+            print(f"  workers={w}: {out[w][0]:.2f} s, of which in extract_articles {res.seconds:.2f} s "
+                  f"(summed over chunks; pids {sorted(res.pids)})", flush=True)
+        return out
+
+    res = bench()
+    one, many = res[1], res[args.workers]
+    assert one[1] == many[1], "rows differ between 1 and W workers"
+    print(f"plain functions (no Prefect), 1 process: {plain:.2f} s")
+    print(f"run_extract, 1 worker : {one[0]:.2f} s  ({one[2]} events, {one[3]} relations)")
+    print(f"run_extract, {args.workers} workers: {many[0]:.2f} s  (spawn + dictionary load counted)")
+    print(f"ratio 1/{args.workers}: {one[0] / many[0]:.2f}x  (same rows: yes)")
+
+
+if __name__ == "__main__":
+    main()
