@@ -108,6 +108,7 @@ class ActorDictionary:
     confusables: dict[str, Any]
     context: dict[str, Any]                 # khabar/lang/ur/name_context.yaml
     frequent_words: frozenset[str] = frozenset()  # everyday words never fuzzy-linked (frequent_words.txt)
+    sources: tuple[Path, ...] = ()          # the actor files it was built from (load_dictionary); keys link's index cache
 
     def __len__(self) -> int:
         return len(self.actors)
@@ -333,7 +334,9 @@ def _cached(files: tuple[Path, ...]) -> ActorDictionary:
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _build(files)
+        d = _build(files)
+        d.sources = files
+        return d
     finally:
         if was_enabled:
             gc.enable()

@@ -22,8 +22,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 import atexit
 import gc
+import hashlib
+import os
+import pickle
 import re
+import sys
+import tempfile
+import time
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any, Callable, NamedTuple, Sequence
 
 import ahocorasick
@@ -197,6 +204,15 @@ class _Index:
         self.non_joining = load_non_joining()
         self.lookup = entity_lookup(d)
         self.places = {a.entity_id for a in d.actors.values() if a.type in ("COUNTRY", "CITY", "LOCATION")}
+        built = _load_cached(d, latin)
+        if built is None:
+            built = self._build_patterns(d, latin)
+            _store_cached(d, latin, built)
+        for name in _CACHED_FIELDS:
+            setattr(self, name, built[name])
+
+    def _build_patterns(self, d: ActorDictionary, latin: bool) -> dict[str, Any]:
+        """The part of the index built from the ~13,000 name patterns (most of the build): what the cache holds."""
         self.patterns: list[_Pattern] = []
         seen: set[tuple] = set()
 
@@ -254,6 +270,7 @@ class _Index:
             if p.kind in ("alias", "short") and not p.joined and not p.common and \
                     d.actors[p.entity_id].type == "PERSON":
                 self.person_names.setdefault(p.parts, set()).add(p.entity_id)
+        return {name: getattr(self, name) for name in _CACHED_FIELDS}
 
     def split_name(self, key: str) -> list[tuple[int, int, str]]:
         """A token the dictionary does not know, read as two words at a dropped space (joined_words.yaml):
@@ -267,6 +284,98 @@ class _Index:
                     (left in self.role_words and (right in self.name_starts or right in self.name_words)):
                 return [(0, cut, left), (cut, len(key), right)]
         return whole
+
+
+_CACHED_FIELDS = ("patterns", "automaton", "first_parts", "first_keys", "name_words", "name_starts", "role_words",
+                  "person_names")
+_CACHE_FORMAT = 1
+_TASKS_DIR = Path(__file__).resolve().parent
+_LANG_DIR = _TASKS_DIR.parent / "khabar" / "lang"
+
+
+def index_cache_dir() -> Path | None:
+    """Where built indexes are kept between processes: $KHABAR_CACHE_DIR (``off`` or empty: no cache), else
+    $XDG_CACHE_HOME/khabar, else ~/.cache/khabar."""
+    env = os.environ.get("KHABAR_CACHE_DIR")
+    if env is not None:
+        return None if env.strip().lower() in ("", "off", "0", "none") else Path(env)
+    xdg = os.environ.get("XDG_CACHE_HOME", "")
+    return (Path(xdg) if os.path.isabs(xdg) else Path.home() / ".cache") / "khabar"
+
+
+def _cache_path(d: ActorDictionary, latin: bool) -> Path | None:
+    """The cache file for this dictionary's index, named by a hash of everything the index is built from: the
+    dictionary's actor files, all language data (khabar/lang), the tasks' code, the libraries' versions, the
+    latin flag. None when there is no cache or the dictionary was not read from files (built in a test)."""
+    folder = index_cache_dir()
+    if folder is None or not d.sources:
+        return None
+    files = [f for f in (*d.sources, *sorted(_LANG_DIR.rglob("*")), *sorted(_TASKS_DIR.glob("*.py"))) if f.is_file()]
+    try:
+        stamp = tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files)
+        digest = _DIGESTS.get(stamp)
+        if digest is None:  # read and hashed once per process while no file changes (~3 ms each time otherwise)
+            h = hashlib.sha256(repr((_CACHE_FORMAT, sys.version, getattr(ahocorasick, "__version__", ""),
+                                     _babel_version())).encode())
+            for f in files:
+                h.update(str(f).encode() + b"\0" + f.read_bytes() + b"\0")
+            digest = _DIGESTS[stamp] = h.hexdigest()[:32]
+    except OSError:
+        return None
+    return folder / f"link-index-{digest}-{'latin' if latin else 'urdu'}.pickle"
+
+
+_DIGESTS: dict[tuple, str] = {}
+
+
+def _babel_version() -> str:
+    try:
+        import babel
+        return babel.__version__
+    except Exception:  # noqa: BLE001 - the version only keys the cache
+        return ""
+
+
+def _load_cached(d: ActorDictionary, latin: bool) -> dict[str, Any] | None:
+    """The cached build, or None when there is none or it cannot be read (then it is rebuilt and rewritten)."""
+    path = _cache_path(d, latin)
+    if path is None or not path.exists():
+        return None
+    try:
+        with path.open("rb") as f:
+            built = pickle.load(f)
+        if isinstance(built, dict) and all(name in built for name in _CACHED_FIELDS):
+            return built
+    except Exception:  # noqa: BLE001 - a truncated or foreign file: rebuild
+        pass
+    return None
+
+
+def _store_cached(d: ActorDictionary, latin: bool, built: dict[str, Any]) -> None:
+    """Write atomically (a temp file beside, then rename: a reader never sees half a file). Written here, not with
+    warehouse.write_atomic: tasks do not depend on warehouse/, and this is four lines. A cache that cannot be
+    written is no error."""
+    path = _cache_path(d, latin)
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                pickle.dump(built, f, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, path)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+        # every code or data change leaves a new ~5 MB file behind: drop those not written for 30 days (one still
+        # in use is then rebuilt once; other checkouts sharing the folder keep theirs meanwhile)
+        old = time.time() - 30 * 86400
+        for f in path.parent.glob("link-index-*"):
+            if f != path and f.stat().st_mtime < old:
+                f.unlink(missing_ok=True)
+    except OSError:
+        pass
 
 
 _INDEXES: dict[tuple[int, bool], tuple[ActorDictionary, _Index]] = {}

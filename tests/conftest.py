@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,9 @@ os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("STANZA_RESOURCES_DIR", str(STANZA_DIR))
+# The link index cache (tasks/link.py) goes to a folder of this test session, never the real ~/.cache/khabar;
+# set (not setdefault) so a developer's own KHABAR_CACHE_DIR is not written either. Subprocesses inherit it.
+os.environ["KHABAR_CACHE_DIR"] = tempfile.mkdtemp(prefix="khabar-test-cache-")
 
 
 @pytest.fixture(scope="session")

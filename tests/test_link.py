@@ -1,6 +1,8 @@
 """Linking: name-part fuzzy matching, context, coreference, provisional entities, and the three seeds."""
 from __future__ import annotations
 
+import os
+import time
 from datetime import datetime
 
 import pytest
@@ -371,3 +373,67 @@ def test_a_process_that_linked_exits_without_binding_noise():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "leaked" not in done.stderr
+
+
+# ----------------------------------------------------------------------------------------- index cache
+
+CACHE_TEXTS = ["روسی صدر ولادیمیر پوتن نے ماسکو میں کہا کہ امریکہ اور جنوبی کوریا کی مشقیں خطرناک ہیں۔",
+               "وزیراعظم نوازشریف نے کراچی میں کہا۔ اقوام متحدہ کی سلامتی کونسل نے NATO پر بات کی۔"]
+
+
+def _fresh_indexes(monkeypatch, cache_dir):
+    import tasks.link as link_mod
+    monkeypatch.setenv("KHABAR_CACHE_DIR", str(cache_dir))
+    monkeypatch.setattr(link_mod, "_INDEXES", {})  # the process's built indexes: forget them, restored after
+    return link_mod
+
+
+def _mention_rows(out):
+    return sorted((m["start_char"], m["end_char"], m["entity_id"], m["link_method"]) for m in out.mentions)
+
+
+def test_cached_index_links_the_same_as_a_fresh_one(nlp, d, tmp_path, monkeypatch):
+    link_mod = _fresh_indexes(monkeypatch, "off")
+    fresh = [_mention_rows(link(nlp, d, t)) for t in CACHE_TEXTS]
+    link_mod = _fresh_indexes(monkeypatch, tmp_path)
+    cold = [_mention_rows(link(nlp, d, t)) for t in CACHE_TEXTS]  # builds and writes the cache
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        link_mod._cache_path(d, latin).name for latin in (False, True))
+    link_mod = _fresh_indexes(monkeypatch, tmp_path)
+    monkeypatch.setattr(link_mod._Index, "_build_patterns", lambda *a: pytest.fail("warm index was rebuilt"))
+    warm = [_mention_rows(link(nlp, d, t)) for t in CACHE_TEXTS]  # read from the cache
+    assert fresh == cold == warm
+    assert any(eid == PUTIN for rows in warm for _, _, eid, _ in rows)
+
+
+def test_changed_dictionary_file_invalidates_the_cached_index(tmp_path, monkeypatch):
+    link_mod = _fresh_indexes(monkeypatch, tmp_path / "cache")
+    extra = tmp_path / "extra.yaml"
+    entry = ("- entity_id: khabar:igor_sergeyev\n  name: Igor Sergeyev\n  type: PERSON\n  country: RUS\n"
+             "  aliases: {{en: [Igor Sergeyev], ur: [{ur}]}}\n")
+    extra.write_text(entry.format(ur="ایگور سرگیف"), encoding="utf-8")
+    d1 = load_dictionary([extra])
+    old = link_mod._cache_path(d1, False)
+    assert ("ایگور", "سرگیف") in link_mod._index(d1, "").person_names and old.exists()
+    extra.write_text(entry.format(ur="ایگور سرجیف"), encoding="utf-8")  # same size: only the content differs
+    os.utime(extra, ns=(extra.stat().st_atime_ns, extra.stat().st_mtime_ns + 10**9))  # a coarse-clock filesystem
+    from tasks.actors import _cached
+    _cached.cache_clear()  # load_dictionary's in-process cache: read the changed file again
+    d2 = load_dictionary([extra])
+    assert link_mod._cache_path(d2, False) != old
+    names = link_mod._index(d2, "").person_names
+    assert ("ایگور", "سرجیف") in names and ("ایگور", "سرگیف") not in names
+
+
+def test_unreadable_cached_index_is_rebuilt(d, tmp_path, monkeypatch):
+    link_mod = _fresh_indexes(monkeypatch, tmp_path)
+    path = link_mod._cache_path(d, False)
+    path.write_bytes(b"not a pickle")
+    stale = tmp_path / "link-index-0000-urdu.pickle"  # another version's, not written for 40 days
+    stale.write_bytes(b"old")
+    os.utime(stale, (time.time() - 40 * 86400,) * 2)
+    built = link_mod._index(d, "")
+    assert built.patterns and path.stat().st_size > 1000  # rebuilt and rewritten
+    assert not stale.exists()
+    link_mod = _fresh_indexes(monkeypatch, tmp_path)
+    assert link_mod._load_cached(d, False)["first_keys"] == built.first_keys
