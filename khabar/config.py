@@ -78,7 +78,8 @@ class Settings(BaseModel):
     warehouse: Path = Field(default_factory=default_warehouse, description="Warehouse directory.")
     models_dir: Path | None = Field(None, description="Stanza resources directory (default: $STANZA_RESOURCES_DIR, "
                                                       "then Stanza's own).")  # resolved by tasks.nlp.resolve_models_dir
-    workers: int = Field(default_factory=default_workers, description="NLP worker processes (default: CPU count).",
+    workers: int = Field(default_factory=default_workers,
+                         description="NLP and extract worker processes (default: CPU count).",
                          **_limits("workers"))
     batch_size: int = Field(2000, description="Most articles carried through the stages, staged and loaded at once; "
                                            "peak memory follows it, not the run's size (docs/performance.md).",
@@ -93,7 +94,8 @@ class Settings(BaseModel):
     dedup_shingle_size: int = Field(3, description="Word shingle size for MinHash.", **_limits("dedup_shingle_size"))
     default_language: str | None = Field(None, description="Language of every input (default: the record's, "
                                                             "else detected).")
-    dask_address: str | None = Field(None, description="Run the NLP tasks on this Dask scheduler (prefect-dask).")
+    dask_address: str | None = Field(None, description="Run the NLP and extract tasks on this Dask scheduler "
+                                                       "(prefect-dask).")
     flow_timeout_seconds: float | None = Field(None, description="A run taking longer ends as TimedOut "
                                                                  "(default: no limit).",
                                                **_limits("flow_timeout_seconds"))
