@@ -78,15 +78,22 @@ def terminate(processes: list[tuple[int, float]], grace: float = GRACE_SECONDS) 
 def watch(parent_pid: int, parent_started: float, poll: float = POLL_SECONDS) -> None:
     """Until the parent (same pid and start time) is gone, note what runs below it; then end that."""
     me = os.getpid()
-    seen: list[tuple[int, float]] = []
-    while True:
+
+    def parent_alive() -> bool:
         try:
             parent = psutil.Process(parent_pid)
-            if abs(parent.create_time() - parent_started) >= 0.01 or parent.status() == psutil.STATUS_ZOMBIE:
-                break
+            return abs(parent.create_time() - parent_started) < 0.01 and parent.status() != psutil.STATUS_ZOMBIE
         except psutil.Error:
+            return False
+
+    seen: list[tuple[int, float]] = []
+    while parent_alive():
+        below = [p for p in descendants(parent_pid) if p[0] != me]
+        # Keep the list only if the parent outlived the look: a parent killed just before it has had its children
+        # taken over by init, and the look finds none of them (this lost the whole tree now and then).
+        if not parent_alive():
             break
-        seen = [p for p in descendants(parent_pid) if p[0] != me]
+        seen = below
         time.sleep(poll)
     terminate(seen)
 
