@@ -448,7 +448,12 @@ def run_extract_stage(with_parse: list[dict], nlp_rows: dict[str, list[dict]], c
     from flows.extract import run_extract
     from tasks.extract import extract_items
 
-    return run_extract(extract_items(with_parse, nlp_rows), cfg, events=events)
+    out = run_extract(extract_items(with_parse, nlp_rows), cfg, events=events)
+    quads = dict(sorted(Counter(e["quad_class"] for e in out.events).items()))
+    get_run_logger().info("extract: %d mentions (%d linked), %d events %s, %d relations", len(out.mentions),
+                          sum(1 for m in out.mentions if m.get("entity_id")), len(out.events), quads,
+                          len(out.relations))
+    return out
 
 
 def cleanup_stale_staging(warehouse: Path, max_age_seconds: float = 24 * 3600) -> list[Path]:
