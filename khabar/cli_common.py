@@ -18,8 +18,6 @@ from khabar.config import DEFAULT_WAREHOUSE, STAGES, Settings, SettingsError, en
 console = Console(stderr=True)
 USAGE_ERROR = 2  # bad argument, missing input, missing warehouse or models: nothing was done
 
-WAREHOUSE_OPT = typer.Option(DEFAULT_WAREHOUSE, "--warehouse", "-w", help="Warehouse directory.",
-                             envvar="KHABAR_WAREHOUSE")
 UNTIL_OPT = typer.Option("load", help=f"Stop after this stage (then load): {', '.join(STAGES)}.")
 METAVARS = {int: "INTEGER", float: "FLOAT", Path: "PATH"}  # shown in --help; the value itself arrives as text
 
@@ -37,6 +35,11 @@ def _run_option(name: str, field: FieldInfo) -> Any:
 # --batch-size, variable KHABAR_BATCH_SIZE), in the model's order; @run_options gives them to a command.
 RUN_OPTIONS: dict[str, Any] = {name: _run_option(name, field) for name, field in Settings.model_fields.items()}
 
+
+# --warehouse of the commands that read a warehouse (query, compact, report, export, eval): the run option's flags,
+# variable and help, with its default as a value
+WAREHOUSE_OPT = typer.Option(DEFAULT_WAREHOUSE, *flags("warehouse"), "-w", envvar=env_name("warehouse"),
+                             help=Settings.model_fields["warehouse"].description)
 
 CONTEXT = "run_options_context"  # the click context, which tells a flag from a variable
 
