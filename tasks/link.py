@@ -2,8 +2,8 @@
 
 How a name is found and linked (docs/entities.md has the long version):
 1. Tokens are matched on their matching form (normalize_for_match: no diacritics, unified letters), so
-   اُن = ان. Exact alias matches come from one Aho-Corasick automaton over the token sequence (keys are
-   space-delimited, so matches are token-aligned).
+   اُن = ان. Exact alias matches are looked up word by word: the names by their words (a dict), tried from every
+   token that starts one, so matches are token-aligned.
 2. Spelling variants come from a fuzzy match over name PARTS: every part of an alias must match a token (or
    two adjacent tokens written apart, ولادی میر) with confusable-aware similarity (letter classes from
    khabar/lang/ur/confusables.yaml). Short parts (two letters) must match exactly after folding, which is what
@@ -23,6 +23,7 @@ from functools import lru_cache
 import atexit
 import gc
 import hashlib
+import itertools
 import os
 import pickle
 import re
@@ -33,7 +34,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Callable, NamedTuple, Sequence
 
-import ahocorasick
 import numpy as np
 from rapidfuzz import fuzz, process
 
@@ -96,9 +96,19 @@ class _Folder:
         self.table = str.maketrans(table)
         self.final = dict(spec.get("final") or {})
         self.optional = set(spec.get("optional") or [])
+        self._drop_optional = str.maketrans(dict.fromkeys(c for c in self.optional if len(c) == 1))
         self._memo: dict[tuple[str, str], float] = {}
+        self._folds: dict[str, str] = {}  # names and words repeat: each is folded once
 
     def fold(self, part: str) -> str:
+        hit = self._folds.get(part)
+        if hit is None:
+            if len(self._folds) > 200_000:
+                self._folds.clear()
+            hit = self._folds[part] = self._fold(part)
+        return hit
+
+    def _fold(self, part: str) -> str:
         if part and part[-1] in self.final:
             part = part[:-1] + self.final[part[-1]]
         return part.translate(self.table)
@@ -107,7 +117,7 @@ class _Folder:
         # interior vowel letters and hamza seats only: first and last letters carry the name's identity
         if len(folded) <= 2:
             return folded
-        return folded[0] + "".join(c for c in folded[1:-1] if c not in self.optional) + folded[-1]
+        return folded[0] + folded[1:-1].translate(self._drop_optional) + folded[-1]
 
     def similarity(self, a: str, b: str) -> float:
         key = (a, b)
@@ -127,9 +137,10 @@ class _Folder:
         if min(len(fa), len(fb)) < MIN_EDIT_LEN:
             return 0.0  # short parts have no room for an edit: فوجی is not فجی (Fiji), ایل is not ان
         score = fuzz.ratio(fa, fb) / 100.0
-        sa, sb = self.skeleton(fa), self.skeleton(fb)
-        if sa == sb and len(sa) >= 2:
-            score = max(score, 0.9)
+        if score < 0.9:  # only then can the skeletons change it
+            sa = self.skeleton(fa)
+            if len(sa) >= 2 and sa == self.skeleton(fb):
+                score = 0.9
         return score
 
 
@@ -155,14 +166,24 @@ class _Pattern(NamedTuple):  # ~13,000 per index: a tuple builds ~10x faster tha
     joined: bool = False   # an alias written without its spaces: matched exactly, never fuzzily (ٹیارٹی ≠ تجارتی)
 
 
-def _short_forms_written_apart(actor: Actor) -> set[tuple[str, ...]]:
+def _short_forms_written_apart(actor: Actor, parts_of: Callable[[str], tuple[str, ...]] | None = None
+                               ) -> set[tuple[str, ...]]:
     """A one-word short form as the actor's own full aliases write it in two words (روزویلٹ in "فرینکلن ڈی روز
-    ویلٹ"): papers that split the full name split the short one too."""
-    shorts = {_key(n) for names in actor.short.values() for n in names if len(_key(n).split()) == 1}
+    ویلٹ"): papers that split the full name split the short one too. ``parts_of``: a name's key parts (the build
+    has them already)."""
+    parts_of = parts_of or (lambda n: tuple(_key(n).split()))
+    shorts = set()
+    for names in actor.short.values():
+        for n in names:
+            parts = parts_of(n)
+            if len(parts) == 1:
+                shorts.add(parts[0])
     out: set[tuple[str, ...]] = set()
+    if not shorts:
+        return out
     for names in actor.aliases.values():
         for n in names:
-            parts = tuple(_key(n).split())
+            parts = parts_of(n)
             if len(parts) >= 3 and "".join(parts[-2:]) in shorts:
                 out.add(parts[-2:])
     return out
@@ -216,33 +237,47 @@ class _Index:
             setattr(self, name, built[name])
 
     def _build_patterns(self, d: ActorDictionary, latin: bool) -> dict[str, Any]:
-        """The part of the index built from the ~13,000 name patterns (most of the build): what the cache holds."""
-        self.patterns: list[_Pattern] = []
+        """The part of the index built from the ~13,000 name patterns (most of the build): what the cache holds.
+        Written for speed (every change to the dictionary or the code rebuilds it once): one loop per step, each
+        name keyed once."""
+        patterns: list[_Pattern] = []
+        self.patterns = patterns
         seen: set[tuple] = set()
+        common_words = self.common_words
+        keyed: dict[str, tuple[str, ...]] = {}
+
+        def parts_of(name: str) -> tuple[str, ...]:
+            parts = keyed.get(name)
+            if parts is None:
+                parts = keyed[name] = tuple(_key(name).split())
+            return parts
 
         def add_parts(kind: str, parts: tuple[str, ...], entity_id: str | None, role: str | None,
                       joined: bool = False) -> None:
-            if not parts or (kind, parts, entity_id, role) in seen:
+            seen_key = (kind, parts, entity_id, role)
+            if not parts or seen_key in seen:
                 return
-            seen.add((kind, parts, entity_id, role))
-            common = all(p in self.common_words for p in parts)
-            self.patterns.append(_Pattern(len(self.patterns), kind, parts, entity_id, role, common, joined))
+            seen.add(seen_key)
+            patterns.append(_Pattern(len(patterns), kind, parts, entity_id, role, common_words.issuperset(parts),
+                                     joined))
             if len(parts) > 1:  # written joined (نوازشریف, وزیراعظم): the same name, matched exactly
-                add_parts(kind, ("".join(parts),), entity_id, role, joined=True)  # parts are keyed already
+                add_parts(kind, ("".join(parts),), entity_id, role, True)  # parts are keyed already
 
         def add(kind: str, name: str, entity_id: str | None, role: str | None = None) -> None:
             if latin or not _LATIN.search(name):
-                add_parts(kind, tuple(_key(name).split()), entity_id, role)
+                add_parts(kind, parts_of(name), entity_id, role)
 
         for actor in d.actors.values():
+            eid = actor.entity_id
             for names in actor.aliases.values():
                 for n in names:
-                    add("alias", n, actor.entity_id)
+                    add("alias", n, eid)
             for names in actor.short.values():
                 for n in names:
-                    add("short", n, actor.entity_id)
-            for short in _short_forms_written_apart(actor):  # روز ویلٹ, as "فرینکلن ڈی روز ویلٹ" writes روزویلٹ
-                add_parts("short", short, actor.entity_id, None)
+                    add("short", n, eid)
+            if actor.short:
+                for short in _short_forms_written_apart(actor, parts_of):  # روز ویلٹ, as "فرینکلن ڈی روز ویلٹ"
+                    add_parts("short", short, eid, None)                # writes روزویلٹ
         for word, eid in d.demonyms.items():
             add("demonym", word, eid)
         for word, eid in d.demonyms_need_context.items():
@@ -251,29 +286,39 @@ class _Index:
             for words in rdef.words.values():
                 for w in words:
                     add("role", w, None, key)
-        self.automaton = ahocorasick.Automaton()
-        by_key: dict[str, list[int]] = {}
-        for p in self.patterns:
-            by_key.setdefault(" " + " ".join(p.parts) + " ", []).append(p.pid)
-        for k, pids in by_key.items():
-            self.automaton.add_word(k, (len(k), pids))
-        self.automaton.make_automaton()
+        # Exact matches: the patterns by their words, and how many words the longest one starting with a word has.
+        # (An Aho-Corasick automaton over the names' letters did this until 2026-11: ~10x slower to build and to
+        # pickle than these two dicts, for the same matches; over words as its letters, slower still to build.)
+        self.by_words = {}
+        self.longest = {}
+        for p in patterns:
+            self.by_words.setdefault(p.parts, []).append(p.pid)
+            n = len(p.parts)
+            if self.longest.get(p.parts[0], 0) < n:
+                self.longest[p.parts[0]] = n
         # Fuzzy candidates start from the first part; roles and demonyms are closed word lists, matched exactly.
-        self.first_parts: dict[str, list[int]] = {}
-        for p in self.patterns:
-            if p.kind in ("alias", "short") and not p.joined:
-                self.first_parts.setdefault(self.folder.fold(p.parts[0]), []).append(p.pid)
+        # Also: whole one-word keys of names, the words that may be written joined to a name, and every listed
+        # person's names and short forms, for a name its title marks (صدر X) but context did not link.
+        self.first_parts = {}
+        self.name_words, self.name_starts, self.role_words = set(), set(), set()
+        self.person_names = {}
+        fold = self.folder.fold
+        people = {a.entity_id for a in d.actors.values() if a.type == "PERSON"}
+        for p in patterns:
+            kind = p.kind
+            if kind == "alias" or kind == "short":
+                self.name_words.add(p.parts[0])
+                if len(p.parts) > 1:
+                    self.name_starts.add(p.parts[0])
+                if not p.joined:
+                    self.first_parts.setdefault(fold(p.parts[0]), []).append(p.pid)
+                    if not p.common and p.entity_id in people:
+                        self.person_names.setdefault(p.parts, set()).add(p.entity_id)
+            elif kind == "demonym":
+                self.name_words.add(p.parts[0])
+            elif kind == "role":
+                self.role_words.add(p.parts[-1])
         self.first_keys = list(self.first_parts)
-        # whole one-word keys of names, and the words that may be written joined to a name
-        self.name_words = {p.parts[0] for p in self.patterns if p.kind in ("alias", "short", "demonym")}
-        self.name_starts = {p.parts[0] for p in self.patterns if p.kind in ("alias", "short") and len(p.parts) > 1}
-        self.role_words = {p.parts[-1] for p in self.patterns if p.kind == "role"}
-        # every listed person's names and short forms, for a name its title marks (صدر X) but context did not link
-        self.person_names: dict[tuple[str, ...], set[str]] = {}
-        for p in self.patterns:
-            if p.kind in ("alias", "short") and not p.joined and not p.common and \
-                    d.actors[p.entity_id].type == "PERSON":
-                self.person_names.setdefault(p.parts, set()).add(p.entity_id)
         return {name: getattr(self, name) for name in _CACHED_FIELDS}
 
     def split_name(self, key: str) -> list[tuple[int, int, str]]:
@@ -290,9 +335,9 @@ class _Index:
         return whole
 
 
-_CACHED_FIELDS = ("patterns", "automaton", "first_parts", "first_keys", "name_words", "name_starts", "role_words",
+_CACHED_FIELDS = ("patterns", "by_words", "longest", "first_parts", "first_keys", "name_words", "name_starts", "role_words",
                   "person_names")
-_CACHE_FORMAT = 1
+_CACHE_FORMAT = 2  # 2: exact matches by words (no automaton), patterns stored as plain tuples
 _TASKS_DIR = Path(__file__).resolve().parent
 _LANG_DIR = _TASKS_DIR.parent / "khabar" / "lang"
 
@@ -319,8 +364,7 @@ def _cache_path(d: ActorDictionary, latin: bool) -> Path | None:
         stamp = tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files)
         digest = _DIGESTS.get(stamp)
         if digest is None:  # read and hashed once per process while no file changes (~3 ms each time otherwise)
-            h = hashlib.sha256(repr((_CACHE_FORMAT, sys.version, getattr(ahocorasick, "__version__", ""),
-                                     _babel_version())).encode())
+            h = hashlib.sha256(repr((_CACHE_FORMAT, sys.version, _babel_version())).encode())
             for f in files:
                 h.update(str(f).encode() + b"\0" + f.read_bytes() + b"\0")
             digest = _DIGESTS[stamp] = h.hexdigest()[:32]
@@ -349,6 +393,7 @@ def _load_cached(d: ActorDictionary, latin: bool) -> dict[str, Any] | None:
         with path.open("rb") as f:
             built = pickle.load(f)
         if isinstance(built, dict) and all(name in built for name in _CACHED_FIELDS):
+            built["patterns"] = list(map(_Pattern._make, built["patterns"]))
             return built
     except Exception:  # noqa: BLE001 - a truncated or foreign file: rebuild
         pass
@@ -367,7 +412,9 @@ def _store_cached(d: ActorDictionary, latin: bool, built: dict[str, Any]) -> Non
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as f:
-                pickle.dump(built, f, protocol=pickle.HIGHEST_PROTOCOL)
+                # patterns as plain tuples: a NamedTuple pickles through a Python call each (3x slower)
+                pickle.dump({**built, "patterns": [tuple(p) for p in built["patterns"]]}, f,
+                            protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, path)
         except BaseException:
             os.unlink(tmp)
@@ -491,20 +538,39 @@ def _candidates(toks: list[_Tok], idx: _Index, fuzzy_starts: set[int] | frozense
         for r, k in zip(*np.nonzero(scores)):
             if idx.first_keys[k] != forms[r]:
                 close.setdefault(forms[r], []).append(idx.first_keys[k])
+    by_words, longest = idx.by_words, idx.longest
     for sent_toks in sentences.values():
         words = [t for t in sent_toks if t.key]
         if not words:
             continue
-        joined, starts = " ", {}
+        # exact matches over the words (a token whose key is several words, rare, gives several: a match starts at
+        # a token's first word and ends at a token's last), in the order an automaton reports them: by the end,
+        # the longer first
+        seq: list[str] = []
+        firsts: list[_Tok | None] = []
+        lasts: list[_Tok | None] = []
         for t in words:
-            starts[len(joined)] = t
-            joined += t.key + " "
-        ends = {pos + len(t.key): t for pos, t in starts.items()}
-        for end_pos, (length, pids) in idx.automaton.iter(joined):
-            first = starts.get(end_pos - length + 2)
-            last = ends.get(end_pos)
-            if first is None or last is None:
+            if " " in t.key:
+                ws = t.key.split(" ")
+                seq += ws
+                firsts += [t] + [None] * (len(ws) - 1)
+                lasts += [None] * (len(ws) - 1) + [t]
+            else:
+                seq.append(t.key)
+                firsts.append(t)
+                lasts.append(t)
+        exact = []
+        for i, w in enumerate(seq):
+            n_max = longest.get(w)
+            if n_max is None or firsts[i] is None:
                 continue
+            for n in range(1, min(n_max, len(seq) - i) + 1):
+                pids = by_words.get(tuple(seq[i:i + n]))
+                if pids is not None and lasts[i + n - 1] is not None:
+                    exact.append((i + n - 1, -n, pids))
+        exact.sort()
+        for end, neg_n, pids in exact:
+            first, last = firsts[end + neg_n + 1], lasts[end]
             for pid in pids:
                 cands.append(_Cand(first.i, last.i + 1, idx.patterns[pid], 1.0, True))
         # spellings equal up to confusable letters (پوٹن/پوتن): any token, by a lookup of its folded form
@@ -1202,13 +1268,19 @@ def dateline_source(article: dict, dictionary: ActorDictionary) -> str | None:
     (articles.source_entity_id). Exact alias matches only: a dateline is short and formulaic."""
     idx = _index(dictionary, article.get("dateline") or "")
     words = [_key(w.strip("()[]{}:؛،۔-–—.,")) for w in (article.get("dateline") or "").split()]
-    joined = " " + " ".join(w for w in words if w) + " "
+    words = [part for w in words if w for part in w.split(" ")]
+    # where each word ends in the words written with a space before, between and after them: a match is ranked by
+    # its length and end in that string, as when the automaton's letters were the letters
+    ends = list(itertools.accumulate(len(w) + 1 for w in words))
     found = []
-    for end_pos, (length, pids) in idx.automaton.iter(joined):
+    for i, n in ((i, n) for i, w in enumerate(words) for n in range(1, min(idx.longest.get(w, 0), len(words) - i) + 1)):
+        pids = idx.by_words.get(tuple(words[i:i + n]), ())
+        end = i + n - 1
+        length = ends[end] - (ends[i - 1] if i else 0) + 1
         for pid in pids:
             p = idx.patterns[pid]
             if p.kind == "alias" and dictionary.actors[p.entity_id].type == "ORGANIZATION":
-                found.append((length, end_pos, p.entity_id))
+                found.append((length, ends[end], p.entity_id))
     return max(found)[2] if found else None
 
 
