@@ -473,6 +473,22 @@ FRAME_CASES = [  # (sentence, triples that must be present, triples that must be
     ("پاکستان بھارت کو دکھانا چاہتا ہے کہ مذاکرات ممکن ہیں۔", set(), {("PAK", "IND", "020"), ("PAK", None, "020")}),
     # no act with a known doer after it: nothing is requested of anyone
     ("ایران کی درخواست پر غور کیا جائے گا۔", set(), {("IRN", None, "020")}),
+    # round 5, speech acts. A report whose first clause has a named subject and ends in a bare subjunctive urges
+    # that subject (020; evidence asked for is a demand for information, 101); the urged act is not coded. A future
+    # or a conditional urges no one.
+    ("شہباز شریف نے کہا کہ بھارت کشمیر پر مذاکرات کرے۔", {("PAKGOV", "IND", "020")}, {("IND", None, "046")}),
+    ("شہباز شریف نے کہا کہ بھارت حملوں کے ثبوت فراہم کرے۔", {("PAKGOV", "IND", "101")}, set()),
+    ("شہباز شریف نے کہا کہ بھارت کشمیر پر مذاکرات کرے گا۔", set(), {("PAKGOV", "IND", "020")}),
+    ("شہباز شریف نے کہا کہ اگر ثبوت موجود ہیں تو بھارت ثبوت فراہم کرے۔", set(),
+     {("PAKGOV", "IND", "101"), ("PAKGOV", "IND", "020")}),
+    # our friend, partner or ally (present tense) is praised; a country's office named for a person endorses
+    # its government
+    ("شہباز شریف نے کہا کہ چین ہمارا قریبی دوست ہے۔", {("PAKGOV", "CHN", "051")}, set()),
+    ("شہباز شریف نے کہا کہ چین ہمارا دوست تھا۔", set(), {("PAKGOV", "CHN", "051")}),
+    ("امریکہ نے کہا ہے کہ شہباز شریف پاکستان کے وزیراعظم ہیں۔", {("USA", "PAKGOV", "051")}, set()),
+    # an appeal for a resignation is an appeal for a change of leadership
+    ("شہباز شریف نے کہا کہ بھارت کے وزیراعظم کو مستعفی ہو جانا چاہیے۔", {("PAKGOV", "INDGOV", "024")},
+     {("PAKGOV", "INDGOV", "020")}),
 ]
 
 
@@ -481,6 +497,12 @@ def test_argument_frames(nlp, sentence, present, absent):
     got = triples(analyse(nlp, sentence))
     assert present <= got, got
     assert not (absent & got), got
+
+
+def test_headline_speaker_urges(nlp):
+    """"Y … ثبوت فراہم کرے، X": a headline quoting X's subjunctive is X's demand to Y."""
+    evs = analyse(nlp, "شہباز شریف نے کہا کہ حملوں کی تحقیقات جاری ہیں۔", title="بھارت حملوں کے ثبوت فراہم کرے، شہباز شریف")
+    assert ("PAKGOV", "IND", "101") in triples(evs), triples(evs)
 
 
 # ------------------------------------------------------------------------------------------ modality, attribution
