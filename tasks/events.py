@@ -2357,12 +2357,16 @@ def _on_request_events(article, si, words, lex, mentions, entities, cameo, acted
     Y's request or invitation (discourse.yaml on_request) reports Y's request or invitation to the act's Actor1."""
     out = []
     n = len(lex.on_request_marker)
-    for j in range(2, len(words) - n):
+    for j in range(2, len(words) - 1):
         code = lex.on_request.get(words[j].norm)
-        if code is None or words[j - 1].norm not in lex.genitive or words[j - 2].mention is None or \
-                not _seq_at(words, j + 1, lex.on_request_marker):
+        if code is None or words[j - 1].norm not in lex.genitive or words[j - 2].mention is None:
             continue
-        act = next((a for a in acted if a[0] > j and a[1] <= j - 2), None)  # the first act after it in its clause
+        if _seq_at(words, j + 1, lex.on_request_marker):
+            act = next((a for a in acted if a[0] > j and a[1] <= j - 2), None)  # the first act after it in its clause
+        else:
+            # "عدالت نے ملزمان کی درخواست ضمانت منظور کر لی": a request decided by the act named right after it (a
+            # petition granted or dismissed) was made to the act's Actor1
+            act = next((a for a in acted if a[0] == j + 1), None) if code == APPEAL_CODE else None
         if act is None:
             continue
         first, floor, doers, when, src = act

@@ -489,6 +489,12 @@ FRAME_CASES = [  # (sentence, triples that must be present, triples that must be
     # an appeal for a resignation is an appeal for a change of leadership
     ("شہباز شریف نے کہا کہ بھارت کے وزیراعظم کو مستعفی ہو جانا چاہیے۔", {("PAKGOV", "INDGOV", "024")},
      {("PAKGOV", "INDGOV", "020")}),
+    # working with Y (کے ساتھ کام کرنا) is cooperation intended (030); with no partner named it is nothing
+    ("جاپان بھارت کے ساتھ مل کر کام کرے گا۔", {("JPN", "IND", "030")}, set()),
+    ("جاپان میں لاکھوں افراد کام کرتے ہیں۔", set(), {("JPN", None, "030")}),
+    # a petition granted by a court was the petitioners' appeal to it
+    ("انسداد دہشت گردی عدالت نے افغان شہریوں کی درخواست ضمانت منظور کر لی۔",
+     {("AFGCVL", "PAKJUD", "020"), ("PAKJUD", "AFGCVL", "084")}, set()),
 ]
 
 
