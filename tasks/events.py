@@ -2441,7 +2441,7 @@ def _speech_acts(data: Any, where: Path | str) -> dict[str, Any]:
     if data is None:
         return {}
     keys = {"subjunctive", "demand_code", "demand_content", "appeal_content", "praise_possessives", "praise_nouns",
-            "office_titles", "praise_copula", "praise_code"}
+            "office_titles", "praise_copula", "praise_followers", "praise_code"}
     code_like = re.compile(r"\d{3,4}")
     if not isinstance(data, dict) or set(data) != keys:
         raise LexiconError(f"{where}: speech_acts needs exactly {sorted(keys)}")
@@ -2452,7 +2452,8 @@ def _speech_acts(data: Any, where: Path | str) -> dict[str, Any]:
         if not isinstance(data[k], dict) or not data[k] or not all(
                 isinstance(w, str) and w.strip() and code_like.fullmatch(str(c)) for w, c in data[k].items()):
             raise LexiconError(f"{where}: speech_acts.{k} must map words to CAMEO codes")
-    for k in ("subjunctive", "praise_possessives", "praise_nouns", "office_titles", "praise_copula"):
+    for k in ("subjunctive", "praise_possessives", "praise_nouns", "office_titles", "praise_copula",
+              "praise_followers"):
         if not isinstance(data[k], list) or not data[k] or not all(isinstance(w, str) and w.strip() for w in data[k]):
             raise LexiconError(f"{where}: speech_acts.{k} must be a non-empty list of words")
     return {
@@ -2463,6 +2464,7 @@ def _speech_acts(data: Any, where: Path | str) -> dict[str, Any]:
         "praise_nouns": tuple(sorted((_words(w) for w in data["praise_nouns"]), key=lambda p: -len(p))),
         "office_titles": tuple(sorted((_words(w) for w in data["office_titles"]), key=lambda p: -len(p))),
         "praise_copula": _norm_set(data["praise_copula"]), "praise_code": str(data["praise_code"]),
+        "praise_followers": _norm_set(data["praise_followers"]),
     }
 
 
@@ -2554,6 +2556,27 @@ def _praised(words, r: "_Report", lex, mentions, entities) -> list[tuple[int, in
     return out
 
 
+WITH = ("کے", "ساتھ")  # "ان کے ساتھ": the partner's case marker after a praise follower
+
+
+def _praise_follower(words, b: int, r: "_Report", lex) -> list[tuple[int, int, str]]:
+    """After a praise ending at word b: "امریکا ان کے ساتھ (مل کر) کام کرتا رہے گا" in the same report (the first
+    follower pronoun before the next reporting verb) -> (first, last word, code) of that cooperative act with the
+    one praised."""
+    sa = lex.speech_acts
+    p = next((p for p in range(b + 1, min(b + 8, r.end)) if words[p].norm in sa["praise_followers"]), None)
+    if p is None or not _seq_at(words, p + 1, WITH):
+        return []
+    q = p + 1 + len(WITH)
+    while q < r.end and words[q].norm in (norm("مل"), norm("کر")):
+        q += 1
+    for e in lex.by_nominal.get(words[q].norm if q < r.end else "", ()):
+        if _seq_at(words, q, e.pattern) and WITH in e.actor2_case and e.code[:2] in ("03", "04", "06") and \
+                q + len(e.pattern) < r.end and words[q + len(e.pattern)].upos in ("VERB", "AUX"):
+            return [(p, q + len(e.pattern), e.code)]
+    return []
+
+
 def _speech_act_events(article, si, words, lex, mentions, entities, cameo, ctx, demands, dates, sent_off, ref,
                        source_ids) -> list[dict]:
     """Rows of the demands found by _demands and of the praise in reports (_praised), X (the speaker) to Y."""
@@ -2563,8 +2586,10 @@ def _speech_act_events(article, si, words, lex, mentions, entities, cameo, ctx, 
     found = [(r, v, e, y, code) for r, v, e, y, code in demands]
     for r in ctx.reports:
         if _speaker_ok(r, words, lex):
-            found += [(r, a, b, y, sa["praise_code"]) for a, b, y in _praised(words, r, lex, mentions, entities)
-                      if y.entity_id != r.speaker.entity_id and y.entity_id not in source_ids]
+            for a, b, y in _praised(words, r, lex, mentions, entities):
+                if y.entity_id != r.speaker.entity_id and y.entity_id not in source_ids:
+                    found.append((r, a, b, y, sa["praise_code"]))
+                    found += [(r, c, d, y, code) for c, d, code in _praise_follower(words, b, r, lex)]
     out = []
     for r, a, b, y, code in found:
         start_c, end_c = words[a].start, words[b].end

@@ -486,6 +486,10 @@ FRAME_CASES = [  # (sentence, triples that must be present, triples that must be
     ("شہباز شریف نے کہا کہ چین ہمارا قریبی دوست ہے۔", {("PAKGOV", "CHN", "051")}, set()),
     ("شہباز شریف نے کہا کہ چین ہمارا دوست تھا۔", set(), {("PAKGOV", "CHN", "051")}),
     ("امریکہ نے کہا ہے کہ شہباز شریف پاکستان کے وزیراعظم ہیں۔", {("USA", "PAKGOV", "051")}, set()),
+    # an object pronoun right after the praise, in the same report, is the one praised ("we keep working with him")
+    ("امریکہ نے کہا ہے کہ شہباز شریف پاکستان کے وزیراعظم ہیں اور امریکہ ان کے ساتھ کام کرتا رہے گا۔",
+     {("USA", "PAKGOV", "051"), ("USA", "PAKGOV", "030")}, set()),
+    ("امریکہ نے کہا ہے کہ ان کے ساتھ کام کرتا رہے گا۔", set(), {("USA", "PAKGOV", "030")}),
     # an appeal for a resignation is an appeal for a change of leadership
     ("شہباز شریف نے کہا کہ بھارت کے وزیراعظم کو مستعفی ہو جانا چاہیے۔", {("PAKGOV", "INDGOV", "024")},
      {("PAKGOV", "INDGOV", "020")}),
