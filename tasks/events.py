@@ -1489,8 +1489,11 @@ def _find_nominative(words, t: Trigger, floor: int, lex, mentions, entities, sou
                 while nxt < t.first and words[nxt].mention == words[nxt - 1].mention:
                     nxt += 1
             # "… قبرص منتقل کرنے کا الزام تھا": a name inside an infinitive phrase governed by the trigger is no subject
+            # (not a purpose or time phrase: "… نظام دینے کے لئے مظاہرہ کر رہے تھے", genitive_non_actor)
             inside = any(words[k].upos == "VERB" and words[k].norm.endswith(lex.infinitive_endings)
-                         and k + 1 < len(words) and words[k + 1].norm in lex.genitive for k in range(nxt, t.first))
+                         and k + 1 < len(words) and words[k + 1].norm in lex.genitive and not (
+                             k + 2 < len(words) and words[k + 2].norm in lex.genitive_non_actor)
+                         for k in range(nxt, t.first))
             if not inside and not any(_seq_at(words, nxt, m) for m in markers) and not _title_after(words, nxt, lex):
                 a = _actor_from_mention(mentions[words[s].mention], entities, "nominative", None)
                 # an outlet named without نے is a dateline or credit ("(اے پی پی)"), not an unmarked subject

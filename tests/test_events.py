@@ -496,6 +496,8 @@ FRAME_CASES = [  # (sentence, triples that must be present, triples that must be
     # working with Y (کے ساتھ کام کرنا) is cooperation intended (030); with no partner named it is nothing
     ("جاپان بھارت کے ساتھ مل کر کام کرے گا۔", {("JPN", "IND", "030")}, set()),
     ("جاپان میں لاکھوں افراد کام کرتے ہیں۔", set(), {("JPN", None, "030")}),
+    # a purpose phrase with an infinitive (… دینے کے لئے) between the subject and its act hides no subject
+    ("فلسطینی شہری غزہ کو آزادی دینے کے لئے مظاہرہ کررہے تھے۔", {("PSECVL", None, "141")}, set()),
     # a petition granted by a court was the petitioners' appeal to it
     ("انسداد دہشت گردی عدالت نے افغان شہریوں کی درخواست ضمانت منظور کر لی۔",
      {("AFGCVL", "PAKJUD", "020"), ("PAKJUD", "AFGCVL", "084")}, set()),
