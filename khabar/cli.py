@@ -6,17 +6,14 @@ import os
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from khabar import __version__, cli_actors, cli_eval, cli_models, cli_report, cli_serve
-from khabar.cli_common import (BATCH_SIZE_OPT, DASK_ADDRESS_OPT, DEDUP_THRESHOLD_OPT, FLOW_TIMEOUT_OPT, LANGUAGE_OPT,
-                                MAX_FILE_BYTES_OPT, MODELS_DIR_OPT, SHINGLE_SIZE_OPT, STAGE_TIMEOUT_OPT, UNTIL_OPT,
-                                WAREHOUSE_OPT, WEBHOOK_URL_OPT, WORKERS_OPT, check_stage, fail, open_warehouse,
-                                run_settings)
+from khabar.cli_common import WAREHOUSE_OPT, fail, open_warehouse, quiet_prefect, require_models, run_options
+from khabar.config import Settings
 
 MAX_QUARANTINE_LINES = 20  # quarantined inputs listed one per line in the run summary
 app = typer.Typer(
@@ -28,13 +25,6 @@ app = typer.Typer(
 )
 console = Console(stderr=True)
 out = Console()
-
-
-def _quiet_prefect() -> None:
-    # Ephemeral API defaults that keep a laptop or CI run self-contained; users' own settings win.
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("DO_NOT_TRACK", "1")
-    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
 
 
 def version_callback(value: bool) -> None:
@@ -79,54 +69,35 @@ def print_summary(summary: dict, *, as_json: bool) -> None:
 
 
 @app.command()
+@run_options
 def run(
     inputs: list[Path] = typer.Argument(..., help="Files or directories (.txt, .jsonl, .json, .html), recursive."),
-    warehouse: Path = WAREHOUSE_OPT,
-    until: str = UNTIL_OPT,
-    workers: Optional[int] = WORKERS_OPT,
-    models_dir: Optional[Path] = MODELS_DIR_OPT,
-    dask_address: Optional[str] = DASK_ADDRESS_OPT,
-    batch_size: Optional[int] = BATCH_SIZE_OPT,
-    max_file_bytes: Optional[int] = MAX_FILE_BYTES_OPT,
-    dedup_threshold: Optional[float] = DEDUP_THRESHOLD_OPT,
-    shingle_size: Optional[int] = SHINGLE_SIZE_OPT,
-    language: Optional[str] = LANGUAGE_OPT,
-    flow_timeout: Optional[float] = FLOW_TIMEOUT_OPT,
-    stage_timeout: Optional[float] = STAGE_TIMEOUT_OPT,
-    webhook_url: Optional[str] = WEBHOOK_URL_OPT,
+    *,
+    settings: Settings,  # the run options (khabar.cli_common.RUN_OPTIONS), checked: only those given as flags
+    until: str,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors."),
     as_json: bool = typer.Option(False, "--json", help="Print a machine-readable summary."),
 ) -> None:
     """Run the ETL flow over INPUTS into the warehouse (ephemeral Prefect API unless PREFECT_API_URL is set)."""
     from tasks.ingest import InputNotFoundError, discover_files
 
-    check_stage(until)
     try:
         discover_files(inputs)
     except InputNotFoundError as exc:
         fail(str(exc))
-    settings = run_settings(warehouse, until=until, workers=workers, models_dir=models_dir,
-                            dask_address=dask_address, max_file_bytes=max_file_bytes,
-                            dedup_threshold=dedup_threshold, shingle_size=shingle_size, language=language,
-                            flow_timeout=flow_timeout, stage_timeout=stage_timeout, webhook_url=webhook_url,
-                            batch_size=batch_size)
-    _quiet_prefect()
+    require_models(settings, until)
+    quiet_prefect()
     if quiet:  # Prefect's own INFO lines too; warnings and errors still reach stderr
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     from contextlib import nullcontext
 
     from flows.pipeline import etl
     from flows.progress import HISTORY_FILE, ProgressDisplay, planned_stages
-    from khabar.config import Settings
     from khabar.interrupt import RunGuard
-
-    # The flow's parameter type with only the options given set (all checked in run_settings); the flow fills in
-    # KHABAR_* values itself, so they stay out of the run's recorded parameters (a webhook URL may be a secret).
-    settings = Settings.model_validate(settings)
 
     # Progress bar with per-stage counts and an ETA on stderr; none for --quiet or --json (scripts).
     display = nullcontext() if (quiet or as_json) else ProgressDisplay(
-        planned_stages(until), console, history_path=warehouse / HISTORY_FILE)
+        planned_stages(until), console, history_path=settings.warehouse / HISTORY_FILE)
     guard = RunGuard(planned_stages(until), say=lambda line: console.print(line, markup=False, highlight=False,
                                                                          soft_wrap=True),
                      before_exit=getattr(display, "abandon", None))

@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 import typer
 
-from khabar.config import DEFAULT_WAREHOUSE
+from khabar.cli_common import WAREHOUSE_OPT
 
 EVAL_ENTITY_TYPES = ("PERSON", "ORGANIZATION", "COUNTRY")
 # Event modalities the gold annotates (eval/README.md): what happened, what was stated, promised or announced for
@@ -227,8 +227,7 @@ def register(app: typer.Typer) -> None:
     @app.command("eval")
     def eval_cmd(
         gold: Path = typer.Argument(..., exists=True, dir_okay=False, help="Gold JSON file (see eval/README.md)."),
-        warehouse: Path = typer.Option(DEFAULT_WAREHOUSE, "--warehouse", "-w", help="Warehouse directory.",
-                                       envvar="KHABAR_WAREHOUSE"),
+        warehouse: Path = WAREHOUSE_OPT,
         as_json: bool = typer.Option(False, "--json", help="Print the scores as JSON."),
         verbose: bool = typer.Option(False, "--verbose", "-v", help="List missed and spurious events."),
     ) -> None:

@@ -15,8 +15,7 @@ from typing import Optional
 import typer
 from rich.console import Console
 
-from khabar.cli_common import fail, open_warehouse
-from khabar.config import DEFAULT_WAREHOUSE
+from khabar.cli_common import WAREHOUSE_OPT, fail, open_warehouse
 from warehouse import write_atomic
 
 console = Console(stderr=True)
@@ -32,8 +31,6 @@ def _day(value: Optional[datetime]) -> Optional[date]:
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the main app."""
 
-    warehouse_opt = typer.Option(DEFAULT_WAREHOUSE, "--warehouse", "-w", help="Warehouse directory.",
-                                 envvar="KHABAR_WAREHOUSE")
     since_opt = typer.Option(None, "--since", formats=DATE_FORMATS, help="Only events on or after this date.")
     until_opt = typer.Option(None, "--until", formats=DATE_FORMATS, help="Only events on or before this date.")
     actor_opt = typer.Option(None, "--actor", help="Only events with this actor (name, alias, entity id or actor "
@@ -41,7 +38,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def report(
-        warehouse: Path = warehouse_opt,
+        warehouse: Path = WAREHOUSE_OPT,
         out_file: Optional[Path] = typer.Option(None, "--out", "-o", help="HTML file to write "
                                                 "(default: WAREHOUSE/report.html)."),
         since: Optional[datetime] = since_opt,
@@ -70,7 +67,7 @@ def register(app: typer.Typer) -> None:
                                                            "(GDELT-style events; with --what network: the edges)."),
         what: Optional[str] = typer.Option(None, "--what", help="network or events (default: network for gexf and "
                                                                  "graphml, events for csv)."),
-        warehouse: Path = warehouse_opt,
+        warehouse: Path = WAREHOUSE_OPT,
         out_file: Optional[Path] = typer.Option(None, "--out", "-o", help="File to write (default: stdout)."),
         since: Optional[datetime] = since_opt,
         until: Optional[datetime] = until_opt,

@@ -47,15 +47,24 @@ LIMITS: dict[str, tuple[float | None, float | None]] = {
 }
 
 
-# `khabar run` flags whose name differs from the setting's (None: environment variable only).
-FLAGS = {"dedup_shingle_size": "--shingle-size", "dedup_num_perm": None, "nlp_batch_size": None,
-         "default_language": "--language", "flow_timeout_seconds": "--flow-timeout",
-         "stage_timeout_seconds": "--stage-timeout"}
+# Every setting is a flag --<name> and a variable KHABAR_<NAME> (--batch-size <-> KHABAR_BATCH_SIZE: khabar.cli_common
+# derives the run options from these fields). These settings also keep an older, shorter flag, the one messages name.
+SHORT_FLAGS = {"dedup_shingle_size": "--shingle-size", "default_language": "--language",
+               "flow_timeout_seconds": "--flow-timeout", "stage_timeout_seconds": "--stage-timeout"}
+
+
+def env_name(name: str) -> str:
+    return f"KHABAR_{name.upper()}"
+
+
+def flags(name: str) -> tuple[str, ...]:
+    """The setting's flags: its short one first where it has one, then --<name>."""
+    full = f"--{name.replace('_', '-')}"
+    return (SHORT_FLAGS[name], full) if name in SHORT_FLAGS else (full,)
 
 
 def _names(name: str) -> str:
-    flag = FLAGS.get(name, f"--{name.replace('_', '-')}")
-    return f"{flag} / KHABAR_{name.upper()}" if flag else f"KHABAR_{name.upper()}"
+    return f"{flags(name)[0]} / {env_name(name)}"
 
 
 def _limits(name: str) -> dict[str, float]:
@@ -114,11 +123,20 @@ class Settings(BaseModel):
         """Defaults < KHABAR_<FIELD> environment variables < explicit overrides (None = not given)."""
         values: dict[str, object] = {}
         for name in cls.model_fields:
-            env = os.environ.get(f"KHABAR_{name.upper()}")
+            env = os.environ.get(env_name(name))
             if env is not None:
                 values[name] = env
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls._coerced(values)
+
+    @classmethod
+    def from_flags(cls, **given: object) -> "Settings":
+        """The settings `given` (a command's flags; None = not given), typed, after checking them together with the
+        KHABAR_* variables, so a bad variable is refused before any work too. Only they and the warehouse (resolved,
+        variable included) count as explicit(): the flow reads the variables itself, so they stay out of a run's
+        recorded parameters (a webhook URL may be a secret)."""
+        full = cls.from_env(**given)
+        return cls._coerced({**{k: v for k, v in given.items() if v is not None}, "warehouse": full.warehouse})
 
     @classmethod
     def _coerced(cls, values: dict[str, object]) -> "Settings":
@@ -140,6 +158,11 @@ def _kind(annotation: Any) -> tuple[type, bool]:
     if args:
         return next(a for a in args if a is not type(None)), type(None) in args
     return annotation, False
+
+
+def field_type(name: str) -> type:
+    """The type of a setting, None aside: int for `workers`, float for `flow_timeout_seconds`."""
+    return _kind(Settings.model_fields[name].annotation)[0]
 
 
 def _coerce(name: str, value: object, annotation: Any) -> object:

@@ -172,6 +172,12 @@ class Lexicon:
     after_genitive: frozenset[tuple[str, str]] = frozenset()  # (genitive, word) in a pattern ("کا اظہار"): derived
     pattern_words: frozenset[str] = frozenset()  # every word of every pattern: derived
     speech_acts: dict[str, Any] = field(default_factory=dict)  # discourse.yaml speech_acts (optional): _speech_acts
+    attendance: frozenset[str] = frozenset()  # "جس میں X نے شرکت کی": who attended a meeting met its chair
+    pron_our: frozenset[str] = frozenset()  # "ہماری ضروریات": in a report, the speaker's country
+    pron_my: frozenset[str] = frozenset()  # "میری مدد کی": in a report, the speaker
+    occasions: tuple[tuple[str, ...], ...] = ()  # "اس موقع پر", "ملاقات میں": the occasion just told
+    property: frozenset[str] = frozenset()  # "X نے دو مکانات مسمار کر دیے": homes hit are their owners'
+    property_owners: str = ""  # the sector of those owners (CVL)
 
     def lemmas_of(self, word: "Word") -> set[str]:
         out = set(self.form_lemmas.get(word.norm, ()))
@@ -316,6 +322,12 @@ def _load_lexicon(folder: Path) -> Lexicon:
         after_genitive=_after_genitive(entries, disc, patient),
         pattern_words=frozenset(w for e in entries for w in e.pattern),
         speech_acts=_speech_acts(disc.get("speech_acts"), folder / "discourse.yaml"),
+        attendance=_norm_set(roles["attendance"]),
+        pron_our=_norm_set(disc["pronouns"]["our"]),
+        pron_my=_norm_set(disc["pronouns"]["my"]),
+        occasions=tuple(_words(o) for o in disc["pronouns"]["occasions"]),
+        property=_norm_set(roles["property"]),
+        property_owners=str(roles["property_owners"]),
     )
     for v in lex.reporting_verbs:
         if v not in lex.form_lemmas:
@@ -352,11 +364,12 @@ DISCOURSE_KEYS = {
 }
 ROLE_KEYS = {"ergative", "locative", "copula", "reporting_light_verb", "verb_group_light_verbs", "goal_markers",
              "infinitive_endings", "target_markers", "including", "reflexive", "fellows",
-             "kin", "display_nominals"}
+             "kin", "display_nominals", "attendance", "property", "property_owners"}
 MODALITY_KEYS = {"future", "possible", "intent_heads", "possible_words", "alleged_heads", "alleged_words",
                  "alleging_nominals", "purpose_heads", "need_heads", "conditional", "conditional_ends", "should",
                  "purpose_carriers", "want_forms"}
-PRONOUN_KEYS = {"first_person", "person", "any", "relative", "both", "both_nouns", "both_country_nouns"}
+PRONOUN_KEYS = {"first_person", "person", "any", "relative", "both", "both_nouns", "both_country_nouns", "our", "my",
+                "occasions"}
 REPORTED_KEYS = {"according_to", "reporting_verbs", "reporting_nominals", "complementizers", "claim_nominals",
                  "statement_nominals", "statement_fillers"}
 
@@ -467,6 +480,7 @@ class Actor:
     actor_code: str | None
     country_code: str | None
     method: str  # how it was found: ACTOR1_METHODS for actor1; case:<marker> | genitive | destination … for actor2
+    both: bool = False  # one of "دونوں ممالک / اطراف" (both countries, sides): the pair named together before
 
 
 UNKNOWN_AGENT = Actor("", None, None, "unlinked")  # an agent is marked but not linked: blocks fallbacks
@@ -1017,18 +1031,39 @@ def _titled_antecedent(title: "Title", ctx: "_Context | None") -> "Actor | None"
     return Actor(a.entity_id, a.actor_code, a.country_code, "pronoun")
 
 
-def _title_phrase_start(words: list[Word], s: int, floor: int, lex: Lexicon) -> tuple[int, bool]:
+ON_BEHALF = ("جانب", "طرف")  # "پاکستان کی جانب سے سیکرٹری X": the agent markers that may own a title
+
+
+def _owner_link(words: list[Word], s: int, floor: int, lex: Lexicon) -> int:
+    """Length of the link between a title starting at ``s`` and the mention that owns it: 1 for a genitive
+    ("جاپان کے وزیر خارجہ"), 3 for "کی جانب سے / کی طرف سے" ("لٹویا کی طرف سے انڈر سیکرٹری آف سٹیٹ Y"), else 0."""
+    if s - 2 >= floor and words[s - 1].norm in lex.genitive and words[s - 2].mention is not None:
+        return 1
+    for m in lex.agent_markers:
+        n = len(m)
+        if n == 3 and m[1] in ON_BEHALF and s - n - 1 >= floor and _seq_at(words, s - n, m) and \
+                words[s - n - 1].mention is not None:
+            return n
+    return 0
+
+
+def _title_phrase_start(words: list[Word], s: int, floor: int, lex: Lexicon, mentions=None, entities=None
+                        ) -> tuple[int, bool]:
     """Start of the phrase whose title begins at ``s``: over modifiers, a determiner, "X کے" or a demonym; and
-    whether the title is bare (no country before it)."""
+    whether the title is bare (no country before it). With ``mentions`` and ``entities``, a person in the
+    owners' list is a phrase of its own ("سیکرٹری (یورپ) ندیم ریاض اور لٹویا کی طرف سے انڈر سیکرٹری")."""
     while s - 1 >= floor and any(words[s - 1].norm in v for v in lex.title_modifiers.values()):
         s -= 1
     if s - 1 >= floor and words[s - 1].upos in ("DET", "NUM") and words[s - 1].mention is None:
         s -= 1
-    if s - 2 >= floor and words[s - 1].norm in lex.genitive and words[s - 2].mention is not None:
+    link = _owner_link(words, s, floor, lex)
+    if link:
         # "روس اور شمالی کوریا کے رہنما": the countries' list; but "پاکستان کے وزیر خارجہ اسحاق ڈار اور چین کے":
         # a titled name before اور is a phrase of its own
-        ends = _coordinated(words, s - 2, lex, floor)
-        while len(ends) > 1 and _title_before(words, _mention_start(words, ends[0]) - 1, lex):
+        ends = _coordinated(words, s - link - 1, lex, floor)
+        while len(ends) > 1 and (_title_before(words, _mention_start(words, ends[0]) - 1, lex) or (
+                mentions is not None and ((entities.get(mentions[words[ends[0]].mention]["entity_id"]) or {}).get(
+                    "entity_type") or "").upper() == "PERSON")):
             ends = ends[1:]
         return _mention_start(words, ends[0]), False
     for dem in lex.demonyms:
@@ -1063,7 +1098,7 @@ def _resolve_np(words: list[Word], end: int, floor: int, lex: Lexicon, mentions:
         start = _mention_start(words, ends[0])
         tt = _title_before(words, start - 1, lex) if start - 1 >= floor else None
         if tt is not None:
-            return actors, _title_phrase_start(words, tt[1], floor, lex)[0], None, True
+            return actors, _title_phrase_start(words, tt[1], floor, lex, mentions, entities)[0], None, True
         return actors, start, None, False
     # "راجہ ناصر عباس سمیت دیگر سے", "X سمیت سات افراد", "X سمیت دیگر رہنماؤں": others including X stand for X
     for k in range(end, max(floor, end - 3) - 1, -1):
@@ -1093,8 +1128,9 @@ def _resolve_np(words: list[Word], end: int, floor: int, lex: Lexicon, mentions:
     # "جاپان کے وزیر خارجہ" / "روس اور شمالی کوریا کے رہنماؤں" / "وائٹ ہاؤس کی ایک ترجمان" (a determiner between)
     if s - 1 >= floor and words[s - 1].upos in ("DET", "NUM") and words[s - 1].mention is None:
         s -= 1
-    if s - 2 >= floor and words[s - 1].norm in lex.genitive and words[s - 2].mention is not None:
-        return [a for e in _coordinated(words, s - 2, lex, floor)
+    link = _owner_link(words, s, floor, lex)
+    if link:
+        return [a for e in _coordinated(words, s - link - 1, lex, floor)
                 if (a := _actor_from_mention(mentions[words[e].mention], entities, "title", role))], start, None, True
     # "روسی وزیر دفاع"
     for dem, iso in lex.demonyms.items():
@@ -1142,6 +1178,8 @@ class _Context:
     reports: list["_Report"] = field(default_factory=list)
     titled: list[tuple[str, Actor]] = field(default_factory=list)  # (title words, person) named with a title
     attacker_named: bool = False  # an earlier violent event of the article had its Actor1 ("حملے میں" is that one)
+    owners: list["Actor"] = field(default_factory=list)  # civilians named so far (lex.property_owners), in order
+    reciprocal: list[tuple[int, list["Actor"]]] = field(default_factory=list)  # (sentence, [X, Y]) of acts X↔Y
 
 
 @dataclass
@@ -1529,8 +1567,8 @@ def _both(words: list[Word], end: int, lex: Lexicon, ctx: "_Context | None") -> 
                 ents = [_country_entity(a.country_code, ctx.entities) if a.country_code else None for a in pair]
                 if any(e is None for e in ents) or ents[0]["entity_id"] == ents[1]["entity_id"]:
                     continue
-                return [_actor_from_entity(e, "pronoun", None) for e in ents]
-            return [Actor(a.entity_id, a.actor_code, a.country_code, "pronoun") for a in pair]
+                return [replace(_actor_from_entity(e, "pronoun", None), both=True) for e in ents]
+            return [Actor(a.entity_id, a.actor_code, a.country_code, "pronoun", both=True) for a in pair]
     return []
 
 
@@ -1882,7 +1920,117 @@ def _unmarked_patient(words, t: Trigger, floor: int, lex, mentions, entities, ex
     return []
 
 
+AID_ROOTS = ("07",)  # provide aid: "X کی ضروریات کی تکمیل کے لئے مدد دی" helps X
+BENEFICIARY_GAP = 3  # words between a purpose and the aid nominal ("… کے لئے ہمیشہ مدد دی", "… کےلیے نمایاں مالی مدد")
+BENEFICIARY_SPAN = 8  # words of the purpose phrase searched back for its possessor
+
+
+def _beneficiary(words, t: Trigger, floor: int, lex, mentions, entities, exclude: set[str], ctx) -> list[Actor]:
+    """"اس نے ہماری ضروریات کی تکمیل کے لئے مدد دی", "X نے Y کی صدارتی مہم کےلیے مالی مدد فراہم کی", "X کی ضروریات
+    پوری کرنے میں مدد": aid given for a purpose (… کے لئے) or in an act (infinitive + میں) helps the possessor of
+    that phrase; "ہماری / میری" in a report is the speaker's country / the speaker."""
+    k = t.first - 1
+    while k >= floor and t.first - k <= BENEFICIARY_GAP and not (
+            words[k].norm in lex.purpose_heads or (words[k].norm == lex.locative and k - 1 >= floor and
+                                                   words[k - 1].norm.endswith(lex.infinitive_endings))):
+        if words[k].mention is not None or words[k].upos not in ("ADV", "ADJ", "PART") and \
+                words[k].norm not in lex.particles:
+            return []
+        k -= 1
+    if k < floor or t.first - k > BENEFICIARY_GAP:
+        return []
+    for j in range(k - 1, max(floor, k - BENEFICIARY_SPAN) - 1, -1):
+        w = words[j]
+        if w.norm == lex.ergative or w.norm in lex.clause_breaks or any(m == (w.norm,) for m in lex.patient_markers):
+            return []
+        if w.mention is None and (w.norm in lex.pron_our or w.norm in lex.pron_my):
+            sp = _speaker_of(j, ctx)
+            if sp is None:
+                return []
+            if w.norm in lex.pron_our and sp.country_code:
+                ent = _country_entity(sp.country_code, entities)
+                sp = _actor_from_entity(ent, "beneficiary", None) if ent else None
+            return [replace(sp, method="beneficiary")] if sp and sp.entity_id not in exclude else []
+        if w.norm in lex.genitive and j - 1 >= floor and words[j - 1].mention is not None:
+            a = _actor_from_mention(mentions[words[j - 1].mention], entities, "beneficiary", None)
+            return [a] if a and a.entity_id not in exclude else []
+        if w.mention is not None:
+            return []
+    return []
+
+
+OCCASION_WINDOW = 2  # sentences back that "اس موقع پر" (on this occasion) may reach for the act it refers to
+
+
+def _occasion_pair(words, t: Trigger, floor: int, lex, ctx: "_Context | None") -> list[Actor]:
+    """"دونوں اطراف نے تعلقات کا جائزہ لیا۔ اس موقع پر عالمی امور پر بھی تبادلہ خیال ہوا", "… کے درمیان ملاقات ہوئی۔
+    ملاقات میں X اور Y کے معاملات پر تبادلہ خیال کیا گیا": an agentless meeting or talk opened by
+    a reference to the occasion just told is between the two sides of the last act told both ways, in this or the
+    sentences before; the names in it are topics, not sides. Not with an agent marker in the clause."""
+    if ctx is None or not ctx.reciprocal or not t.entry.symmetric or not t.entry.code.startswith(CONSULT_ROOTS) \
+            or t.adverbial or any(_seq_at(words, j, m) for m in lex.agent_markers for j in range(floor, t.first)):
+        return []  # a named agent ("X اور Y نے ملاقات میں … تبادلہ خیال کیا") is the act's own
+    # at the start of the clause, or right after "X کے مطابق" ("غیرملکی میڈیا کےمطابق ملاقات میں …")
+    starts = set(range(floor, min(floor + 3, t.first))) | {
+        j + len(acc) for j in range(floor, t.first) for acc in lex.according_to if _seq_at(words, j, acc)}
+    if not any(_seq_at(words, j, o) for o in lex.occasions for j in starts if j < t.first):
+        return []
+    si, pair = ctx.reciprocal[-1]
+    if ctx.si - si > OCCASION_WINDOW:
+        return []
+    return [replace(a, method="pronoun") for a in pair]
+
+
+def _property_owners(words, t: Trigger, floor: int, lex, exclude: set[str], ctx: "_Context | None") -> list[Actor]:
+    """"فوجیوں نے علاقے میں دو رہائشی مکانات بھی مسمار کر دیے", "X نے گھروں پر گولہ باری کی", "گھروں کا محاصرہ":
+    homes, villages or property right before a violent nominal (over particles and one case marker) are the
+    civilians' the article named last; not homes with an owner of their own ("سیاست دانوں کے گھروں") nor the
+    attacker's own ("اپنے گھروں")."""
+    if ctx is None or not ctx.owners:
+        return []
+    k = t.first - 1
+    while k >= floor and words[k].norm in lex.particles:
+        k -= 1
+    if k > floor and (words[k].norm in lex.genitive or any(m == (words[k].norm,) for m in lex.patient_markers)):
+        k -= 1
+    while k >= floor and words[k].norm in lex.particles:
+        k -= 1
+    if k < floor or words[k].mention is not None or not (words[k].norm in lex.property or
+                                                          words[k].lemma in lex.property):
+        return []
+    if k - 1 >= floor and words[k - 1].norm in lex.genitive or \
+            any(words[j].norm in lex.reflexive for j in range(max(floor, k - 3), k)):
+        return []
+    a = ctx.owners[-1]
+    return [replace(a, method="property")] if a.entity_id not in exclude else []
+
+
 POSSESSOR_PLACE_MAX = 6  # words between an attacker's genitive and its attack ("X کے دمشق کے رہائشی علاقے پر حملے")
+
+
+def _attendees(words, t: Trigger, lex, mentions, entities, exclude: set[str], ctx) -> list[Actor]:
+    """The agents of an attendance after a meeting in its sentence ("… اجلاس منعقد ہوا جس میں X، Y اور Z نے بھی
+    شرکت کی"), one per actor code: those who attended met with the one who held the meeting."""
+    for k in range(t.last + 1, len(words) - 1):
+        if words[k].norm in lex.clause_breaks and words[k].norm not in lex.list_commas | lex.pron_relative:
+            return []
+        if words[k].norm not in lex.attendance or not lex.lemmas_of(words[k + 1]) & lex.verb_group_light_verbs:
+            continue
+        floor = max(t.last + 1, _clause_start(words, k, lex))
+        erg = next((j for j in range(k - 1, floor - 1, -1) if words[j].norm == lex.ergative), None)
+        # the persons listed before نے ("X، Y اور Z سمیت دیگر ارکان قومی اسمبلی نے"), else the agent phrase
+        got = [a for j in range(floor, erg) if words[j].mention is not None and (j == floor or
+               words[j - 1].mention != words[j].mention) and ((entities.get(mentions[words[j].mention]["entity_id"])
+                                                              or {}).get("entity_type") or "").upper() == "PERSON"
+               for a in [_actor_from_mention(mentions[words[j].mention], entities, "attendance", None)] if a] \
+            if erg is not None else []
+        got = got or _find_agent(words, _fake_trigger(k, lex), floor, lex, mentions, entities, exclude, ctx)
+        out: dict[str | None, Actor] = {}
+        for a in got:
+            if a is not UNKNOWN_AGENT and a.entity_id not in exclude:
+                out.setdefault(a.actor_code or a.entity_id, replace(a, method="attendance"))
+        return list(out.values())
+    return []
 
 
 def _possessor_over_place(words, t: Trigger, floor: int, lex, mentions, entities, source_ids) -> list[Actor]:
@@ -2009,6 +2157,12 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
     ctx.persons += [(w.i, "") for w in words if w.mention is None and w.upos == "PROPN" and (
         w.i + 1 >= len(words) or words[w.i + 1].upos != "PROPN")]
     _relative_spans(words, lex)
+    # civilians named so far in the article: the owners of homes an attack hits ("… دو رہائشی مکانات مسمار کر دیے")
+    for w in words:
+        if w.mention is not None and (w.i == 0 or words[w.i - 1].mention != w.mention):
+            a = _actor_from_mention(mentions[w.mention], entities, "property", None)
+            if a and a.actor_code and lex.property_owners and a.actor_code.endswith(lex.property_owners):
+                ctx.owners.append(a)
     # "وزیر اعظم نواز شریف": a person named after a title, for a later bare "وزیراعظم نے"
     for w in words:
         if w.mention is not None and (w.i == 0 or words[w.i - 1].mention != w.mention) and w.i > 0 and (
@@ -2025,6 +2179,13 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
             y = _actor_from_mention(mentions[words[j + 1].mention], entities, "pronoun", None)
             if x and y and x.entity_id != y.entity_id:
                 ctx.pairs.append((si, j, [x, y]))
+    # "پاکستان کی جانب سے سیکرٹری X اور لٹویا کی طرف سے انڈر سیکرٹری Y نے": two titled phrases joined by اور before
+    # نے are the pair (X and Y, not X and لٹویا, the words next to اور)
+    for j in range(1, len(words)):
+        if words[j].norm == lex.ergative and words[j - 1].mention is not None:
+            got = _resolve_phrase_end(words, j - 1, _clause_start(words, j, lex), lex, mentions, entities, "pronoun")
+            if len(got) == 2 and got[0].entity_id != got[1].entity_id:
+                ctx.pairs.append((si, j, got))
     sources = _sources(words, lex, mentions, entities)
     source_ids = {s for _, s in sources}
     neither_at = [j for j in range(len(words)) for p in lex.neither_nor if _seq_at(words, j, p)]
@@ -2159,8 +2320,15 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
         a2 = _find_patient(words, pt, p_floor, lex, mentions, entities, exclude, source_ids, ctx)
         if a2 == [OWN]:
             a2 = [replace(a1[0], method="reflexive")] if a1 and a1[0] is not UNKNOWN_AGENT else []
+        if not a2 and a1 and t.entry.code.startswith(CONSULT_ROOTS) and not t.entry.symmetric:
+            # "X کی زیر صدارت اجلاس ہوا جس میں Y اور Z نے شرکت کی": those who attended met with its chair
+            a2 = _attendees(words, t, lex, mentions, entities, exclude | source_ids, ctx)
         if not a2 and t.entry.code.startswith(VIOLENT_ROOTS) and not t.adverbial:
             a2 = _unmarked_patient(words, t, p_floor, lex, mentions, entities, exclude | source_ids, a1)
+        if not a2 and a1 and t.entry.code.startswith(VIOLENT_ROOTS):
+            a2 = _property_owners(words, t, p_floor, lex, exclude | source_ids, ctx)
+        if not a2 and a1 and t.entry.code.startswith(AID_ROOTS):
+            a2 = _beneficiary(words, t, p_floor, lex, mentions, entities, exclude | source_ids, ctx)
         if a1 and t.entry.code.startswith(VIOLENT_ROOTS):
             ctx.attacker_named = True
         if not a1 and a2 and t.entry.symmetric and not t.adverbial and not t.headline and \
@@ -2181,6 +2349,9 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
         if t.headline and a1 and a1 is possessor and lookup(t.entry.code, cameo).quad_class == 4 and \
                 not (a2 and a2[0].method.startswith("case:")):
             a1, a2 = [], a1  # "صحافی کا قتل": the possessor of a material-conflict noun is its victim
+        occasion = _occasion_pair(words, t, floor, lex, ctx)
+        if occasion:
+            a1, a2 = occasion, []  # "اس موقع پر … پر تبادلہ خیال ہوا": the two sides of the act just told
         if t.entry.needs_actor2 and not a2:
             continue
         if t.adverbial and t.entry.symmetric and not (a1 and (a2 or len(a1) > 1)):
@@ -2190,7 +2361,9 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
         if not a1 and lookup(t.entry.code, cameo).quad_class <= COOPERATIVE_QUAD:
             continue  # "… کو پیشکش کی جائے", "X سے ملاقات کی" with its doer unlinked: a cooperative act is its doer's
         pairs: list[tuple[Actor | None, Actor | None]]
-        if not a2 and t.entry.symmetric and len(a1) >= 2:
+        if not a2 and len(a1) >= 2 and (t.entry.symmetric or (
+                all(a.both for a in a1) and lookup(t.entry.code, cameo).quad_class <= COOPERATIVE_QUAD)):
+            # "دونوں اطراف نے تعلقات کا جائزہ لیا": what both sides do together in cooperation they do with each other
             pairs = [(x, y) for x in a1 for y in a1 if x.entity_id != y.entity_id]
         else:
             pairs = [(x, y) for x in (a1 or [None]) for y in (a2 or [None])
@@ -2227,6 +2400,10 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
         trigger_text = (article.get("text") or "")[start_c:end_c] or " ".join(
             w.text for w in words[t.first:t.verb + 1])
         if a1 and modality in STATED_MODALITIES and not negated:
+            both_ways = [[x, y] for x, y in pairs if x and y and any(
+                p[0] and p[1] and p[0].entity_id == y.entity_id and p[1].entity_id == x.entity_id for p in pairs)]
+            if both_ways:
+                ctx.reciprocal.append((si, both_ways[0]))
             stated.add(t.first)
             acted.append((t.first, floor, a1, when, src))
         for x, y in pairs:

@@ -186,6 +186,10 @@ class _Index:
         dw = load_date_words()
         self.never_in_names = {_key(w) for w in (*(ctx.get("never_in_names") or []), *dw.months, *dw.weekdays)}
         self.title_blockers = {_key(w) for w in ctx.get("title_blockers") or []}
+        local = ctx.get("local_offices") or {}
+        self.local_units = {_key(w) for w in local.get("units") or []}
+        self.local_genitive = {_key(w) for w in local.get("genitive") or []}
+        self.local_roles = set(local.get("roles") or [])
         self.everyday_readings: dict[str, dict[str, Any]] = {}
         for rule in ctx.get("everyday_readings") or []:
             after = {_key(w) for w in rule.get("after") or []}
@@ -573,7 +577,8 @@ def _context_before(start: int, toks: list[_Tok], roles_at: dict[int, _Cand], pl
         return ctx
     ctx.role = role.pattern.role
     j = role.start - 1
-    lowest = max(0, start - CONTEXT_WINDOW - 1)
+    # counted from the role's first word: a long title ("انڈر سیکرٹری آف سٹیٹ") does not eat the window
+    lowest = max(0, role.start - CONTEXT_WINDOW)
     while j >= lowest and toks[j].sent == sent:
         if j in places_at:
             ctx.country = places_at[j]
@@ -588,6 +593,35 @@ def _context_before(start: int, toks: list[_Tok], roles_at: dict[int, _Cand], pl
         ctx.qualifier = ctx.qualifier or idx.qualifiers.get(toks[j].key)
         j -= 1
     return ctx
+
+
+LOCAL_POSSESSOR = 3  # words of an unnamed province or state before its office ("ریاست گوریرو کے گورنر")
+
+
+def _local_office_country(start: int, toks: list[_Tok], roles_at: dict[int, _Cand], places_at: dict[int, str],
+                          idx: _Index) -> str | None:
+    """"ریاست کی گورنر X", "پھینگ نیگا کے گورنر X": an office of a province, state or city the dictionary does not
+    know (a unit word, or an unknown name before a local office) is in the country the article named last."""
+    j = start - 1
+    while j >= 0 and toks[j].key in idx.role_modifiers:
+        j -= 1
+    role = roles_at.get(j)
+    if role is None:
+        return None
+    k = role.start - 1
+    while k >= 0 and toks[k].key in idx.role_modifiers:
+        k -= 1
+    if k < 1 or toks[k].key not in idx.local_genitive or toks[k - 1].sent != toks[start].sent:
+        return None
+    # the owner right before the genitive: a unit word, or an unknown name of a local office or after a unit word
+    # (not "صوبے کی پولیس کے کمانڈر": the police's commander)
+    owner = [t for t in toks[max(0, k - LOCAL_POSSESSOR):k] if t.sent == toks[start].sent]
+    last = toks[k - 1]
+    if not (last.key in idx.local_units or (last.upos == "PROPN" and k - 1 not in places_at and (
+            role.pattern.role in idx.local_roles or any(t.key in idx.local_units for t in owner)))):
+        return None
+    before = [p for p in places_at if p < role.start]
+    return places_at[max(before)] if before else None
 
 
 def _fuzzy_allowed(c: _Cand, toks: list[_Tok], marked: set[int], named: set[int], idx: _Index) -> bool:
@@ -862,6 +896,8 @@ def link_article(article: dict, sentences: list[dict], tokens: list[dict], ner_m
         ner = ner_mentions[min(ner_ids)] if ner_ids else None
         surface = text[s:e]
         ctx = _context_before(ctx_at, toks, roles_at, places_at, idx)
+        if ctx.role and not ctx.country:
+            ctx.country = _local_office_country(ctx_at, toks, roles_at, places_at, idx)
         known = idx.person_names.get(tuple(t.key for t in toks[s_i:e_i]), ())
         if len(known) == 1:  # a listed person's name that its context alone did not let link (نومنتخب صدر ٹرمپ)
             actor = dictionary.actors[next(iter(known))]

@@ -97,13 +97,69 @@ def test_codes_at_date_second_pass(d, lookup, name, when, code):
     assert lookup.code_at(_by_name(d, name), when) == code
 
 
-def test_un_coverage_on_2024_07_01(d):
-    """A deletion in any people_*.yaml shows here; raise the numbers when holders are added."""
+def _coverage_tool():
     import importlib.util
     from pathlib import Path
     path = Path(__file__).resolve().parent.parent / "tools" / "ministers_coverage.py"
     spec = importlib.util.spec_from_file_location("ministers_coverage", path)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
+    return mod
+
+
+def test_un_coverage_on_2024_07_01(d):
+    """A deletion in any people_*.yaml shows here; raise the numbers when holders are added (holders only)."""
+    mod = _coverage_tool()
     n = mod.counts(mod.coverage(d, date(2024, 7, 1)))
-    assert n == {"foreign_minister": 151, "defence_minister": 111}
+    assert n == {"foreign_minister": 171, "defence_minister": 119}
+
+
+@pytest.mark.parametrize("when,expected", [
+    # HoS, HoG, FM, DM with _no_office.yaml honoured (no army -> no defence minister; presidential -> the head of
+    # state heads the government)
+    (date(2015, 7, 1), (125, 108, 94, 92)),
+    (date(2019, 7, 1), (149, 131, 102, 102)),
+    (date(2024, 7, 1), (188, 190, 171, 139)),
+])
+def test_un_coverage_at_dates(d, when, expected):
+    mod = _coverage_tool()
+    n = mod.counts(mod.coverage(d, when), mod.OFFICES, when)
+    assert tuple(n[o] for o in mod.OFFICES) == expected
+
+
+def test_no_office_list_is_consistent(d):
+    """A member listed without a defence minister has nobody holding one; every reason is given."""
+    mod = _coverage_tool()
+    none = mod.no_office()
+    assert len(none["defence_minister"]) >= 15 and len(none["head_of_government"]) >= 40
+    for when in (date(2015, 7, 1), date(2019, 7, 1), date(2024, 7, 1)):
+        cov = mod.coverage(d, when)
+        for iso3 in mod.no_office(when)["defence_minister"]:
+            assert not cov[iso3]["defence_minister"], (iso3, when, cov[iso3]["defence_minister"])
+    assert "TUR" not in mod.no_office(date(2015, 7, 1))["head_of_government"]      # a prime minister until 2018
+    assert "TUR" in mod.no_office(date(2019, 7, 1))["head_of_government"]
+
+
+# third pass: 2024 holders and earlier (2014-2023) heads and ministers
+@pytest.mark.parametrize("name,when,code", [
+    ("Angela Merkel", date(2015, 6, 1), "DEUGOV"),
+    ("Angela Merkel", date(2024, 6, 1), "DEU"),
+    ("Benjamin Netanyahu", date(2016, 6, 1), "ISRGOV"),      # foreign minister too: the GOV office
+    ("Abdelaziz Bouteflika", date(2015, 6, 1), "DZAGOV"),    # also defence minister; head of state ranks first
+    ("Abdul Hamid Dbeibeh", date(2024, 6, 1), "LBYGOV"),     # also defence minister
+    ("Monica Juma", date(2019, 6, 1), "KENGOV"),
+    ("Monica Juma", date(2021, 6, 1), "KENMIL"),
+    ("Raychelle Omamo", date(2015, 6, 1), "KENMIL"),
+    ("Stepan Poltorak", date(2016, 6, 1), "UKRMIL"),
+    ("Mark Esper", date(2019, 7, 1), "USAMIL"),              # acting from 2019-06-24
+    ("Mark Rutte", date(2020, 6, 1), "NLDGOV"),
+    ("Mark Rutte", date(2024, 11, 1), "IGOWSTNAT"),
+    ("Charles III", date(2024, 6, 1), "GBRGOV"),             # the realms' roles follow the British one
+    ("Emmanuel Macron", date(2024, 6, 1), "FRAGOV"),         # co-prince of Andorra second
+    ("Aziz Akhannouch", date(2024, 6, 1), "MARGOV"),
+    ("Abdelilah Benkirane", date(2024, 6, 1), "MAR"),
+    ("Dimitar Glavchev", date(2024, 6, 1), "BGRGOV"),
+    ("Frans Kapofi", date(2024, 6, 1), "NAMMIL"),
+])
+def test_codes_at_date_third_pass(d, lookup, name, when, code):
+    assert lookup.code_at(_by_name(d, name), when) == code

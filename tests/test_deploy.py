@@ -100,7 +100,7 @@ def test_run_and_serve_share_one_declaration_of_the_run_options():
     run = {p.name: p for p in commands["run"].params}
     serve = {p.name: p for p in commands["serve"].params}
     shared = set(run) - {"inputs", "quiet", "as_json"}  # every run setting; those three concern one terminal run
-    assert {"warehouse", "until", "workers", "models_dir", "language", "dedup_threshold"} <= shared
+    assert {"warehouse", "until", "workers", "models_dir", "default_language", "dedup_threshold"} <= shared
     assert shared <= set(serve), shared - set(serve)
     for name in shared:
         a, b = run[name], serve[name]

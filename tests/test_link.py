@@ -285,6 +285,26 @@ def test_title_with_a_department_in_brackets_and_on_behalf_of_a_country(nlp, d):
     assert m["text"] == "عدنان شفیق" and m["actor_code"] == "INDGOV"
 
 
+def test_long_title_on_behalf_of_a_country_keeps_the_country_in_view(nlp, d):
+    # the window for the country is counted from the title's first word: a four-word title does not hide it
+    text = "مذاکرات میں ترکی کی طرف سے انڈر سیکرٹری آف سٹیٹ کمال دیمیر نے وفد کی قیادت کی۔"
+    out = link(nlp, d, text, datetime(2024, 3, 1))
+    m, _ = _prov(out, text, "کمال دیمیر")
+    assert m["actor_code"] == "TURGOV"
+
+
+def test_office_of_an_unknown_province_is_in_the_country_named_last(nlp, d):
+    # issue 11 item 3: "ریاست کی گورنر X", "<unknown place> کے میئر X" act for the country the article named last;
+    # a commander of the province's police is not coded from the province (his sector is the police's)
+    text = ("میکسیکو میں سیلاب سے تباہی ہوئی۔ ریاست کی گورنر ماریا لوپیز نے امداد کی اپیل کی۔ "
+            "سانتا روزا کے میئر کارلوس رویز نے بتایا کہ سڑکیں بند ہیں۔ صوبے کی پولیس کے کمانڈر حورخے دیاز نے بتایا کہ دو افراد لاپتہ ہیں۔")
+    out = link(nlp, d, text, datetime(2024, 3, 1))
+    assert _prov(out, text, "ماریا لوپیز")[0]["actor_code"] == "MEXGOV"
+    mayor = at(out, text, "کارلوس رویز")
+    assert mayor is not None and mayor["actor_code"] == "MEXGOV"
+    assert (at(out, text, "حورخے دیاز") or {}).get("actor_code") != "MEXMIL"
+
+
 def test_names_before_nami_and_a_word_for_a_person(nlp, d):
     text = "پولیس کے مطابق شاہد اقبال اور وسیم عباس نامی دو نوجوانوں کو گرفتار کیا گیا۔ کوٹلی کے قریب ڈھیری نامی گاؤں میں سیلاب آیا۔"
     out = link(nlp, d, text, datetime(2024, 3, 1))

@@ -1,12 +1,20 @@
-"""Which UN member states have a foreign minister and a defence minister in the actor dictionary on a date.
+"""Which UN member states have a head of state, head of government, foreign and defence minister in the dictionary.
 
 Reads the dictionary through tasks.actors.load_dictionary (CLDR countries + khabar/lang/actors/*.yaml) and prints,
-per UN member (ISO 3166-1 alpha-3), whether someone holds `foreign_minister` / `defence_minister` of that country on
-the date (default 2024-07-01), then the totals. The member list: neither CLDR (Babel ships no territory
-containment) nor _countries.yaml records UN membership, so the 193 members are listed below from the UN's own list
-(un.org "Member States"); every code is checked against the CLDR-generated countries at load.
+per UN member (ISO 3166-1 alpha-3), who holds `head_of_state` / `head_of_government` / `foreign_minister` /
+`defence_minister` of that country on a date (default 2024-07-01), then the totals for every date given (several
+`--date`s: one line of totals each, the members list for the last). The member list: neither CLDR (Babel ships no
+territory containment) nor _countries.yaml records UN membership, so the 193 members are listed below from the UN's
+own list (un.org "Member States"); every code is checked against the CLDR-generated countries at load.
 
-    python tools/ministers_coverage.py [--date 2024-07-01] [--missing]
+A role without a start date (`from` unknown) counts only from 2024-01-01 (UNDATED_FROM): the editors entered such
+people as 2024 holders, and counting them on 2015 or 2019 would credit undated terms. Offices a member does not have
+are listed, with the reason, in khabar/lang/actors/_no_office.yaml (no army, so no
+defence minister; a presidential republic, whose president heads the government): such a member counts as covered
+for that office ("n/a" in the listing) and the totals say how many of them are counted so; the listing never hides
+them.
+
+    python tools/ministers_coverage.py [--date 2024-07-01 ...] [--missing]
 """
 from __future__ import annotations
 
@@ -17,7 +25,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tasks.actors import ActorDictionary, load_dictionary  # noqa: E402
+import yaml  # noqa: E402
+
+from tasks.actors import ACTORS_DIR, ActorDictionary, load_dictionary  # noqa: E402
 
 UN_MEMBERS = """
 AFG ALB DZA AND AGO ATG ARG ARM AUS AUT AZE BHS BHR BGD BRB BLR BEL BLZ BEN BTN BOL BIH BWA BRA BRN BGR BFA BDI CPV
@@ -30,11 +40,34 @@ TTO TUN TUR TKM TUV UGA UKR ARE GBR TZA USA URY UZB VUT VEN VNM YEM ZMB ZWE
 """.split()
 assert len(UN_MEMBERS) == len(set(UN_MEMBERS)) == 193
 
-OFFICES = ("foreign_minister", "defence_minister")
+OFFICES = ("head_of_state", "head_of_government", "foreign_minister", "defence_minister")
+SHORT = {"head_of_state": "HoS", "head_of_government": "HoG", "foreign_minister": "FM", "defence_minister": "DM"}
+DATES = (date(2015, 7, 1), date(2019, 7, 1), date(2024, 7, 1))
+NO_OFFICE_FILE = ACTORS_DIR / "_no_office.yaml"
+# A role without `from` (start unknown) was entered as a 2024 holder: it counts from this date only, so the earlier
+# dates are not credited with holders nobody dated (37 such roles when this was written: Kulubaev, Mirzo, ...).
+UNDATED_FROM = date(2024, 1, 1)
+
+
+def no_office(when: date | None = None, path: Path = NO_OFFICE_FILE) -> dict[str, dict[str, str]]:
+    """{office: {iso3: reason}}: the UN members that have no such office on `when` (_no_office.yaml; any date if None)."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
+    out: dict[str, dict[str, str]] = {o: {} for o in OFFICES}
+    for office, members in (data or {}).items():
+        if office not in ("defence_minister", "head_of_government"):
+            raise ValueError(f"{path.name}: unknown office {office!r}")
+        for iso3, entry in (members or {}).items():
+            entry = entry if isinstance(entry, dict) else {"reason": entry}
+            if iso3 not in UN_MEMBERS or not entry.get("reason") or set(entry) - {"reason", "from", "to"}:
+                raise ValueError(f"{path.name}: {office}: {iso3!r} is no UN member or has no reason")
+            start, end = entry.get("from"), entry.get("to")
+            if when is None or ((start is None or start <= when) and (end is None or when < end)):
+                out[office][iso3] = str(entry["reason"])
+    return out
 
 
 def coverage(dictionary: ActorDictionary | None = None, when: date = date(2024, 7, 1)) -> dict[str, dict[str, list[str]]]:
-    """{iso3: {office: [names of the holders on `when`]}} for every UN member."""
+    """{iso3: {office: [names of the holders on `when`]}} for every UN member (without the _no_office.yaml ones)."""
     d = dictionary or load_dictionary()
     unknown = [c for c in UN_MEMBERS if c not in d.country_by_iso3]
     if unknown:
@@ -42,29 +75,54 @@ def coverage(dictionary: ActorDictionary | None = None, when: date = date(2024, 
     out: dict[str, dict[str, list[str]]] = {c: {o: [] for o in OFFICES} for c in UN_MEMBERS}
     for a in d.actors.values():
         for r in a.roles:
+            if r.start is None and when < UNDATED_FROM:
+                continue
             if r.role in OFFICES and r.country in out and r.active(when):
                 out[r.country][r.role].append(a.name)
     return out
 
 
-def counts(cov: dict[str, dict[str, list[str]]]) -> dict[str, int]:
-    return {o: sum(1 for c in cov.values() if c[o]) for o in OFFICES}
+def counts(cov: dict[str, dict[str, list[str]]], offices: tuple[str, ...] = ("foreign_minister", "defence_minister"),
+           when: date | None = None) -> dict[str, int]:
+    """Members with a holder of each office on `when`. A member without a defence minister (_no_office.yaml) counts
+    as covered; a presidential one counts for head_of_government when its head of state is there. `when` None:
+    _no_office.yaml is not honoured (holders only)."""
+    none = no_office(when) if when is not None else {o: {} for o in OFFICES}
+
+    def covered(iso3: str, o: str) -> bool:
+        if cov[iso3][o]:
+            return True
+        if iso3 not in none[o]:
+            return False
+        return bool(cov[iso3]["head_of_state"]) if o == "head_of_government" else True
+    return {o: sum(1 for iso3 in cov if covered(iso3, o)) for o in offices}
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--date", default="2024-07-01", type=date.fromisoformat)
-    p.add_argument("--missing", action="store_true", help="only the members lacking one of the two offices")
+    p.add_argument("--date", action="append", type=date.fromisoformat,
+                   help="repeatable; default " + ", ".join(map(str, DATES)) + " (members listed for the last)")
+    p.add_argument("--missing", action="store_true", help="only the members lacking one of the offices")
+    p.add_argument("--quiet", action="store_true", help="totals only")
     args = p.parse_args(argv)
-    cov = coverage(when=args.date)
-    for iso3 in sorted(cov):
-        fm, dm = cov[iso3]["foreign_minister"], cov[iso3]["defence_minister"]
-        if args.missing and fm and dm:
-            continue
-        print(f"{iso3}  FM: {'; '.join(fm) or '-':40.40}  DM: {'; '.join(dm) or '-'}")
-    n = counts(cov)
-    print(f"{args.date}: UN members with a foreign minister {n['foreign_minister']}/193, "
-          f"with a defence minister {n['defence_minister']}/193")
+    dates = args.date or list(DATES)
+    d = load_dictionary()
+    if not args.quiet:
+        cov = coverage(d, dates[-1])
+        none = no_office(dates[-1])
+        for iso3 in sorted(cov):
+            cells = [cov[iso3][o] or (["n/a"] if iso3 in none[o] and (o != "head_of_government"
+                                                                      or cov[iso3]["head_of_state"]) else [])
+                     for o in OFFICES]
+            if args.missing and all(cells):
+                continue
+            print(f"{iso3}  " + "  ".join(f"{SHORT[o]}: {'; '.join(c) or '-':24.24}" for o, c in zip(OFFICES, cells)))
+    for when in dates:
+        cov = coverage(d, when)
+        n, held = counts(cov, OFFICES, when), counts(cov, OFFICES)
+        print(f"{when}: UN members (of 193) with " + ", ".join(
+            f"{SHORT[o]} {n[o]}" + (f" (holders {held[o]}, {n[o] - held[o]} without the office)"
+                                    if n[o] != held[o] else "") for o in OFFICES))
     return 0
 
 
