@@ -171,6 +171,7 @@ class Lexicon:
     pattern_ends: frozenset[str] = frozenset()  # last words of the patterns: derived
     after_genitive: frozenset[tuple[str, str]] = frozenset()  # (genitive, word) in a pattern ("کا اظہار"): derived
     pattern_words: frozenset[str] = frozenset()  # every word of every pattern: derived
+    speech_acts: dict[str, Any] = field(default_factory=dict)  # discourse.yaml speech_acts (optional): _speech_acts
     attendance: frozenset[str] = frozenset()  # "جس میں X نے شرکت کی": who attended a meeting met its chair
     pron_our: frozenset[str] = frozenset()  # "ہماری ضروریات": in a report, the speaker's country
     pron_my: frozenset[str] = frozenset()  # "میری مدد کی": in a report, the speaker
@@ -320,6 +321,7 @@ def _load_lexicon(folder: Path) -> Lexicon:
         pattern_ends=frozenset(e.pattern[-1] for e in entries),
         after_genitive=_after_genitive(entries, disc, patient),
         pattern_words=frozenset(w for e in entries for w in e.pattern),
+        speech_acts=_speech_acts(disc.get("speech_acts"), folder / "discourse.yaml"),
         attendance=_norm_set(roles["attendance"]),
         pron_our=_norm_set(disc["pronouns"]["our"]),
         pron_my=_norm_set(disc["pronouns"]["my"]),
@@ -1525,8 +1527,11 @@ def _find_nominative(words, t: Trigger, floor: int, lex, mentions, entities, sou
                 while nxt < t.first and words[nxt].mention == words[nxt - 1].mention:
                     nxt += 1
             # "… قبرص منتقل کرنے کا الزام تھا": a name inside an infinitive phrase governed by the trigger is no subject
+            # (not a purpose or time phrase: "… نظام دینے کے لئے مظاہرہ کر رہے تھے", genitive_non_actor)
             inside = any(words[k].upos == "VERB" and words[k].norm.endswith(lex.infinitive_endings)
-                         and k + 1 < len(words) and words[k + 1].norm in lex.genitive for k in range(nxt, t.first))
+                         and k + 1 < len(words) and words[k + 1].norm in lex.genitive and not (
+                             k + 2 < len(words) and words[k + 2].norm in lex.genitive_non_actor)
+                         for k in range(nxt, t.first))
             if not inside and not any(_seq_at(words, nxt, m) for m in markers) and not _title_after(words, nxt, lex):
                 a = _actor_from_mention(mentions[words[s].mention], entities, "nominative", None)
                 # an outlet named without نے is a dateline or credit ("(اے پی پی)"), not an unmarked subject
@@ -2230,6 +2235,8 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
              for c in [next((c for c in range(k + 1, min(k + 4, len(words))) if words[c].norm in lex.complementizers),
                             None)] if c is not None]
     requested += [(c + 1, "embedded") for _, c in wants]  # "X چاہتا ہے کہ Y … کرے": what X wants has not happened
+    demands = _demands(words, lex, mentions, entities, ctx, cond_scopes, source_ids)
+    requested += [(r.start, "embedded") for r, *_ in demands]  # "X نے کہا کہ Y … فراہم کرے": demanded, not done
     for t in triggers:
         for c, how in requested:
             if t.first >= c:
@@ -2435,6 +2442,8 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
         out.append(_event_row(article, si, code, x, y, start_c, end_c, when, words[rv].text, False, "asserted",
                               next((s for _, s in sources), None), round(conf, 3)))
     out += _appeals(article, si, words, lex, mentions, entities, cameo, ctx, dates, sent_off, ref)
+    out += _speech_act_events(article, si, words, lex, mentions, entities, cameo, ctx, demands, dates, sent_off, ref,
+                              source_ids)
     # "X کے مطابق …" with nothing codable after it (and no statement of X's already): X made a statement (010)
     said = {r.speaker.entity_id for r in ctx.reports if r.speaker is not None and r.speaker is not UNKNOWN_AGENT}
     for j, x in _according(words, lex, mentions, entities) if sources else ():
@@ -2502,7 +2511,8 @@ def _appeals(article, si, words, lex, mentions, entities, cameo, ctx, dates, sen
         y = next((a for a in ys if a is not UNKNOWN_AGENT and a.entity_id != x.entity_id), None)
         start_c, end_c = words[k].start, words[k].end
         when = _event_date(dates, sent_off, start_c - sent_off, words[floor].start - sent_off, ref)
-        out.append(_event_row(article, si, lookup(APPEAL_CODE, cameo), x, y, start_c, end_c, when, words[k].text,
+        code = _content_code(words, floor, k, lex.speech_acts.get("appeal_content", {}), APPEAL_CODE)
+        out.append(_event_row(article, si, lookup(code, cameo), x, y, start_c, end_c, when, words[k].text,
                               False, "asserted", x.entity_id, 0.45))
     return out
 
@@ -2527,12 +2537,16 @@ def _on_request_events(article, si, words, lex, mentions, entities, cameo, acted
     Y's request or invitation (discourse.yaml on_request) reports Y's request or invitation to the act's Actor1."""
     out = []
     n = len(lex.on_request_marker)
-    for j in range(2, len(words) - n):
+    for j in range(2, len(words) - 1):
         code = lex.on_request.get(words[j].norm)
-        if code is None or words[j - 1].norm not in lex.genitive or words[j - 2].mention is None or \
-                not _seq_at(words, j + 1, lex.on_request_marker):
+        if code is None or words[j - 1].norm not in lex.genitive or words[j - 2].mention is None:
             continue
-        act = next((a for a in acted if a[0] > j and a[1] <= j - 2), None)  # the first act after it in its clause
+        if _seq_at(words, j + 1, lex.on_request_marker):
+            act = next((a for a in acted if a[0] > j and a[1] <= j - 2), None)  # the first act after it in its clause
+        else:
+            # "عدالت نے ملزمان کی درخواست ضمانت منظور کر لی": a request decided by the act named right after it (a
+            # petition granted or dismissed) was made to the act's Actor1
+            act = next((a for a in acted if a[0] == j + 1), None) if code == APPEAL_CODE else None
         if act is None:
             continue
         first, floor, doers, when, src = act
@@ -2597,3 +2611,170 @@ def _event_date(dates: list, sent_off: int, trig_rel: int, clause_rel: int, ref:
     if after:
         return after[0][1]
     return dates_mod.ResolvedDate(ref.date, "article") if ref else None
+
+
+# ------------------------------------------------------------------------------------- speech acts (round 5)
+
+
+def _speech_acts(data: Any, where: Path | str) -> dict[str, Any]:
+    """discourse.yaml ``speech_acts`` (optional: without it no speech act is read from a report's form)."""
+    if data is None:
+        return {}
+    keys = {"subjunctive", "demand_code", "demand_content", "appeal_content", "praise_possessives", "praise_nouns",
+            "office_titles", "praise_copula", "praise_followers", "praise_code"}
+    code_like = re.compile(r"\d{3,4}")
+    if not isinstance(data, dict) or set(data) != keys:
+        raise LexiconError(f"{where}: speech_acts needs exactly {sorted(keys)}")
+    for k in ("demand_code", "praise_code"):
+        if not code_like.fullmatch(str(data[k])):
+            raise LexiconError(f"{where}: speech_acts.{k} must be a CAMEO code")
+    for k in ("demand_content", "appeal_content"):
+        if not isinstance(data[k], dict) or not data[k] or not all(
+                isinstance(w, str) and w.strip() and code_like.fullmatch(str(c)) for w, c in data[k].items()):
+            raise LexiconError(f"{where}: speech_acts.{k} must map words to CAMEO codes")
+    for k in ("subjunctive", "praise_possessives", "praise_nouns", "office_titles", "praise_copula",
+              "praise_followers"):
+        if not isinstance(data[k], list) or not data[k] or not all(isinstance(w, str) and w.strip() for w in data[k]):
+            raise LexiconError(f"{where}: speech_acts.{k} must be a non-empty list of words")
+    return {
+        "subjunctive": _norm_set(data["subjunctive"]), "demand_code": str(data["demand_code"]),
+        "demand_content": {norm(w): str(c) for w, c in data["demand_content"].items()},
+        "appeal_content": {norm(w): str(c) for w, c in data["appeal_content"].items()},
+        "praise_possessives": _norm_set(data["praise_possessives"]),
+        "praise_nouns": tuple(sorted((_words(w) for w in data["praise_nouns"]), key=lambda p: -len(p))),
+        "office_titles": tuple(sorted((_words(w) for w in data["office_titles"]), key=lambda p: -len(p))),
+        "praise_copula": _norm_set(data["praise_copula"]), "praise_code": str(data["praise_code"]),
+        "praise_followers": _norm_set(data["praise_followers"]),
+    }
+
+
+def _content_code(words: list[Word], lo: int, hi: int, table: dict[str, str], default: str) -> str:
+    """The code of the first word in words[lo:hi] that ``table`` names (by form or lemma), else ``default``."""
+    return next((table.get(words[k].norm) or table[words[k].lemma] for k in range(lo, hi)
+                 if words[k].norm in table or words[k].lemma in table), default)
+
+
+def _speaker_ok(r: "_Report", words: list[Word], lex: Lexicon) -> bool:
+    """A report whose act can be coded: a known speaker that is no news outlet, a reporting verb not negated."""
+    x = r.speaker
+    return x is not None and x is not UNKNOWN_AGENT and not (x.actor_code or "").endswith("MED") and not (
+        r.verb > 0 and words[r.verb - 1].norm in lex.negation)
+
+
+def _demands(words, lex, mentions, entities, ctx, cond_scopes, source_ids) -> list[tuple]:
+    """"X نے کہا کہ افغانستان … ثبوت فراہم کرے", headline "افغانستان … ثبوت فراہم کرے، سرتاج عزیز": a report whose first
+    clause has a named subject Y and ends in a bare subjunctive (speech_acts.subjunctive, nothing after it in the verb
+    group) is X's demand to Y. Not after a should-word (an appeal: _appeals), a conditional, a relative pronoun or a
+    second کہ; a pronoun subject is not resolved. (report, first verb, last verb, Y, code) for each."""
+    sa = lex.speech_acts
+    if not sa:
+        return []
+    out = []
+    for r in ctx.reports:
+        if not _speaker_ok(r, words, lex):
+            continue
+        v = None
+        for j in range(r.start, r.end):
+            w = words[j]
+            if (w.norm or w.text) in lex.clause_breaks or w.norm in lex.complementizers or w.norm in lex.should or \
+                    w.norm in lex.pron_relative or any(_seq_at(words, j, p) for p in lex.conditional):
+                break
+            if w.upos in ("VERB", "AUX") and not (w.norm.endswith(lex.infinitive_endings) and j + 1 < r.end and
+                                                  words[j + 1].norm in lex.genitive):
+                v = j  # (not an infinitive phrase: "… اسلام آباد لانے کا ٹارگٹ پورا کریں")
+                break
+        if v is None:
+            continue
+        e = v
+        while e + 1 < r.end and words[e + 1].upos in ("VERB", "AUX"):
+            e += 1
+        if words[e].norm not in sa["subjunctive"] or (e + 1 < len(words) and words[e + 1].norm in lex.should) or \
+                any(c <= v < end for c, end in cond_scopes):
+            continue
+        x = r.speaker
+        ys = _find_nominative(words, _fake_trigger(v, lex), r.start, lex, mentions, entities,
+                              source_ids | {x.entity_id}, None)
+        y = ys[0] if ys and ys[0] is not UNKNOWN_AGENT and ys[0].entity_id != x.entity_id else None
+        if y is None:
+            continue
+        out.append((r, v, e, y, _content_code(words, r.start, e + 1, sa["demand_content"], sa["demand_code"])))
+    return out
+
+
+def _praised(words, r: "_Report", lex, mentions, entities) -> list[tuple[int, int, Actor]]:
+    """In a report: "چین ہمارا آزمودہ دوست ہے" (Y our friend, partner, ally) and "نواز شریف پاکستان کے وزیراعظم ہیں" (a
+    person named the holder of a country's office: that country's government). (first word, last word, Y)."""
+    sa = lex.speech_acts
+    out = []
+
+    def copula_at(j: int) -> bool:
+        return j < r.end and words[j].norm in sa["praise_copula"]
+
+    for k in range(r.start + 1, r.end):
+        w = words[k]
+        if w.norm in sa["praise_possessives"] and words[k - 1].mention is not None:
+            for n in range(k + 1, min(k + 4, r.end)):
+                p = next((p for p in sa["praise_nouns"] if _seq_at(words, n, p)), None)
+                if p is not None and copula_at(n + len(p)):
+                    a = _actor_from_mention(mentions[words[k - 1].mention], entities, "copula", None)
+                    if a:
+                        out.append((_mention_start(words, k - 1), n + len(p), a))
+                    break
+        elif w.norm in lex.genitive and words[k - 1].mention is not None:
+            p = next((p for p in sa["office_titles"] if _seq_at(words, k + 1, p)), None)
+            s = _mention_start(words, k - 1)
+            if p is None or not copula_at(k + 1 + len(p)) or s == 0 or words[s - 1].mention is None:
+                continue
+            holder = _actor_from_mention(mentions[words[s - 1].mention], entities, "copula", None)
+            country = _actor_from_mention(mentions[words[k - 1].mention], entities, "copula", None)
+            if holder is None or country is None or not _country_like(country, entities) or (
+                    (entities.get(holder.entity_id) or {}).get("entity_type") or "").upper() != "PERSON":
+                continue
+            gov = country.country_code and country.country_code + STATE_VOICE_SECTOR
+            out.append((_mention_start(words, s - 1), k + len(p), Actor(country.entity_id, gov, country.country_code,
+                                                                       "copula")))
+    return out
+
+
+WITH = ("کے", "ساتھ")  # "ان کے ساتھ": the partner's case marker after a praise follower
+
+
+def _praise_follower(words, b: int, r: "_Report", lex) -> list[tuple[int, int, str]]:
+    """After a praise ending at word b: "امریکا ان کے ساتھ (مل کر) کام کرتا رہے گا" in the same report (the first
+    follower pronoun before the next reporting verb) -> (first, last word, code) of that cooperative act with the
+    one praised."""
+    sa = lex.speech_acts
+    p = next((p for p in range(b + 1, min(b + 8, r.end)) if words[p].norm in sa["praise_followers"]), None)
+    if p is None or not _seq_at(words, p + 1, WITH):
+        return []
+    q = p + 1 + len(WITH)
+    while q < r.end and words[q].norm in (norm("مل"), norm("کر")):
+        q += 1
+    for e in lex.by_nominal.get(words[q].norm if q < r.end else "", ()):
+        if _seq_at(words, q, e.pattern) and WITH in e.actor2_case and e.code[:2] in ("03", "04", "06") and \
+                q + len(e.pattern) < r.end and words[q + len(e.pattern)].upos in ("VERB", "AUX"):
+            return [(p, q + len(e.pattern), e.code)]
+    return []
+
+
+def _speech_act_events(article, si, words, lex, mentions, entities, cameo, ctx, demands, dates, sent_off, ref,
+                       source_ids) -> list[dict]:
+    """Rows of the demands found by _demands and of the praise in reports (_praised), X (the speaker) to Y."""
+    sa = lex.speech_acts
+    if not sa:
+        return []
+    found = [(r, v, e, y, code) for r, v, e, y, code in demands]
+    for r in ctx.reports:
+        if _speaker_ok(r, words, lex):
+            for a, b, y in _praised(words, r, lex, mentions, entities):
+                if y.entity_id != r.speaker.entity_id and y.entity_id not in source_ids:
+                    found.append((r, a, b, y, sa["praise_code"]))
+                    found += [(r, c, d, y, code) for c, d, code in _praise_follower(words, b, r, lex)]
+    out = []
+    for r, a, b, y, code in found:
+        start_c, end_c = words[a].start, words[b].end
+        when = _event_date(dates, sent_off, start_c - sent_off, words[r.start].start - sent_off, ref)
+        out.append(_event_row(article, si, lookup(code, cameo), r.speaker, y, start_c, end_c, when,
+                              (article.get("text") or "")[start_c:end_c], False, "asserted", r.speaker.entity_id,
+                              0.45))
+    return out

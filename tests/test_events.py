@@ -473,6 +473,34 @@ FRAME_CASES = [  # (sentence, triples that must be present, triples that must be
     ("پاکستان بھارت کو دکھانا چاہتا ہے کہ مذاکرات ممکن ہیں۔", set(), {("PAK", "IND", "020"), ("PAK", None, "020")}),
     # no act with a known doer after it: nothing is requested of anyone
     ("ایران کی درخواست پر غور کیا جائے گا۔", set(), {("IRN", None, "020")}),
+    # round 5, speech acts. A report whose first clause has a named subject and ends in a bare subjunctive urges
+    # that subject (020; evidence asked for is a demand for information, 101); the urged act is not coded. A future
+    # or a conditional urges no one.
+    ("شہباز شریف نے کہا کہ بھارت کشمیر پر مذاکرات کرے۔", {("PAKGOV", "IND", "020")}, {("IND", None, "046")}),
+    ("شہباز شریف نے کہا کہ بھارت حملوں کے ثبوت فراہم کرے۔", {("PAKGOV", "IND", "101")}, set()),
+    ("شہباز شریف نے کہا کہ بھارت کشمیر پر مذاکرات کرے گا۔", set(), {("PAKGOV", "IND", "020")}),
+    ("شہباز شریف نے کہا کہ اگر ثبوت موجود ہیں تو بھارت ثبوت فراہم کرے۔", set(),
+     {("PAKGOV", "IND", "101"), ("PAKGOV", "IND", "020")}),
+    # our friend, partner or ally (present tense) is praised; a country's office named for a person endorses
+    # its government
+    ("شہباز شریف نے کہا کہ چین ہمارا قریبی دوست ہے۔", {("PAKGOV", "CHN", "051")}, set()),
+    ("شہباز شریف نے کہا کہ چین ہمارا دوست تھا۔", set(), {("PAKGOV", "CHN", "051")}),
+    ("امریکہ نے کہا ہے کہ شہباز شریف پاکستان کے وزیراعظم ہیں۔", {("USA", "PAKGOV", "051")}, set()),
+    # an object pronoun right after the praise, in the same report, is the one praised ("we keep working with him")
+    ("امریکہ نے کہا ہے کہ شہباز شریف پاکستان کے وزیراعظم ہیں اور امریکہ ان کے ساتھ کام کرتا رہے گا۔",
+     {("USA", "PAKGOV", "051"), ("USA", "PAKGOV", "030")}, set()),
+    ("امریکہ نے کہا ہے کہ ان کے ساتھ کام کرتا رہے گا۔", set(), {("USA", "PAKGOV", "030")}),
+    # an appeal for a resignation is an appeal for a change of leadership
+    ("شہباز شریف نے کہا کہ بھارت کے وزیراعظم کو مستعفی ہو جانا چاہیے۔", {("PAKGOV", "INDGOV", "024")},
+     {("PAKGOV", "INDGOV", "020")}),
+    # working with Y (کے ساتھ کام کرنا) is cooperation intended (030); with no partner named it is nothing
+    ("جاپان بھارت کے ساتھ مل کر کام کرے گا۔", {("JPN", "IND", "030")}, set()),
+    ("جاپان میں لاکھوں افراد کام کرتے ہیں۔", set(), {("JPN", None, "030")}),
+    # a purpose phrase with an infinitive (… دینے کے لئے) between the subject and its act hides no subject
+    ("فلسطینی شہری غزہ کو آزادی دینے کے لئے مظاہرہ کررہے تھے۔", {("PSECVL", None, "141")}, set()),
+    # a petition granted by a court was the petitioners' appeal to it
+    ("انسداد دہشت گردی عدالت نے افغان شہریوں کی درخواست ضمانت منظور کر لی۔",
+     {("AFGCVL", "PAKJUD", "020"), ("PAKJUD", "AFGCVL", "084")}, set()),
 ]
 
 
@@ -481,6 +509,12 @@ def test_argument_frames(nlp, sentence, present, absent):
     got = triples(analyse(nlp, sentence))
     assert present <= got, got
     assert not (absent & got), got
+
+
+def test_headline_speaker_urges(nlp):
+    """"Y … ثبوت فراہم کرے، X": a headline quoting X's subjunctive is X's demand to Y."""
+    evs = analyse(nlp, "شہباز شریف نے کہا کہ حملوں کی تحقیقات جاری ہیں۔", title="بھارت حملوں کے ثبوت فراہم کرے، شہباز شریف")
+    assert ("PAKGOV", "IND", "101") in triples(evs), triples(evs)
 
 
 # ------------------------------------------------------------------------------------------ modality, attribution
