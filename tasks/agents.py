@@ -131,6 +131,7 @@ class AgentLexicon:
     _place_index: dict[int, tuple[ActorDictionary, dict]] = field(default_factory=dict, repr=False)
 
 
+@lru_cache(maxsize=65536)  # every article's tokens are keyed here too: words repeat (as tasks.link._key)
 def _k(word: str) -> str:
     return normalize_for_match(word).casefold()
 

@@ -131,13 +131,20 @@ class _Folder:
     def _similarity(self, a: str, b: str) -> float:
         if a == b:
             return 1.0
-        fa, fb = self.fold(a), self.fold(b)
+        folds = self._folds  # self.fold, inlined: most parts and words are folded already
+        fa, fb = folds.get(a), folds.get(b)
+        if fa is None:
+            fa = self.fold(a)
+        if fb is None:
+            fb = self.fold(b)
         if fa == fb:
             return 0.95
         if min(len(fa), len(fb)) < MIN_EDIT_LEN:
             return 0.0  # short parts have no room for an edit: فوجی is not فجی (Fiji), ایل is not ان
         score = fuzz.ratio(fa, fb) / 100.0
-        if score < 0.9:  # only then can the skeletons change it
+        # only a score under 0.9 can the skeletons change, and they keep the first and last letters: compared only
+        # when those agree (1 in 12 of a dev pass's comparisons; the skeletons took 40 % of their time)
+        if score < 0.9 and fa[0] == fb[0] and fa[-1] == fb[-1]:
             sa = self.skeleton(fa)
             if len(sa) >= 2 and sa == self.skeleton(fb):
                 score = 0.9
@@ -596,7 +603,7 @@ def _align(p: _Pattern, words: list[_Tok], wi: int, folder: _Folder,
         if j >= len(words):
             return None
         best, step = folder.similarity(part, words[j].key), 1
-        if j + 1 < len(words) and words[j + 1].start - words[j].end <= 1 and \
+        if best < 1.0 and j + 1 < len(words) and words[j + 1].start - words[j].end <= 1 and \
                 words[j].key not in function_words and words[j + 1].key not in function_words:
             joined = folder.similarity(part, words[j].key + words[j + 1].key)
             if joined > best and joined >= PART_MIN:
