@@ -342,9 +342,12 @@ def add_missing_columns_sql(name: str, existing: set[str]) -> list[str]:
             for f in TABLES[name] if f.name not in existing and f.nullable]
 
 
-def ddl(name: str) -> str:
-    """CREATE TABLE statement derived from the Arrow schema."""
+def ddl(name: str, with_primary_key: bool = True, table: str | None = None) -> str:
+    """CREATE TABLE statement derived from the Arrow schema (named ``table`` if given). The warehouse's writer
+    creates its tables ``with_primary_key=False``: its load keeps keys unique itself (tasks.load), and a DuckDB
+    PRIMARY KEY is an index that every insert into the table loads (its memory grows with the table)."""
     sch = TABLES[name]
     cols = [f'"{f.name}" {duck_type(f.type)}{"" if f.nullable else " NOT NULL"}' for f in sch]
-    cols.append("PRIMARY KEY (" + ", ".join(primary_key(name)) + ")")
-    return f"CREATE TABLE IF NOT EXISTS {name} (\n  " + ",\n  ".join(cols) + "\n)"
+    if with_primary_key:
+        cols.append("PRIMARY KEY (" + ", ".join(primary_key(name)) + ")")
+    return f"CREATE TABLE IF NOT EXISTS {table or name} (\n  " + ",\n  ".join(cols) + "\n)"

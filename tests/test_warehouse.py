@@ -290,3 +290,31 @@ def test_write_atomic_replaces_whole_files_and_leaves_no_temporary_files(tmp_pat
     kept = store_quarantined(tmp_path, "ab" * 32, "bad.json", b"[[[")
     assert kept.parent == tmp_path / "quarantine" and kept.name == "abababababababab-bad.json"
     assert store_quarantined(tmp_path, "ab" * 32, "bad.json", b"other") == kept and kept.read_bytes() == b"[[["
+
+
+def test_writer_tables_have_no_primary_key_index_and_an_older_one_loses_it(tmp_path: Path):
+    """DuckDB keeps a PRIMARY KEY as an index that each insert loads whole (a load's memory grew with the table:
+    docs/performance.md, Size), so the writer's tables have none; the load keeps keys unique. A writer state
+    created with the keys is rebuilt without them on open, rows and the schema's column order kept."""
+    wh = tmp_path / "wh"
+    load.init_warehouse(wh)
+    con = duckdb.connect(str(storage.writer_path(wh)))
+    keys = "SELECT table_name FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY'"
+    assert {r[0] for r in con.execute(keys).fetchall()} == {"_partitions"}
+    con.execute("DROP TABLE mentions")
+    con.execute(schemas.ddl("mentions"))                     # as versions before 2026-12 created it
+    con.register("old", schemas.to_arrow("mentions", [_mention("a1", 0), _mention("a2", 3)]))
+    con.execute(f"INSERT INTO mentions SELECT {', '.join(schemas.schema('mentions').names)} FROM old")
+    assert "mentions" in {r[0] for r in con.execute(keys).fetchall()}
+    con.close()
+    load.stage(wh, "r1", "mentions", [_mention("a2", 3), _mention("a3", 5)])
+    load.load_run(wh, "r1")
+    load.stage(wh, "r2", "mentions", [_mention("a3", 5), _mention("a3", 5)])  # again, and twice within a load
+    assert load.load_run(wh, "r2").inserted["mentions"] == 0
+    con = duckdb.connect(str(storage.writer_path(wh)))
+    assert {r[0] for r in con.execute(keys).fetchall()} == {"_partitions"}
+    assert [r[0] for r in con.execute("DESCRIBE mentions").fetchall()] == schemas.schema("mentions").names
+    assert con.execute("SELECT count(*), count(DISTINCT mention_id) FROM mentions").fetchall() == [(3, 3)]
+    con.close()
+    # the readers see what loads appended (a1 was put in the writer's table directly, above)
+    assert sorted(read_snapshot(wh, "mentions").column("article_id").to_pylist()) == ["a2", "a3"]

@@ -90,15 +90,44 @@ def _cols(table: str) -> str:
 # ---------------------------------------------------------------- the writer's state
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create every table (and view) a warehouse needs; an older one gains the new (nullable) columns."""
+    """Create every table (and view) a warehouse needs; an older one gains the new (nullable) columns, and loses
+    its tables' PRIMARY KEY constraints (_drop_primary_key)."""
+    keyed = {r[0] for r in con.execute("SELECT table_name FROM duckdb_constraints() WHERE constraint_type = "
+                                       "'PRIMARY KEY' AND database_name = current_database()").fetchall()}
     for name in schemas.TABLES:
-        con.execute(schemas.ddl(name))
+        con.execute(schemas.ddl(name, with_primary_key=False))
         have = {r[0] for r in con.execute("SELECT column_name FROM information_schema.columns WHERE table_name = ?",
                                           [name]).fetchall()}
         for sql in schemas.add_missing_columns_sql(name, have):
             con.execute(sql)
+        if name in keyed:
+            _drop_primary_key(con, name)
     for name, sql in view_sql():
         con.execute(f"CREATE OR REPLACE VIEW {name} AS\n{sql}")
+
+
+def _drop_primary_key(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Rebuild a writer table without its PRIMARY KEY (once, for warehouses created before 2026-12): DuckDB keeps
+    a primary key as an ART index that each insert into the table loads into memory, so a load's memory grew with
+    the table (signature_bands of 100,000 articles, 3.2M keys: +190 MB for a batch of 2,000; tokens hold 7x as
+    many). The load keeps keys unique itself (tasks.load._load_table). DuckDB cannot drop a constraint, so the
+    rows move to a new table; a table with columns the schema does not name keeps its key rather than lose them."""
+    have = {r[0] for r in con.execute("SELECT column_name FROM information_schema.columns WHERE table_name = ?",
+                                      [name]).fetchall()}
+    if not have <= set(schemas.schema(name).names):
+        return
+    cols = _cols(name)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(f"DROP TABLE IF EXISTS _rebuild_{name}")
+        con.execute(schemas.ddl(name, with_primary_key=False, table=f"_rebuild_{name}"))
+        con.execute(f"INSERT INTO _rebuild_{name} ({cols}) SELECT {cols} FROM {name}")
+        con.execute(f"DROP TABLE {name}")
+        con.execute(f"ALTER TABLE _rebuild_{name} RENAME TO {name}")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
 
 
 def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
