@@ -161,6 +161,30 @@ def _key(text: str) -> str:
     return normalize_for_match(text).casefold()
 
 
+_OWN_NAMES: dict[tuple[str, int], tuple[frozenset[str], frozenset[str]]] = {}
+
+
+def _own_names(actor: Actor) -> tuple[frozenset[str], frozenset[str]]:
+    """Every word of an actor's Urdu names (matching form) and of its other names (casefolded); memoised."""
+    hit = _OWN_NAMES.get((actor.entity_id, id(actor)))
+    if hit is not None:
+        return hit
+    ur = frozenset(w for names in (actor.aliases.get("ur", ()), actor.short.get("ur", ())) for n in names
+                   for w in _key(n).split())
+    other = frozenset(w.casefold().strip(".") for lang, names in actor.aliases.items() if lang != "ur"
+                      for n in names for w in n.split())
+    if len(_OWN_NAMES) > 50_000:
+        _OWN_NAMES.clear()
+    _OWN_NAMES[(actor.entity_id, id(actor))] = ur, other
+    return ur, other
+
+
+def _own_given_name(key: str, actor: Actor) -> bool:
+    """Is this word one of the actor's own names: written in its Urdu aliases, or romanised to an English one?"""
+    ur, other = _own_names(actor)
+    return key in ur or any(w.casefold() in other for form in romanize([key]) for w in form.split())
+
+
 # ------------------------------------------------------------------------------------------------ index
 
 class _Pattern(NamedTuple):  # ~13,000 per index: a tuple builds ~10x faster than a frozen dataclass
@@ -206,6 +230,7 @@ class _Index:
         self.head_markers = {_key(w) for w in ctx.get("head_markers") or []}
         self.common_words = {_key(w) for w in ctx.get("common_words") or []}
         self.role_modifiers = {_key(w) for w in ctx.get("role_modifiers") or []}
+        self.epithets = {_key(w) for w in ctx.get("epithets") or []}
         self.qualifiers = {_key(w): kind for kind, words in (ctx.get("qualifiers") or {}).items() for w in words}
         self.honorifics = {_key(w) for w in ctx.get("honorifics") or []}
         self.coordinators = {_key(w) for w in ctx.get("coordinators") or []}
@@ -810,6 +835,30 @@ def link_article(article: dict, sentences: list[dict], tokens: list[dict], ner_m
         same_ner = c.end - 1 in ner_tok and ner_tok.get(nxt) == ner_tok[c.end - 1]
         return toks[nxt].upos == "PROPN" or same_ner
 
+    def led_by_another_name(c: _Cand, actor: Actor) -> bool:
+        """Is a given name not the actor's own right before a bare family name (میلانیا | ٹرمپ, شہباز | شریف)?
+        Then it is a relative or namesake, not the actor; titles, honorifics, places and the actor's own given
+        names (in Urdu, or romanised to one of its English names) before it keep the short form."""
+        p = c.start - 1
+        if p < 0 or toks[p].sent != toks[c.start].sent or not toks[p].key:
+            return False
+        key = toks[p].key
+        if actor.type != "PERSON" or toks[p].end >= toks[c.start].start:
+            return False  # only people have relatives; a piece of the same written word is no given name
+        if any(ch in "۔.!?؟،,:;|" for ch in text[toks[p].end:toks[c.start].start]):
+            return False  # a stop or comma between them: two phrases
+        if key in idx.function_words or key in idx.honorifics or key in idx.role_modifiers or \
+                key in idx.name_markers or key in idx.epithets or p in roles_at or p in places_at:
+            return False
+        if not (toks[p].upos == "PROPN" or (p in ner_tok and ner_tok.get(c.start) == ner_tok[p])):
+            return False
+        if key in idx.frequent or any(p == o.end - 1 and o.pattern.entity_id != actor.entity_id and
+                                      o.pattern.kind in ("alias", "short") for o in cands):
+            return False  # an everyday word, or the end of another actor's name (a list: "مارکو روبیو ٹرمپ")
+        if any(key.endswith(w) and len(key) > len(w) + 1 for w in _own_names(actor)[0]):
+            return False  # a title written into the given name: "امیدوارڈونلڈ ٹرمپ"
+        return not _own_given_name(key, actor)
+
     # tokens something marks as a name: an NER span, a proper-noun tag, or right after a role word
     named = set(ner_tok)
     for r in roles_at.values():
@@ -851,7 +900,7 @@ def link_article(article: dict, sentences: list[dict], tokens: list[dict], ner_m
             if actor.type == "COUNTRY":
                 total += COUNTRY_PRIOR  # with nothing else to go by, a name shared with a region is the country
         if k == "short":
-            if continues(c):
+            if continues(c) or led_by_another_name(c, actor):
                 continue
             earlier = full_seen_at.get(eid, 1 << 30) < c.start
             if c.pattern.common:

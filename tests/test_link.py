@@ -457,3 +457,18 @@ def test_unreadable_cached_index_is_rebuilt(d, tmp_path, monkeypatch):
     assert not stale.exists()
     link_mod = _fresh_indexes(monkeypatch, tmp_path)
     assert link_mod._load_cached(d, False)["first_keys"] == built.first_keys
+
+
+def test_a_different_given_name_before_a_known_family_name_is_someone_else(nlp, d):
+    # written for this test: the wife and daughter of a dictionary person are not him; a party label is no given
+    # name, and a comma between two names keeps them apart
+    text = ("جو بائیڈن کی اہلیہ نے میلانیا ٹرمپ کو وائٹ ہاؤس آنے کی دعوت دی تھی۔ سابق صدر کی بیٹی ایوانکا ٹرمپ نے "
+            "اپنے والد کی حمایت کی۔ ریپبلکن ٹرمپ نے بعد میں خطاب کیا۔ وزیر خارجہ مارکو روبیو، ٹرمپ کے ساتھ تھے۔")
+    out = link(nlp, d, text, datetime(2025, 3, 1))
+    trump = "Q22686"
+    for nth, relative in ((0, "میلانیا ٹرمپ"), (1, "ایوانکا ٹرمپ")):
+        m = at(out, text, "ٹرمپ", nth)  # the family name's own mention, if any
+        assert m is None or m["entity_id"] != trump, relative
+    for nth, after in ((2, "ریپبلکن"), (3, "روبیو،")):
+        hit = at(out, text, "ٹرمپ", nth)
+        assert hit is not None and hit["entity_id"] == trump, after
