@@ -1,10 +1,11 @@
-"""Cold / cached / steady articles/s of the link stage, this checkout against an older one, in fresh processes.
+"""Cold / cached / steady articles/s of the link stage, this checkout against older ones, in fresh processes.
 
 Why: the link stage builds its alias index on the first article (tasks/link.py) and keeps it in
 $KHABAR_CACHE_DIR between processes; `bench/extraction.py` times one process, where the build (or the cache
 read) is part of the first pass only. This runs, alternating and for several rounds, in a fresh process each:
 
-    old     the older checkout (``--old``, e.g. a worktree of c867e43: ``git worktree add /work/wt-c867 c867e43``)
+    old     an older checkout (``--old [LABEL=]PATH``, repeatable; e.g. a worktree of c867e43:
+            ``git worktree add /work/wt-c867 c867e43``); one with a saved index builds it cold, as below
     cold    this checkout, empty cache folder: builds the index and writes the cache (first run after any change)
     nocache this checkout, KHABAR_CACHE_DIR=off: builds the index, writes nothing
     cached  this checkout, the cache the cold run wrote: reads it
@@ -13,7 +14,7 @@ and prints per kind the medians of: the dictionary load (outside the link stage'
 the first pass over the articles (includes the index build or cache read), and the steady rate (passes 2..), in
 wall-clock time and in the process's CPU time (time.process_time: steadier on a shared machine).
 
-    python bench/link_cold.py ../shared/data/gold_dev/counter_dev_gold.json -w /tmp/wh_fg --old /work/wt-c867
+    python bench/link_cold.py ../shared/data/gold_dev/counter_dev_gold.json -w /tmp/wh_fg --old c867=/work/wt-c867
     python bench/link_cold.py GOLD -w WH --dump /tmp/links.json    # one pass here: every article's mentions, sorted
 
 The parses are read from the warehouse as bench/extraction.py reads them (its read_parsed, from each checkout).
@@ -73,10 +74,11 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("gold", type=Path)
     ap.add_argument("-w", "--warehouse", type=Path, required=True)
-    ap.add_argument("--old", type=Path, help="older checkout to compare with (runs its own tasks/)")
+    ap.add_argument("--old", action="append", default=[], metavar="[LABEL=]PATH",
+                    help="older checkout to compare with (runs its own tasks/); repeatable, labelled old, old2, …")
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--passes", type=int, default=4, help="link passes per process (1 first + the steady ones)")
-    ap.add_argument("--kinds", default="old,cold,nocache,cached")
+    ap.add_argument("--kinds", default="old,cold,nocache,cached", help="of: old labels, cold, nocache, cached")
     ap.add_argument("--dump", type=Path, help="write this checkout's mentions/entities (one pass) and stop")
     ap.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -86,17 +88,24 @@ def main(argv: list[str] | None = None) -> int:
     if args.dump is not None:
         child(HERE, args.gold.resolve(), args.warehouse, 1, args.dump)
         return 0
-    kinds = [k for k in args.kinds.split(",") if k and (k != "old" or args.old)]
+    olds = {}
+    for n, spec in enumerate(args.old):
+        label, _, path = spec.rpartition("=")
+        olds[label or ("old" if n == 0 else f"old{n + 1}")] = Path(path)
+    wanted = [k for k in args.kinds.split(",") if k]
+    kinds = [k for k in olds if k not in wanted] + [k for k in wanted if k in olds or k in ("cold", "nocache", "cached")]
     res: dict[str, list[dict]] = {k: [] for k in kinds}
     for r in range(args.rounds):
         cache = tempfile.mkdtemp(prefix="khabar-cache-")
         try:
+            # cached needs the cold run's file: always after it; an older checkout with its own cache (keyed by its
+            # own code) builds it cold in this round's empty folder
             order = kinds if r % 2 == 0 else [k for k in reversed(kinds) if k != "cached"] + \
-                (["cached"] if "cached" in kinds else [])  # cached needs the cold run's file: always after it
+                (["cached"] if "cached" in kinds else [])
             for k in order:
                 if k == "cached" and "cold" not in kinds:
                     run_child(HERE, args, cache, 1)  # write the cache first
-                root = args.old if k == "old" else HERE
+                root = olds.get(k, HERE)
                 res[k].append(run_child(root, args, "off" if k == "nocache" else cache, args.passes))
         finally:
             shutil.rmtree(cache, ignore_errors=True)
