@@ -1881,7 +1881,8 @@ def _headline_triggers(words: list[Word], lex: Lexicon, taken: list[Trigger]) ->
         while p >= 0 and words[p].upos == "ADJ":
             p -= 1
         heads = p >= 0 and (words[p].norm in lex.genitive or words[p].norm in lex.conjunctions
-                            or (HEADLINE_PLACE and words[p].norm == lex.locative and e.code.startswith(VIOLENT_ROOTS))
+                            or (HEADLINE_PLACE and words[p].norm == lex.locative
+                                and e.code.startswith(VIOLENT_ROOTS + CONSULT_ROOTS))
                             or any(p - len(m) + 1 >= 0 and _seq_at(words, p - len(m) + 1, m)
                                    for m in lex.between_markers)
                             or any(p - len(m) + 1 >= 0 and _seq_at(words, p - len(m) + 1, m)
@@ -1893,7 +1894,8 @@ def _headline_triggers(words: list[Word], lex: Lexicon, taken: list[Trigger]) ->
 
 
 HEADLINE_DEMONYM = True  # "شمالی غزہ میں اسرائیلی حملہ، …": the country right before a violent headline nominal
-HEADLINE_PLACE = True  # "اسرائیلی فوج کی جنوبی لبنان میں بمباری، …": a violent nominal after a place phrase heads it
+HEADLINE_PLACE = True  # "اسرائیلی فوج کی جنوبی لبنان میں بمباری، …", "ٹرمپ کی بائیڈن سے وائٹ ہاؤس میں ملاقات": a violent or
+# a consult nominal after a place phrase heads it
 
 
 STATEMENT_ROOT = "01"  # CAMEO "make public statement": utterances, each its own event
