@@ -925,8 +925,8 @@ ROUND8_CASES = [  # (headline or None, text, counted triples that must be presen
     (None, "اسرائیل نے لبنان کے دارالحکومت کے وسطی علاقے کو نشانہ بنایا۔", {("ISR", "LBN", "190")}, set()),
     (None, "روس نے یوکرین کے کئی شہروں میں بجلی گھروں پر میزائل داغے۔", {("RUS", "UKR", "195")}, set()),
     (None, "اسرائیل نے غزہ میں ایک اسکول پر بمباری کی۔", {("ISR", "PSE", "195")}, {("ISR", None, "195")}),
-    # ... never a place of the attacker's own country (a guard: passes with the mechanism off)
-    (None, "اسرائیل نے اسرائیلی شہر میں ایک عمارت کو نشانہ بنایا۔", set(), {("ISR", "ISR", "190")}),
+    # ... never a place of the attacker's own country (a guard: fails without that exclusion)
+    (None, "افغان پولیس نے افغانستان کے ایک گاؤں میں فائرنگ کی۔", set(), {("AFGCOP", "AFG", "190")}),
     # a violent headline nominal after a place phrase: its possessor is the doer, not the victim
     ("اسرائیلی فوج کی جنوبی لبنان میں بمباری، سات افراد شہید", "یہ ایک خبر ہے۔", {("ISRMIL", "LBN", "195")},
      {(None, "ISRMIL", "195")}),
