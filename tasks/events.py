@@ -1256,6 +1256,12 @@ def _speaker_of(j: int, ctx: "_Context | None") -> Actor | None:
     return None
 
 
+def _headline_quote(j: int, ctx: "_Context | None") -> bool:
+    """Whether word j lies in a headline's quotation of its speaker ("…، X": its report starts at word 0)."""
+    return any(r.start == 0 and r.verb > j and r.end == r.verb - 1 and r.speaker is not None
+               for r in (ctx.reports if ctx else []))
+
+
 def _is_pronoun(w: Word, lex: Lexicon) -> bool:
     return w.mention is None and (w.norm in lex.pron_first or w.norm in lex.pron_person or w.norm in lex.pron_any
                                   or w.norm in lex.pron_relative) and w.upos in ("PRON", "DET")
@@ -1737,7 +1743,7 @@ def _find_reports(words, lex, mentions, entities, ctx: _Context, headline: bool)
             if s0 > 1 and words[s0 - 1].norm in lex.list_commas:
                 a = _actor_from_mention(mentions[words[k].mention], entities, "speaker", None)
                 etype = ((entities.get(a.entity_id) or {}).get("entity_type") or "").upper() if a else ""
-                if a and etype in ("PERSON", "ORGANIZATION"):
+                if a and (etype in ("PERSON", "ORGANIZATION") or (HEADLINE_QUOTE_DOER and etype == "COUNTRY")):
                     ctx.reports.append(_Report(s0, 0, s0 - 1, a))
     for i in range(len(words)):
         if words[i].norm == lex.ergative and i > 0:
@@ -1893,6 +1899,7 @@ def _headline_triggers(words: list[Word], lex: Lexicon, taken: list[Trigger]) ->
     return _scan_nominals(words, lex, taken, lambda i: True, accept)
 
 
+HEADLINE_QUOTE_DOER = True  # "… کی مذمت کرتے ہیں، ترجمان …", "… مطالبہ کریں گے، بنگلا دیش": the quoted speaker acts
 HEADLINE_DEMONYM = True  # "شمالی غزہ میں اسرائیلی حملہ، …": the country right before a violent headline nominal
 HEADLINE_PLACE = True  # "اسرائیلی فوج کی جنوبی لبنان میں بمباری، …", "ٹرمپ کی بائیڈن سے وائٹ ہاؤس میں ملاقات": a violent or
 # a consult nominal after a place phrase heads it
@@ -2401,6 +2408,11 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
                 elif not a1 and t.modality in SPEAKER_PLANS:
                     # "اوباما نے کہا کہ داعش کے خلاف فضائی حملے جاری رہیں گے": an act a speaker announces, with no
                     # doer named, is the speaker's own plan
+                    sp = _speaker_of(t.first, ctx)
+                    a1 = [replace(sp, method="speaker")] if sp is not None else []
+                elif not a1 and HEADLINE_QUOTE_DOER and t.modality == "asserted" and _headline_quote(t.first, ctx):
+                    # "پاکستان میں دہشتگرد حملوں کی مذمت کرتے ہیں، ترجمان …": a headline quoting its speaker with a
+                    # subjectless verb is the speaker's own act (first person, dropped)
                     sp = _speaker_of(t.first, ctx)
                     a1 = [replace(sp, method="speaker")] if sp is not None else []
         a1 = _state_voice(a1, t.first, ctx)

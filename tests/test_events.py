@@ -946,6 +946,10 @@ ROUND8_CASES = [  # (headline or None, text, counted triples that must be presen
     # "Y کو PRED قرار دیا": a criticism (111), an accusation (112) or a denial (016) by its predicate
     (None, "امریکہ نے ایران کو پورے خطے کے لیے خطرہ قرار دیا۔", {("USA", "IRN", "111")}, set()),
     (None, "قطر اور ترکی نے ان خبروں کو بے بنیاد اور لغو قرار دیا۔", {("QAT", None, "016"), ("TUR", None, "016")}, set()),
+    # a headline quoting its speaker ("…، X") with a subjectless verb: the speaker's own act (a country speaker too)
+    ("افغانستان میں ہونے والے دہشتگرد حملوں کی مذمت کرتے ہیں، وائٹ ہاؤس", "یہ ایک خبر ہے۔", {("USAGOV", None, "111")},
+     set()),
+    ("بھارت سے حوالگی کا مطالبہ کریں گے، پاکستان", "یہ ایک خبر ہے۔", {("PAK", "IND", "100")}, {(None, "IND", "100")}),
 ]
 
 
