@@ -1899,6 +1899,7 @@ def _headline_triggers(words: list[Word], lex: Lexicon, taken: list[Trigger]) ->
     return _scan_nominals(words, lex, taken, lambda i: True, accept)
 
 
+COPULAR_APPEAL = True  # "X نے کہا کہ Y سے اپیل ہے کہ …": the speaker appeals to Y
 HEADLINE_QUOTE_DOER = True  # "… کی مذمت کرتے ہیں، ترجمان …", "… مطالبہ کریں گے، بنگلا دیش": the quoted speaker acts
 HEADLINE_DEMONYM = True  # "شمالی غزہ میں اسرائیلی حملہ، …": the country right before a violent headline nominal
 HEADLINE_PLACE = True  # "اسرائیلی فوج کی جنوبی لبنان میں بمباری، …", "ٹرمپ کی بائیڈن سے وائٹ ہاؤس میں ملاقات": a violent or
@@ -2408,6 +2409,12 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
                 elif not a1 and t.modality in SPEAKER_PLANS:
                     # "اوباما نے کہا کہ داعش کے خلاف فضائی حملے جاری رہیں گے": an act a speaker announces, with no
                     # doer named, is the speaker's own plan
+                    sp = _speaker_of(t.first, ctx)
+                    a1 = [replace(sp, method="speaker")] if sp is not None else []
+                elif not a1 and COPULAR_APPEAL and t.entry.code.startswith(REQUEST_ROOTS) and \
+                        words[t.verb].norm in lex.copula_forms:
+                    # "X نے کہا کہ پاکستانی حکام سے اپیل ہے کہ …": an appeal or a demand that "is" (no doer named) in
+                    # a report is its speaker's
                     sp = _speaker_of(t.first, ctx)
                     a1 = [replace(sp, method="speaker")] if sp is not None else []
                 elif not a1 and HEADLINE_QUOTE_DOER and t.modality == "asserted" and _headline_quote(t.first, ctx):
