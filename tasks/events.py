@@ -178,6 +178,11 @@ class Lexicon:
     occasions: tuple[tuple[str, ...], ...] = ()  # "اس موقع پر", "ملاقات میں": the occasion just told
     property: frozenset[str] = frozenset()  # "X نے دو مکانات مسمار کر دیے": homes hit are their owners'
     property_owners: str = ""  # the sector of those owners (CVL)
+    adverbial_by: tuple[tuple[str, ...], ...] = ()  # "اسرائیلی بمباری سے … شہید": an attack by which …
+    adverbial_by_results: frozenset[str] = frozenset()  # … people were killed or buildings destroyed
+    place_target_markers: tuple[tuple[str, ...], ...] = ()  # "X نے لبنان کے دارالحکومت کے علاقے کو نشانہ بنایا"
+    refusal_heads: frozenset[str] = frozenset()  # "… کرنے سے انکار کیا": the infinitive's act is refused (negated)
+    prevention_heads: frozenset[str] = frozenset()  # "… فروخت کرنے سے روکنے": the act is prevented (no event)
 
     def lemmas_of(self, word: "Word") -> set[str]:
         out = set(self.form_lemmas.get(word.norm, ()))
@@ -297,6 +302,8 @@ def _load_lexicon(folder: Path) -> Lexicon:
         adverbial_violent=tuple(_words(m) for m in disc["adverbial_heads"]["violent"]),
         adverbial_states=frozenset(_words(m) for m in disc["adverbial_heads"]["states"]),
         adverbial_victims=_norm_set(disc["adverbial_heads"]["victims"]),
+        adverbial_by=tuple(_words(m) for m in disc["adverbial_heads"]["by"]),
+        adverbial_by_results=_norm_set(disc["adverbial_heads"]["by_results"]),
         on_request={norm(k): str(v) for k, v in disc["on_request"]["nouns"].items()},
         on_request_marker=_words(disc["on_request"]["marker"]),
         repression={"codes": frozenset(map(str, disc["repression"]["codes"])), "to": str(disc["repression"]["to"]),
@@ -328,6 +335,9 @@ def _load_lexicon(folder: Path) -> Lexicon:
         occasions=tuple(_words(o) for o in disc["pronouns"]["occasions"]),
         property=_norm_set(roles["property"]),
         property_owners=str(roles["property_owners"]),
+        place_target_markers=tuple(_words(m) for m in roles["place_target_markers"]),
+        refusal_heads=_norm_set(mod["refusal_heads"]),
+        prevention_heads=_norm_set(mod["prevention_heads"]),
     )
     for v in lex.reporting_verbs:
         if v not in lex.form_lemmas:
@@ -364,9 +374,9 @@ DISCOURSE_KEYS = {
 }
 ROLE_KEYS = {"ergative", "locative", "copula", "reporting_light_verb", "verb_group_light_verbs", "goal_markers",
              "infinitive_endings", "target_markers", "including", "reflexive", "fellows",
-             "kin", "display_nominals", "attendance", "property", "property_owners"}
+             "kin", "display_nominals", "attendance", "property", "property_owners", "place_target_markers"}
 MODALITY_KEYS = {"future", "possible", "intent_heads", "possible_words", "alleged_heads", "alleged_words",
-                 "alleging_nominals", "purpose_heads", "need_heads", "conditional", "conditional_ends", "should",
+                 "alleging_nominals", "purpose_heads", "need_heads", "refusal_heads", "prevention_heads", "conditional", "conditional_ends", "should",
                  "purpose_carriers", "want_forms"}
 PRONOUN_KEYS = {"first_person", "person", "any", "relative", "both", "both_nouns", "both_country_nouns", "our", "my",
                 "occasions"}
@@ -391,8 +401,9 @@ def validate_discourse(data: Any, where: Path | str = "discourse.yaml") -> None:
         raise LexiconError(f"{where}: pronouns needs exactly {sorted(PRONOUN_KEYS)}")
     if set(data["participle"]) != {"markers", "endings", "adjectival"}:
         raise LexiconError(f"{where}: participle needs exactly ['adjectival', 'endings', 'markers']")
-    if set(data["adverbial_heads"]) != {"consult", "violent", "states", "victims"}:
-        raise LexiconError(f"{where}: adverbial_heads needs exactly ['consult', 'states', 'victims', 'violent']")
+    if set(data["adverbial_heads"]) != {"consult", "violent", "states", "victims", "by", "by_results"}:
+        raise LexiconError(f"{where}: adverbial_heads needs exactly ['by', 'by_results', 'consult', 'states', "
+                           "'victims', 'violent']")
     if set(data["nominal_to_verb"]) != {"held", "round_nouns", "adjunct_ends", "adjunct_verbs"}:
         raise LexiconError(f"{where}: nominal_to_verb needs exactly ['adjunct_ends', 'adjunct_verbs', 'held', "
                            "'round_nouns']")
@@ -808,6 +819,19 @@ def _verb_group(words: list[Word], t: Trigger, lex: Lexicon) -> None:
     while k < len(words) and words[k].norm in lex.particles:
         k += 1
     infinitive = words[t.last].norm.endswith(lex.infinitive_endings)
+    if infinitive and k + 1 < len(words) and words[t.last].upos == "VERB" and words[k].norm in ABLATIVE:
+        # "… تصدیق کرنے سے انکار کر دیا": an act refused did not happen (negated); "… اسلحہ فروخت کرنے سے روکنے کی
+        # قرارداد": an act to be prevented is none at all
+        k2 = k + 1
+        while k2 < len(words) and words[k2].norm in lex.particles:
+            k2 += 1
+        head = words[k2] if k2 < len(words) else None
+        if head is not None and (head.norm in lex.refusal_heads or head.lemma in lex.refusal_heads):
+            t.negated = True
+            return
+        if head is not None and (head.norm in lex.prevention_heads or head.lemma in lex.prevention_heads):
+            t.embedded = True
+            return
     if infinitive and words[t.last].upos == "VERB" and not (k < len(words) and words[k].norm in lex.genitive):
         # "حملہ کرنے، پولیس پر تشدد کرنے اور … مداخلت کرنے کے الزام میں": a list of infinitives shares the head
         for j in range(k, min(len(words), t.last + 25)):
@@ -847,6 +871,9 @@ def _verb_group(words: list[Word], t: Trigger, lex: Lexicon) -> None:
             # "دورہ کرنے کی دعوت", "… کرنے کے لیے", "… کرنے کی ضرورت نہیں": the act is the content of an invitation
             # or a demand, a purpose or a need
             t.embedded = True
+
+
+ABLATIVE = ("سے",)  # "… کرنے سے انکار": the case an infinitive takes before a refusal or a prevention
 
 
 CARRIER_MAX = 10  # words between a purpose and the steps taken for it ("… کےلئے وفاقی انتظامیہ نے ہر ممکن اقدامات")
@@ -1227,6 +1254,12 @@ def _speaker_of(j: int, ctx: "_Context | None") -> Actor | None:
         if r.start <= j < r.end and r.speaker is not None and r.speaker is not UNKNOWN_AGENT:
             return r.speaker
     return None
+
+
+def _headline_quote(j: int, ctx: "_Context | None") -> bool:
+    """Whether word j lies in a headline's quotation of its speaker ("…، X": its report starts at word 0)."""
+    return any(r.start == 0 and r.verb > j and r.end == r.verb - 1 and r.speaker is not None
+               for r in (ctx.reports if ctx else []))
 
 
 def _is_pronoun(w: Word, lex: Lexicon) -> bool:
@@ -1710,7 +1743,7 @@ def _find_reports(words, lex, mentions, entities, ctx: _Context, headline: bool)
             if s0 > 1 and words[s0 - 1].norm in lex.list_commas:
                 a = _actor_from_mention(mentions[words[k].mention], entities, "speaker", None)
                 etype = ((entities.get(a.entity_id) or {}).get("entity_type") or "").upper() if a else ""
-                if a and etype in ("PERSON", "ORGANIZATION"):
+                if a and (etype in ("PERSON", "ORGANIZATION") or (HEADLINE_QUOTE_DOER and etype == "COUNTRY")):
                     ctx.reports.append(_Report(s0, 0, s0 - 1, a))
     for i in range(len(words)):
         if words[i].norm == lex.ergative and i > 0:
@@ -1854,6 +1887,8 @@ def _headline_triggers(words: list[Word], lex: Lexicon, taken: list[Trigger]) ->
         while p >= 0 and words[p].upos == "ADJ":
             p -= 1
         heads = p >= 0 and (words[p].norm in lex.genitive or words[p].norm in lex.conjunctions
+                            or (HEADLINE_PLACE and words[p].norm == lex.locative
+                                and e.code.startswith(VIOLENT_ROOTS + CONSULT_ROOTS))
                             or any(p - len(m) + 1 >= 0 and _seq_at(words, p - len(m) + 1, m)
                                    for m in lex.between_markers)
                             or any(p - len(m) + 1 >= 0 and _seq_at(words, p - len(m) + 1, m)
@@ -1862,6 +1897,13 @@ def _headline_triggers(words: list[Word], lex: Lexicon, taken: list[Trigger]) ->
         return Trigger(e, i, end, end, headline=True) if ends and heads else None
 
     return _scan_nominals(words, lex, taken, lambda i: True, accept)
+
+
+COPULAR_APPEAL = True  # "X نے کہا کہ Y سے اپیل ہے کہ …": the speaker appeals to Y
+HEADLINE_QUOTE_DOER = True  # "… کی مذمت کرتے ہیں، ترجمان …", "… مطالبہ کریں گے، بنگلا دیش": the quoted speaker acts
+HEADLINE_DEMONYM = True  # "شمالی غزہ میں اسرائیلی حملہ، …": the country right before a violent headline nominal
+HEADLINE_PLACE = True  # "اسرائیلی فوج کی جنوبی لبنان میں بمباری، …", "ٹرمپ کی بائیڈن سے وائٹ ہاؤس میں ملاقات": a violent or
+# a consult nominal after a place phrase heads it
 
 
 STATEMENT_ROOT = "01"  # CAMEO "make public statement": utterances, each its own event
@@ -1879,6 +1921,14 @@ def _adverbial_triggers(words: list[Word], lex: Lexicon, taken: list[Trigger], c
         heads = lex.adverbial_violent if e.code.startswith(VIOLENT_ROOTS) else \
             lex.adverbial_consult if e.code.startswith(CONSULT_ROOTS) else ()
         if any(_seq_at(words, nxt, m) for m in heads) and e.pattern not in lex.adverbial_states:
+            return Trigger(e, i, end, end, adverbial=True)
+        if e.code.startswith(VIOLENT_ROOTS) and any(_seq_at(words, nxt, m) for m in lex.adverbial_by) and \
+                e.pattern not in lex.adverbial_states and any(
+                    words[k].norm in lex.adverbial_by_results or words[k].lemma in lex.adverbial_by_results
+                    for k in range(nxt + 1, next((k for k in range(nxt + 1, len(words))
+                                                  if words[k].norm in lex.clause_breaks), len(words)))):
+            # "غزہ پر اسرائیلی بمباری سے 38 فلسطینی شہید ہوگئے": an attack by which people died or buildings fell
+            # (not "تشدد سے گریز": refraining from violence, nor "میزائلوں سے حملہ": the weapon of an attack)
             return Trigger(e, i, end, end, adverbial=True)
         return None
 
@@ -2003,6 +2053,35 @@ def _property_owners(words, t: Trigger, floor: int, lex, exclude: set[str], ctx:
         return []
     a = ctx.owners[-1]
     return [replace(a, method="property")] if a.entity_id not in exclude else []
+
+
+PLACE_PHRASE_MAX = 10  # words of a target place phrase ("لبنان کے دارالحکومت بیروت کے وسطی علاقے کو")
+
+
+def _place_owner(words, t: Trigger, floor: int, lex, mentions, entities, exclude: set[str]) -> list[Actor]:
+    """"اسرائیلی فوج نے لبنان کے دارالحکومت بیروت کے وسطی علاقے کو نشانہ بنایا", "حزب اللہ نے اسرائیلی شہر حیفا میں اہم
+    اہداف کو … نشانہ بنایا": a target of a violent act that is a place or a thing, not a named actor, is the
+    country (or the possessor) named inside its phrase: the nearest mention before the marker (discourse.yaml
+    roles.place_target_markers) that is a country or a place, or is followed by a genitive, over at most
+    PLACE_PHRASE_MAX words with no verb, subject or clause break."""
+    j = next((k for k in range(t.first - 1, floor - 1, -1) if any(
+        _seq_at(words, k, m) for m in lex.place_target_markers) or words[k].norm in lex.clause_breaks
+              or words[k].norm == lex.ergative), None)
+    if j is None or not any(_seq_at(words, j, m) for m in lex.place_target_markers):
+        return []
+    for k in range(j - 1, max(floor, j - PLACE_PHRASE_MAX) - 1, -1):
+        w = words[k]
+        if w.norm in lex.clause_breaks or w.norm == lex.ergative or (
+                w.upos in ("VERB", "AUX") and w.norm not in lex.genitive and w.mention is None):
+            return []
+        if w.mention is None:
+            continue
+        a = _actor_from_mention(mentions[w.mention], entities, "place_owner", None)
+        if a is None or not a.actor_code or a.entity_id in exclude:
+            return []
+        possessed = k + 1 < len(words) and words[k + 1].norm in lex.genitive
+        return [a] if possessed or _country_like(a, entities) else []
+    return []
 
 
 POSSESSOR_PLACE_MAX = 6  # words between an attacker's genitive and its attack ("X کے دمشق کے رہائشی علاقے پر حملے")
@@ -2133,6 +2212,33 @@ def _adverbial_agent(words, t: Trigger, floor: int, lex, mentions, entities, sou
     if k is not None and words[k].norm == lex.ergative:
         return _phrase_actors(words, k, t.last + 1, lex, mentions, entities, "agent_marker", ctx)
     return []
+
+
+def _possessor_over_phrase(words, t: Trigger, lex) -> bool:
+    """"اسرائیلی فوج کی جنوبی لبنان میں بمباری", "X کا رہائشی عمارت پر فضائی حملہ": a place or target phrase stands
+    between the possessor and the nominal, so the possessor is its doer, not its victim ("صحافی کا قتل")."""
+    if not HEADLINE_PLACE:
+        return False
+    p = t.first - 1
+    while p >= 0 and (words[p].upos == "ADJ" or words[p].norm in lex.particles) and words[p].mention is None:
+        p -= 1
+    return p >= 0 and (words[p].norm == lex.locative or any(
+        _seq_at(words, p - len(m) + 1, m) for m in lex.target_markers if p - len(m) + 1 >= 0))
+
+
+def _headline_demonym(words, t: Trigger, floor: int, lex, mentions, entities) -> list[Actor]:
+    """"شمالی غزہ میں اسرائیلی حملہ، …": a country named right before a violent headline nominal, with no genitive
+    (an adjective: "اسرائیلی"), is its doer."""
+    p = t.first - 1
+    while p >= floor and words[p].upos == "ADJ" and words[p].mention is None:
+        p -= 1
+    if p < floor or words[p].mention is None or (p + 1 < len(words) and words[p + 1].mention == words[p].mention
+                                                  and p + 1 < t.first):
+        return []
+    if words[t.first].norm in lex.adverbial_victims or any(words[q].upos == "NUM" for q in range(max(0, p - 2), p)):
+        return []  # "20 فلسطینی شہید": the number of those killed, not their attack
+    a = _actor_from_mention(mentions[words[p].mention], entities, "headline", None)
+    return [a] if a and a.actor_code and _country_like(a, entities) else []
 
 
 def _headline_agent(words, t: Trigger, floor: int, lex, mentions, entities) -> list[Actor]:
@@ -2294,6 +2400,8 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
                 a1 = _possessor_subject(words, t, floor, lex, mentions, entities, ctx)
             if not a1 and t.headline:
                 a1 = possessor = _headline_agent(words, t, floor, lex, mentions, entities)
+                if not a1 and HEADLINE_DEMONYM and t.entry.code.startswith(VIOLENT_ROOTS):
+                    a1 = _headline_demonym(words, t, floor, lex, mentions, entities)
             elif not a1 and not t.passive and not t.adverbial:
                 a1 = _find_nominative(words, t, floor, lex, mentions, entities, source_ids, ctx)
                 if a1 == [UNKNOWN_AGENT]:
@@ -2301,6 +2409,17 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
                 elif not a1 and t.modality in SPEAKER_PLANS:
                     # "اوباما نے کہا کہ داعش کے خلاف فضائی حملے جاری رہیں گے": an act a speaker announces, with no
                     # doer named, is the speaker's own plan
+                    sp = _speaker_of(t.first, ctx)
+                    a1 = [replace(sp, method="speaker")] if sp is not None else []
+                elif not a1 and COPULAR_APPEAL and t.entry.code.startswith(REQUEST_ROOTS) and \
+                        words[t.verb].norm in lex.copula_forms:
+                    # "X نے کہا کہ پاکستانی حکام سے اپیل ہے کہ …": an appeal or a demand that "is" (no doer named) in
+                    # a report is its speaker's
+                    sp = _speaker_of(t.first, ctx)
+                    a1 = [replace(sp, method="speaker")] if sp is not None else []
+                elif not a1 and HEADLINE_QUOTE_DOER and t.modality == "asserted" and _headline_quote(t.first, ctx):
+                    # "پاکستان میں دہشتگرد حملوں کی مذمت کرتے ہیں، ترجمان …": a headline quoting its speaker with a
+                    # subjectless verb is the speaker's own act (first person, dropped)
                     sp = _speaker_of(t.first, ctx)
                     a1 = [replace(sp, method="speaker")] if sp is not None else []
         a1 = _state_voice(a1, t.first, ctx)
@@ -2327,6 +2446,9 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
             a2 = _unmarked_patient(words, t, p_floor, lex, mentions, entities, exclude | source_ids, a1)
         if not a2 and a1 and t.entry.code.startswith(VIOLENT_ROOTS):
             a2 = _property_owners(words, t, p_floor, lex, exclude | source_ids, ctx)
+        if not a2 and a1 and t.entry.code.startswith(VIOLENT_ROOTS) and not t.adverbial:
+            a2 = [a for a in _place_owner(words, t, p_floor, lex, mentions, entities, exclude | source_ids)
+                  if not (a.country_code and a.country_code == a1[0].country_code)]
         if not a2 and a1 and t.entry.code.startswith(AID_ROOTS):
             a2 = _beneficiary(words, t, p_floor, lex, mentions, entities, exclude | source_ids, ctx)
         if a1 and t.entry.code.startswith(VIOLENT_ROOTS):
@@ -2347,7 +2469,7 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
                 a2 = _unattributed_target(words, t, floor, lex, mentions, entities, source_ids | {
                     a.entity_id for a in a1})
         if t.headline and a1 and a1 is possessor and lookup(t.entry.code, cameo).quad_class == 4 and \
-                not (a2 and a2[0].method.startswith("case:")):
+                not (a2 and a2[0].method.startswith("case:")) and not _possessor_over_phrase(words, t, lex):
             a1, a2 = [], a1  # "صحافی کا قتل": the possessor of a material-conflict noun is its victim
         occasion = _occasion_pair(words, t, floor, lex, ctx)
         if occasion:

@@ -916,3 +916,47 @@ def test_round4_actor2_near_misses(nlp, text, present, absent):
     got = counted(analyse(nlp, text))
     assert present <= got, got
     assert not (absent & got), got
+
+
+# Round 8 (docs/events.md): predicates and modality on unseen news. Sentences written for these tests; each case
+# fails with its mechanism off.
+ROUND8_CASES = [  # (headline or None, text, counted triples that must be present, counted triples that must be absent)
+    # a place or thing hit by a named attacker belongs to the country named in its phrase (place_target_markers)
+    (None, "اسرائیل نے لبنان کے دارالحکومت کے وسطی علاقے کو نشانہ بنایا۔", {("ISR", "LBN", "190")}, set()),
+    (None, "روس نے یوکرین کے کئی شہروں میں بجلی گھروں پر میزائل داغے۔", {("RUS", "UKR", "195")}, set()),
+    (None, "اسرائیل نے غزہ میں ایک اسکول پر بمباری کی۔", {("ISR", "PSE", "195")}, {("ISR", None, "195")}),
+    # ... never a place of the attacker's own country (a guard: fails without that exclusion)
+    (None, "افغان پولیس نے افغانستان کے ایک گاؤں میں فائرنگ کی۔", set(), {("AFGCOP", "AFG", "190")}),
+    # a violent headline nominal after a place phrase: its possessor is the doer, not the victim
+    ("اسرائیلی فوج کی جنوبی لبنان میں بمباری، سات افراد شہید", "یہ ایک خبر ہے۔", {("ISRMIL", "LBN", "195")},
+     {(None, "ISRMIL", "195")}),
+    ("اسرائیل کا شام کے ایک شہر پر حملہ، کئی افراد شہید", "یہ ایک خبر ہے۔", {("ISR", "SYR", "190")},
+     {(None, "ISR", "190")}),
+    # ... a meeting too
+    ("شی جن پنگ کی لولا سے بیجنگ میں ملاقات", "یہ ایک خبر ہے۔", {("CHNGOV", "BRAGOV", "040")}, set()),
+    # a country adjective right before a violent headline nominal is the doer; the number of dead is not
+    ("شمالی غزہ میں اسرائیلی حملہ، 20 فلسطینی شہید", "یہ ایک خبر ہے۔", {("ISR", "PSE", "190")},
+     {("PSE", None, "190")}),
+    # an attack by which people died ("… بمباری سے … شہید"); not refraining from violence (a guard of by_results)
+    (None, "غزہ پر اسرائیلی بمباری سے مزید 38 فلسطینی شہری شہید ہوگئے۔", {("ISR", "PSE", "195")}, set()),
+    (None, "افغان پولیس تشدد سے گریز کرے، امریکہ", set(), {("AFGCOP", None, "182")}),
+    # an act refused is negated (the refusal is 120); an act to be prevented is none
+    (None, "فرانس نے اس خبر کی تصدیق کرنے سے انکار کر دیا۔", {("FRA", None, "120")}, {("FRA", None, "010")}),
+    (None, "امریکہ نے اسرائیل کو ہتھیار بھیجنے سے روکنے کی قرارداد مسترد کر دی۔", set(), {("USA", "ISR", "072")}),
+    # "Y کو PRED قرار دیا": a criticism (111), an accusation (112) or a denial (016) by its predicate
+    (None, "امریکہ نے ایران کو پورے خطے کے لیے خطرہ قرار دیا۔", {("USA", "IRN", "111")}, set()),
+    (None, "قطر اور ترکی نے ان خبروں کو بے بنیاد اور لغو قرار دیا۔", {("QAT", None, "016"), ("TUR", None, "016")}, set()),
+    # a headline quoting its speaker ("…، X") with a subjectless verb: the speaker's own act (a country speaker too)
+    ("افغانستان میں ہونے والے دہشتگرد حملوں کی مذمت کرتے ہیں، وائٹ ہاؤس", "یہ ایک خبر ہے۔", {("USAGOV", None, "111")},
+     set()),
+    ("بھارت سے حوالگی کا مطالبہ کریں گے، پاکستان", "یہ ایک خبر ہے۔", {("PAK", "IND", "100")}, {(None, "IND", "100")}),
+    # "Y سے اپیل ہے کہ …" in a report: the speaker's appeal to Y
+    (None, "امریکہ نے کہا کہ پاکستان سے اپیل ہے کہ وہ انسانی حقوق کا احترام کرے۔", {("USA", "PAK", "020")}, set()),
+]
+
+
+@pytest.mark.parametrize("title, text, present, absent", ROUND8_CASES, ids=[f"round8_{i}" for i in range(len(ROUND8_CASES))])
+def test_round8_predicates_and_modality(nlp, title, text, present, absent):
+    got = counted(analyse(nlp, text, title=title))
+    assert present <= got, got
+    assert not (absent & got), got
