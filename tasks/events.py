@@ -2137,13 +2137,90 @@ def _adverbial_agent(words, t: Trigger, floor: int, lex, mentions, entities, sou
 
 def _headline_agent(words, t: Trigger, floor: int, lex, mentions, entities) -> list[Actor]:
     """The first possessor of a headline clause is the actor of its nominal: "چین کی امریکہ پر تنقید" -> China."""
+    return _headline_possessor(words, t, floor, lex, mentions, entities)[1]
+
+
+def _headline_possessor(words, t: Trigger, floor: int, lex, mentions, entities) -> tuple[int, list[Actor]]:
+    """(index of the genitive, actors) of the first possessor of a headline clause; (-1, []) if none."""
     for j in range(max(floor, 1), t.first):
         if words[j].norm in lex.genitive and j + 1 < len(words) and words[j + 1].norm not in lex.genitive_non_actor \
                 and not _title_after(words, j + 1, lex):
             got = _resolve_phrase_end(words, j - 1, floor, lex, mentions, entities, "headline")
             if got:
-                return got
-    return []
+                return j, got
+    return -1, []
+
+
+def _headline_attacker(words, t: Trigger, g: int, floor: int, lex) -> bool:
+    """Whether the possessor whose genitive is at ``g`` owns the headline's violent act (its Actor1) rather than
+    suffering it ("صحافی کا قتل", "X کی رہائش گاہ پر حملہ": the victim): it does when a named place or target stands
+    between it and the act ("اسرائیل کا بیروت پر حملہ", "X کی غزہ میں … بمباری، 38 فلسطینی شہید"), when what it
+    owns is an attack in which others die ("حزب اللہ کے ڈرون حملے میں اسرائیلی فوجی ہلاک"), or when the target was
+    named before it ("غزہ کے رہائشی ٹاور پر اسرائیل کا حملہ")."""
+    p = t.first - 1
+    while p > g and words[p].mention is None and (words[p].upos == "ADJ" or words[p].norm in lex.particles):
+        p -= 1
+    if p == g:
+        return any(_seq_at(words, k, m) for k in range(floor, g) for m in t.entry.actor2_case
+                   if m in lex.target_markers)
+    if words[g + 1].mention is not None or words[g + 1].upos == "PROPN" or _known_place(words, g + 1):
+        return True  # "اسرائیل کا بیروت پر حملہ", "اسرائیل کا شام کے … شہر پر": no one's place is a city
+    for k in range(g + 1, p + 1):
+        if words[k].norm in lex.adjunct_ends or any(_seq_at(words, k, m) for m in t.entry.actor2_case):
+            if any(words[q].mention is not None or words[q].upos == "PROPN" for q in range(g + 1, k)):
+                return True
+            break
+        if words[k].norm in lex.genitive:
+            return False  # "X کے بیٹے کا قتل": X's son is the victim
+        if any(e.code.startswith(VIOLENT_ROOTS) for e in lex.by_nominal.get(words[k].norm, ())) and k > g + 1:
+            return True  # "X کے ڈرون حملے میں": X's attack
+    return False
+
+
+def _known_place(words: list[Word], i: int) -> str | None:
+    """ISO3 of the place (agents.yaml places: بیروت، غزہ، تل ابیب) that words[i:] start with, whether or not the
+    linker made it a mention."""
+    from tasks.agents import _keys, load_agents
+    places = load_agents().places
+    for n in (3, 2, 1):
+        if i + n <= len(words):
+            key = _keys(" ".join(w.text for w in words[i:i + n]))
+            if key in places:
+                return places[key]
+    return None
+
+
+def _headline_victims(words, t: Trigger, lex, mentions, entities, exclude: set[str]) -> list[Actor]:
+    """"… جھڑپ میں 6 اسرائیلی فوجی ہلاک": the people named right before a headline's death nominal suffered it."""
+    p = t.first - 1
+    while p >= 0 and words[p].norm in lex.particles:
+        p -= 1
+    if p < 0 or words[p].mention is None:
+        return []
+    s = _mention_start(words, p)
+    if s > 0 and (words[s - 1].norm in lex.genitive or words[s - 1].mention is not None and
+                  words[s - 1].mention != words[p].mention and s - 2 >= 0 and words[s - 2].norm in lex.genitive):
+        return []  # "X کا حملہ": a possessor, not victims
+    a = _actor_from_mention(mentions[words[p].mention], entities, "unmarked", None)
+    return [a] if a and a.actor_code and a.entity_id not in exclude else []
+
+
+def _headline_violence(words, t: Trigger, floor: int, lex, mentions, entities, a1: list[Actor], a2: list[Actor],
+                       possessor: list[Actor]) -> tuple[list[Actor], list[Actor]]:
+    """Actors of a headline's violent nominal (QuadClass 4). Its possessor is its victim ("صحافی کا قتل") unless it
+    owns the act (_headline_attacker); the partner of a clash ("حزب اللہ کیساتھ جھڑپ میں 6 اسرائیلی فوجی ہلاک") is
+    the attacker of those killed in it, who are Actor2 (_headline_victims)."""
+    if a1 and a1 is possessor and not (a2 and a2[0].method.startswith("case:")):
+        g = _headline_possessor(words, t, floor, lex, mentions, entities)[0]
+        if g < 0 or not _headline_attacker(words, t, g, floor, lex):
+            return [], a1
+        a2 = a2 or _headline_victims(words, t, lex, mentions, entities, {a.entity_id for a in a1})
+        return a1, a2
+    if not a1 and a2 and a2[0].method == "case:" + " ".join(WITH):
+        victims = _headline_victims(words, t, lex, mentions, entities, {a.entity_id for a in a2})
+        if victims:
+            return [replace(a, method="headline") for a in a2], victims
+    return a1, a2
 
 
 def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, words_dw,
@@ -2346,9 +2423,9 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
                 # its victims, else its place
                 a2 = _unattributed_target(words, t, floor, lex, mentions, entities, source_ids | {
                     a.entity_id for a in a1})
-        if t.headline and a1 and a1 is possessor and lookup(t.entry.code, cameo).quad_class == 4 and \
-                not (a2 and a2[0].method.startswith("case:")):
-            a1, a2 = [], a1  # "صحافی کا قتل": the possessor of a material-conflict noun is its victim
+        if t.headline and lookup(t.entry.code, cameo).quad_class == 4:
+            # "صحافی کا قتل": the possessor of a material-conflict noun is its victim; "اسرائیل کا بیروت پر حملہ": not
+            a1, a2 = _headline_violence(words, t, floor, lex, mentions, entities, a1, a2, possessor)
         occasion = _occasion_pair(words, t, floor, lex, ctx)
         if occasion:
             a1, a2 = occasion, []  # "اس موقع پر … پر تبادلہ خیال ہوا": the two sides of the act just told
