@@ -1366,6 +1366,10 @@ def _find_patient(words, t: Trigger, floor: int, lex, mentions, entities, exclud
                 if not actors and marker in lex.target_markers:
                     actors = _possessor_of_marked(words, j - 1, floor, lex, mentions, entities,
                                                   "case:" + " ".join(marker))
+                if not actors and marker in lex.target_markers and all(
+                        words[k].upos == "ADJ" or words[k].mention is not None or words[k].norm in lex.particles
+                        for k in range(j + len(marker), t.first)):
+                    actors = _place_target(words, j - 1, floor, entities, "case:" + " ".join(marker))
                 actors = [a for a in actors if a.entity_id not in exclude | source_ids]
                 if not actors and own_ok and _own_phrase(words, j - 1, floor, lex, violent):
                     actors = [OWN]
@@ -2188,6 +2192,26 @@ def _known_place(words: list[Word], i: int) -> str | None:
             if key in places:
                 return places[key]
     return None
+
+
+def _place_target(words: list[Word], end: int, floor: int, entities: dict[str, dict], method: str) -> list[Actor]:
+    """"غزہ پر اسرائیلی بمباری", "حزب اللہ نے تل ابیب پر میزائل فائر کیا": a city or territory the linker left
+    unlinked (agents.yaml places) as the target right before the nominal (only adjectives or a demonym between;
+    not "بیروت پر حملوں کے ردعمل میں … نشانہ بنایا", another nominal's target): its country."""
+    for n in (3, 2, 1):
+        s = end - n + 1
+        if s >= floor and all(w.mention is None for w in words[s:end + 1]) and _known_place(words, s) and \
+                _known_place_len(words, s) == n:
+            ent = _country_entity(_known_place(words, s), entities)
+            return [_actor_from_entity(ent, method, None)] if ent else []
+    return []
+
+
+def _known_place_len(words: list[Word], i: int) -> int:
+    from tasks.agents import _keys, load_agents
+    places = load_agents().places
+    return next((n for n in (3, 2, 1) if i + n <= len(words) and
+                 _keys(" ".join(w.text for w in words[i:i + n])) in places), 0)
 
 
 def _headline_victims(words, t: Trigger, lex, mentions, entities, exclude: set[str]) -> list[Actor]:

@@ -933,6 +933,10 @@ ROUND7_CASES = [  # (headline or None, text, counted triples that must be presen
      {("LBNREB", "ISRMIL", "190")}, {(None, "LBNREB", "190")}),
     # the owner of the place attacked is still the victim
     ("شہباز شریف کی گاڑی پر حملہ", "واقعے کی تحقیقات جاری ہیں۔", {(None, "PAKGOV", "190")}, {("PAKGOV", None, "190")}),
+    # a city the linker leaves unlinked, named as the target right before the act, is its country
+    (None, "اسرائیل نے بیروت پر شدید بمباری کی۔", {("ISR", "LBN", "195")}, {("ISR", None, "195")}),
+    # ... not when it is the target of another nominal ("in response to the attacks on Beirut")
+    (None, "حزب اللہ نے بیروت پر حملوں کے جواب میں اسرائیلی فوجی اڈے کو نشانہ بنایا۔", set(), {("LBNREB", "LBN", "190")}),
 ]
 
 
