@@ -2068,12 +2068,9 @@ def _unattributed_target(words, t: Trigger, floor: int, lex, mentions, entities,
     end = next((k for k in range(t.last + 1, len(words)) if words[k].norm in lex.clause_breaks), len(words))
     if not any(words[k].norm in lex.adverbial_victims for k in range(t.last + 1, end)):
         return []  # "… کے قتل میں ملوث", "… حملے میں محفوظ رہے": no one was hurt in it, or it is not that attack
-    for k in range(t.last + 1, end):
-        if words[k].mention is not None and (k + 1 >= len(words) or words[k + 1].mention != words[k].mention):
-            if any(words[q].norm in lex.adverbial_victims for q in range(k + 1, min(end, k + 4))):
-                a = _actor_from_mention(mentions[words[k].mention], entities, "unmarked", None)
-                if a and a.actor_code and a.entity_id not in source_ids:
-                    return [a]
+    victims = _adverbial_victims(words, t, lex, mentions, entities, source_ids)
+    if victims:
+        return victims
     for k in range(t.first - 1, floor - 1, -1):
         if words[k].mention is not None:
             ent = entities.get(mentions[words[k].mention].get("entity_id") or "") or {}
@@ -2082,6 +2079,24 @@ def _unattributed_target(words, t: Trigger, floor: int, lex, mentions, entities,
                 if a and a.actor_code and a.entity_id not in source_ids:
                     return [a]
     return []
+
+
+def _adverbial_victims(words, t: Trigger, lex, mentions, entities, exclude: set[str]) -> list[Actor]:
+    """The people named right after an adverbial attack as killed or wounded in it (discourse.yaml
+    adverbial_heads.victims): "اسرائیلی حملوں میں 17 فلسطینی شہید", "حزب اللہ کے حملوں میں 8 اسرائیلی فوجی زخمی"."""
+    end = next((k for k in range(t.last + 1, len(words)) if words[k].norm in lex.clause_breaks), len(words))
+    for k in range(t.last + 1, end):
+        if words[k].mention is not None and (k + 1 >= len(words) or words[k + 1].mention != words[k].mention):
+            if any(words[q].norm in lex.adverbial_victims for q in range(k + 1, min(end, k + 4))):
+                a = _actor_from_mention(mentions[words[k].mention], entities, "unmarked", None)
+                if a and a.actor_code and a.entity_id not in exclude:
+                    return [a]
+    return []
+
+
+def _attack_victims(words, t: Trigger, lex, mentions, entities, exclude: set[str]) -> list[Actor]:
+    """Actor2 of an adverbial attack whose attacker is named: those killed or wounded in it (_adverbial_victims)."""
+    return _adverbial_victims(words, t, lex, mentions, entities, exclude)
 
 
 def _possessor_subject(words, t: Trigger, floor: int, lex, mentions, entities, ctx) -> list[Actor]:
@@ -2447,6 +2462,9 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
                 # its victims, else its place
                 a2 = _unattributed_target(words, t, floor, lex, mentions, entities, source_ids | {
                     a.entity_id for a in a1})
+        elif a1 and not a2 and t.adverbial and t.entry.code.startswith(VIOLENT_ROOTS) and not t.entry.symmetric:
+            # "حزب اللہ کے حملوں میں 8 اسرائیلی فوجی زخمی": an attacker's attack hurts those named right after it
+            a2 = _attack_victims(words, t, lex, mentions, entities, source_ids | {a.entity_id for a in a1})
         if t.headline and lookup(t.entry.code, cameo).quad_class == 4:
             # "صحافی کا قتل": the possessor of a material-conflict noun is its victim; "اسرائیل کا بیروت پر حملہ": not
             a1, a2 = _headline_violence(words, t, floor, lex, mentions, entities, a1, a2, possessor)

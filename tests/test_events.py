@@ -933,6 +933,10 @@ ROUND7_CASES = [  # (headline or None, text, counted triples that must be presen
      {("LBNREB", "ISRMIL", "190")}, {(None, "LBNREB", "190")}),
     # the owner of the place attacked is still the victim
     ("شہباز شریف کی گاڑی پر حملہ", "واقعے کی تحقیقات جاری ہیں۔", {(None, "PAKGOV", "190")}, {("PAKGOV", None, "190")}),
+    # an attacker's attack hurts those named right after it as killed or wounded
+    (None, "اسرائیل کے فضائی حملوں میں پانچ فلسطینی شہری شہید ہو گئے۔", {("ISR", "PSECVL", "195")},
+     {("ISR", None, "195")}),
+    (None, "حزب اللہ کے حملے میں تین اسرائیلی فوجی زخمی ہو گئے۔", {("LBNREB", "ISRMIL", "190")}, {("LBNREB", None, "190")}),
     # a city the linker leaves unlinked, named as the target right before the act, is its country
     (None, "اسرائیل نے بیروت پر شدید بمباری کی۔", {("ISR", "LBN", "195")}, {("ISR", None, "195")}),
     # ... not when it is the target of another nominal ("in response to the attacks on Beirut")
