@@ -1516,6 +1516,10 @@ def _find_nominative(words, t: Trigger, floor: int, lex, mentions, entities, sou
                     entities) != (k == nxt) for k in (s, nxt)):
                 j = nxt  # "امریکی انٹیلی جنس ایجنسیاں": a country or demonym right before a name modifies it
                 continue
+            marked = _demonym_phrase_end(words, s, j, t.first, lex, markers)
+            if marked is not None:
+                j = marked  # "یوکرین کو روسی علاقوں پر حملے کے لیے": a demonym inside a marked phrase is no subject
+                continue
             # "داعش باغیوں کے خلاف حملے": a name with a second name of the same actor before a case marker is that
             # phrase's, not the subject (the act itself is: "حملے جاری رہیں گے"). (Not a plain noun: "اسرائیل برسوں
             # سے … حملے کر رہا ہے" is a time phrase after the subject.)
@@ -1543,6 +1547,22 @@ def _find_nominative(words, t: Trigger, floor: int, lex, mentions, entities, sou
                     return [a]
         j += 1
     return []
+
+
+def _demonym_phrase_end(words: list[Word], s: int, e: int, before: int, lex: Lexicon,
+                        markers: tuple[tuple[str, ...], ...]) -> int | None:
+    """A demonym (words[s:e+1], demonyms.yaml) before unlinked nouns modifies them: when that noun phrase ends in a
+    case marker or a locative ("روسی علاقوں پر", "امریکی عوام سے", "امریکی صدارتی انتخابات میں", "اسرائیلی فٹ بال
+    شائقین پر"), the index of its last noun (the phrase is not the subject), else None. Not before a genitive:
+    "امریکی ایجنسی کا ویب پیج … وضاحت کرتا ہے" is the agency's page, the country stands in for its owner."""
+    if tuple(w.norm for w in words[s:e + 1]) not in lex.demonyms:
+        return None
+    k = e + 1
+    while k < before and words[k].mention is None and words[k].upos in ("NOUN", "ADJ", "PROPN"):
+        k += 1
+    if k == e + 1 or k >= before or words[k].norm in lex.genitive or not any(_seq_at(words, k, m) for m in markers):
+        return None
+    return k - 1
 
 
 def _find_between(words, t: Trigger, floor: int, lex, mentions, entities, ctx: "_Context | None" = None

@@ -937,6 +937,9 @@ ROUND7_CASES = [  # (headline or None, text, counted triples that must be presen
     (None, "اسرائیل کے فضائی حملوں میں پانچ فلسطینی شہری شہید ہو گئے۔", {("ISR", "PSECVL", "195")},
      {("ISR", None, "195")}),
     (None, "حزب اللہ کے حملے میں تین اسرائیلی فوجی زخمی ہو گئے۔", {("LBNREB", "ISRMIL", "190")}, {("LBNREB", None, "190")}),
+    # a demonym inside a case-marked phrase is no unmarked subject: the subject comes after it
+    (None, "امریکی فوجی اڈوں پر ایران مسلسل حملے کر رہا ہے۔", {("IRN", None, "190")}, {("USA", None, "190")}),
+    (None, "اسرائیلی فٹ بال شائقین پر حملہ ہوا۔", set(), {("ISR", None, "190")}),
     # a city the linker leaves unlinked, named as the target right before the act, is its country
     (None, "اسرائیل نے بیروت پر شدید بمباری کی۔", {("ISR", "LBN", "195")}, {("ISR", None, "195")}),
     # ... not when it is the target of another nominal ("in response to the attacks on Beirut")
