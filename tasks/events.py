@@ -1529,11 +1529,7 @@ def _find_nominative(words, t: Trigger, floor: int, lex, mentions, entities, sou
                 j = _mention_end(words, nxt) + 1
                 continue
             # "X اور Y کے …": a coordinated phrase takes the marker after its last name
-            while nxt + 1 < t.first and (words[nxt].norm or words[nxt].text) in lex.coordinators and \
-                    words[nxt + 1].mention is not None:
-                nxt += 1
-                while nxt < t.first and words[nxt].mention == words[nxt - 1].mention:
-                    nxt += 1
+            nxt = _coordination_end(words, nxt, t.first, lex)
             # "… قبرص منتقل کرنے کا الزام تھا": a name inside an infinitive phrase governed by the trigger is no subject
             # (not a purpose or time phrase: "… نظام دینے کے لئے مظاہرہ کر رہے تھے", genitive_non_actor)
             inside = any(words[k].upos == "VERB" and words[k].norm.endswith(lex.infinitive_endings)
@@ -1547,6 +1543,16 @@ def _find_nominative(words, t: Trigger, floor: int, lex, mentions, entities, sou
                     return [a]
         j += 1
     return []
+
+
+def _coordination_end(words: list[Word], nxt: int, before: int, lex: Lexicon) -> int:
+    """The word after a list of names that starts at ``nxt`` with a coordinator or a list comma ("شام اور لبنان کی
+    سرحد پر", "گھانا، لیبیا اور منگولیا کے سفارت کاروں پر"): the list's marker stands there."""
+    while nxt + 1 < before and ((words[nxt].norm or words[nxt].text) in lex.coordinators or
+                                (words[nxt].norm or words[nxt].text) in lex.list_commas) and \
+            words[nxt + 1].mention is not None:
+        nxt = _mention_end(words, nxt + 1) + 1
+    return nxt
 
 
 def _demonym_phrase_end(words: list[Word], s: int, e: int, before: int, lex: Lexicon,

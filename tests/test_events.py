@@ -940,6 +940,9 @@ ROUND7_CASES = [  # (headline or None, text, counted triples that must be presen
     # a demonym inside a case-marked phrase is no unmarked subject: the subject comes after it
     (None, "امریکی فوجی اڈوں پر ایران مسلسل حملے کر رہا ہے۔", {("IRN", None, "190")}, {("USA", None, "190")}),
     (None, "اسرائیلی فٹ بال شائقین پر حملہ ہوا۔", set(), {("ISR", None, "190")}),
+    # a list of names before a genitive or a case marker is that phrase's, not the subject
+    (None, "جرمنی نے کہا کہ ایران اور عراق کی سرحد پر حملہ ہوا ہے۔", set(), {("IRN", "IRQ", "190"), ("IRN", None, "190")}),
+    (None, "ایران، عراق اور شام کی سرحد پر حملہ ہوا ہے۔", set(), {("IRN", "SYR", "190"), ("IRN", None, "190")}),
     # a city the linker leaves unlinked, named as the target right before the act, is its country
     (None, "اسرائیل نے بیروت پر شدید بمباری کی۔", {("ISR", "LBN", "195")}, {("ISR", None, "195")}),
     # ... not when it is the target of another nominal ("in response to the attacks on Beirut")
