@@ -1822,6 +1822,15 @@ def _statement_author(words, nominal: int, floor: int, lex, mentions, entities, 
     return [a for a in got if a is not UNKNOWN_AGENT]
 
 
+def _missed_names(words: list[Word]) -> list[tuple[int, str]]:
+    """(word, "") of the proper names the linker missed: an unlinked PROPN next to another unlinked noun or PROPN
+    ("چین کوگل", "ایموس شوکن"; the small tagger calls half of "جان سمتھ" a noun). A PROPN between function words is
+    mostly a word the tagger took for a name ("علاوہ ازیں انہوں", "2020 کے", "واشنگٹن میں")."""
+    def part(k: int) -> bool:
+        return 0 <= k < len(words) and words[k].mention is None and words[k].upos in ("PROPN", "NOUN")
+    return [(w.i, "") for w in words if w.mention is None and w.upos == "PROPN" and (part(w.i - 1) or part(w.i + 1))]
+
+
 def _recent_subject(j: int, ctx: "_Context | None", person: bool, method: str) -> Actor | None:
     if ctx is None:
         return None
@@ -2296,8 +2305,7 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
     # persons named in the sentence: linked ones, and proper names the linker missed ("" stands for any of those)
     ctx.persons = [(w.i, mentions[w.mention]["entity_id"]) for w in words if w.mention is not None and (
         (entities.get(mentions[w.mention]["entity_id"]) or {}).get("entity_type") or "").upper() == "PERSON"]
-    ctx.persons += [(w.i, "") for w in words if w.mention is None and w.upos == "PROPN" and (
-        w.i + 1 >= len(words) or words[w.i + 1].upos != "PROPN")]
+    ctx.persons += _missed_names(words)
     _relative_spans(words, lex)
     # civilians named so far in the article: the owners of homes an attack hits ("… دو رہائشی مکانات مسمار کر دیے")
     for w in words:

@@ -943,6 +943,10 @@ ROUND7_CASES = [  # (headline or None, text, counted triples that must be presen
     # a list of names before a genitive or a case marker is that phrase's, not the subject
     (None, "جرمنی نے کہا کہ ایران اور عراق کی سرحد پر حملہ ہوا ہے۔", set(), {("IRN", "IRQ", "190"), ("IRN", None, "190")}),
     (None, "ایران، عراق اور شام کی سرحد پر حملہ ہوا ہے۔", set(), {("IRN", "SYR", "190"), ("IRN", None, "190")}),
+    # a lone unlinked proper noun (a place, or a word the tagger took for a name) does not stop a pronoun from
+    # reaching the person named before it
+    (None, "شہباز شریف نے چین کا دورہ کیا۔ واشنگٹن میں انہوں نے ایران کی مذمت کی۔", {("PAKGOV", "IRN", "111")},
+     {(None, "IRN", "111")}),
     # a city the linker leaves unlinked, named as the target right before the act, is its country
     (None, "اسرائیل نے بیروت پر شدید بمباری کی۔", {("ISR", "LBN", "195")}, {("ISR", None, "195")}),
     # ... not when it is the target of another nominal ("in response to the attacks on Beirut")
