@@ -1370,6 +1370,10 @@ def _find_patient(words, t: Trigger, floor: int, lex, mentions, entities, exclud
                         words[k].upos == "ADJ" or words[k].mention is not None or words[k].norm in lex.particles
                         for k in range(j + len(marker), t.first)):
                     actors = _place_target(words, j - 1, floor, entities, "case:" + " ".join(marker))
+                if not actors and t.entry.code.startswith(VIOLENT_ROOTS) and (
+                        marker in lex.target_markers or marker == t.entry.actor2_case[0]):
+                    actors = _demonym_target(words, j - 1, floor, lex, mentions, entities,
+                                             "case:" + " ".join(marker))
                 actors = [a for a in actors if a.entity_id not in exclude | source_ids]
                 if not actors and own_ok and _own_phrase(words, j - 1, floor, lex, violent):
                     actors = [OWN]
@@ -2254,6 +2258,27 @@ def _place_target(words: list[Word], end: int, floor: int, entities: dict[str, d
                 _known_place_len(words, s) == n:
             ent = _country_entity(_known_place(words, s), entities)
             return [_actor_from_entity(ent, method, None)] if ent else []
+    return []
+
+
+DEMONYM_THING_MAX = 3  # unlinked words between a demonym and the marker of what was hit ("اسرائیلی فوجی مرکز پر")
+
+
+def _demonym_target(words: list[Word], end: int, floor: int, lex: Lexicon, mentions, entities, method: str
+                    ) -> list[Actor]:
+    """"اسرائیلی فوجی مرکز کو نشانہ بنایا", "امریکی بیس پر حملے میں": a thing of a country named by its demonym
+    (unlinked nouns and adjectives after it, no genitive) is what an attack hits: the country is its target."""
+    for n in range(1, DEMONYM_THING_MAX + 1):
+        d = end - n
+        if d < floor or any(w.mention is not None or w.upos not in ("NOUN", "ADJ", "PROPN", "VERB")
+                            or w.norm in lex.genitive for w in words[d + 1:end + 1]):
+            return []
+        if words[d].mention is not None:
+            s = _mention_start(words, d)
+            if tuple(w.norm for w in words[s:d + 1]) not in lex.demonyms:
+                return []
+            a = _actor_from_mention(mentions[words[d].mention], entities, method, None)
+            return [a] if a and _country_like(a, entities) else []
     return []
 
 

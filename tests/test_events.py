@@ -938,7 +938,7 @@ ROUND7_CASES = [  # (headline or None, text, counted triples that must be presen
      {("ISR", None, "195")}),
     (None, "حزب اللہ کے حملے میں تین اسرائیلی فوجی زخمی ہو گئے۔", {("LBNREB", "ISRMIL", "190")}, {("LBNREB", None, "190")}),
     # a demonym inside a case-marked phrase is no unmarked subject: the subject comes after it
-    (None, "امریکی فوجی اڈوں پر ایران مسلسل حملے کر رہا ہے۔", {("IRN", None, "190")}, {("USA", None, "190")}),
+    (None, "امریکی فوجی اڈوں پر ایران مسلسل حملے کر رہا ہے۔", {("IRN", "USA", "190")}, {("USA", None, "190")}),
     (None, "اسرائیلی فٹ بال شائقین پر حملہ ہوا۔", set(), {("ISR", None, "190")}),
     # a list of names before a genitive or a case marker is that phrase's, not the subject
     (None, "جرمنی نے کہا کہ ایران اور عراق کی سرحد پر حملہ ہوا ہے۔", set(), {("IRN", "IRQ", "190"), ("IRN", None, "190")}),
@@ -947,6 +947,9 @@ ROUND7_CASES = [  # (headline or None, text, counted triples that must be presen
     # reaching the person named before it
     (None, "شہباز شریف نے چین کا دورہ کیا۔ واشنگٹن میں انہوں نے ایران کی مذمت کی۔", {("PAKGOV", "IRN", "111")},
      {(None, "IRN", "111")}),
+    # a thing of a country named by its demonym is what an attack hits: the country is the target
+    (None, "حزب اللہ نے اسرائیلی سفارت خانے کو نشانہ بنایا۔", {("LBNREB", "ISR", "190")}, set()),
+    (None, "حزب اللہ نے اسرائیلی فضائی اڈے پر راکٹ داغے۔", {("LBNREB", "ISR", "194")}, {("LBNREB", None, "194")}),
     # a city the linker leaves unlinked, named as the target right before the act, is its country
     (None, "اسرائیل نے بیروت پر شدید بمباری کی۔", {("ISR", "LBN", "195")}, {("ISR", None, "195")}),
     # ... not when it is the target of another nominal ("in response to the attacks on Beirut")
