@@ -950,6 +950,9 @@ ROUND7_CASES = [  # (headline or None, text, counted triples that must be presen
     # a thing of a country named by its demonym is what an attack hits: the country is the target
     (None, "حزب اللہ نے اسرائیلی سفارت خانے کو نشانہ بنایا۔", {("LBNREB", "ISR", "190")}, set()),
     (None, "حزب اللہ نے اسرائیلی فضائی اڈے پر راکٹ داغے۔", {("LBNREB", "ISR", "194")}, {("LBNREB", None, "194")}),
+    # Iran's supreme leader and envoys are titles of their government (relation_patterns.yaml)
+    (None, "ایرانی سپریم لیڈر نے اسرائیل کی مذمت کی۔", {("IRNGOV", "ISR", "111")}, {(None, "ISR", "111")}),
+    (None, "امریکی ایلچی نے ایران کو خبردار کیا۔", {("USAGOV", "IRN", "130")}, {(None, "IRN", "130")}),
     # a city the linker leaves unlinked, named as the target right before the act, is its country
     (None, "اسرائیل نے بیروت پر شدید بمباری کی۔", {("ISR", "LBN", "195")}, {("ISR", None, "195")}),
     # ... not when it is the target of another nominal ("in response to the attacks on Beirut")
