@@ -2126,6 +2126,8 @@ def _adverbial_victims(words, t: Trigger, lex, mentions, entities, exclude: set[
     end = next((k for k in range(t.last + 1, len(words)) if words[k].norm in lex.clause_breaks), len(words))
     for k in range(t.last + 1, end):
         if words[k].mention is not None and (k + 1 >= len(words) or words[k + 1].mention != words[k].mention):
+            if k + 1 < end and words[k + 1].mention is not None:
+                continue  # "اسرائیلی فوجی": a demonym before the group it names
             if any(words[q].norm in lex.adverbial_victims for q in range(k + 1, min(end, k + 4))):
                 a = _actor_from_mention(mentions[words[k].mention], entities, "unmarked", None)
                 if a and a.actor_code and a.entity_id not in exclude:
@@ -2136,6 +2138,16 @@ def _adverbial_victims(words, t: Trigger, lex, mentions, entities, exclude: set[
 def _attack_victims(words, t: Trigger, lex, mentions, entities, exclude: set[str]) -> list[Actor]:
     """Actor2 of an adverbial attack whose attacker is named: those killed or wounded in it (_adverbial_victims)."""
     return _adverbial_victims(words, t, lex, mentions, entities, exclude)
+
+
+def _clash_sides(words, t: Trigger, lex, mentions, entities, source_ids: set[str], a2: list[Actor]
+                 ) -> tuple[list[Actor], list[Actor]]:
+    """"لبنان میں حزب اللہ کے ساتھ جھڑپوں میں 3 اسرائیلی فوجی ہلاک ہو گئے": those killed or wounded in a clash with X
+    were hit by X (Actor1: X, Actor2: them); without them the clash is half an event, as before."""
+    if not a2[0].method == "case:" + " ".join(WITH):
+        return [], a2
+    victims = _adverbial_victims(words, t, lex, mentions, entities, source_ids | {a.entity_id for a in a2})
+    return ([replace(a, method="partner") for a in a2], victims) if victims else ([], a2)
 
 
 def _possessor_subject(words, t: Trigger, floor: int, lex, mentions, entities, ctx) -> list[Actor]:
@@ -2524,6 +2536,8 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
         elif a1 and not a2 and t.adverbial and t.entry.code.startswith(VIOLENT_ROOTS) and not t.entry.symmetric:
             # "حزب اللہ کے حملوں میں 8 اسرائیلی فوجی زخمی": an attacker's attack hurts those named right after it
             a2 = _attack_victims(words, t, lex, mentions, entities, source_ids | {a.entity_id for a in a1})
+        elif not a1 and a2 and t.adverbial and t.entry.code.startswith(VIOLENT_ROOTS) and t.entry.symmetric:
+            a1, a2 = _clash_sides(words, t, lex, mentions, entities, source_ids, a2)
         if t.headline and lookup(t.entry.code, cameo).quad_class == 4:
             # "صحافی کا قتل": the possessor of a material-conflict noun is its victim; "اسرائیل کا بیروت پر حملہ": not
             a1, a2 = _headline_violence(words, t, floor, lex, mentions, entities, a1, a2, possessor)

@@ -953,6 +953,9 @@ ROUND7_CASES = [  # (headline or None, text, counted triples that must be presen
     # Iran's supreme leader and envoys are titles of their government (relation_patterns.yaml)
     (None, "ایرانی سپریم لیڈر نے اسرائیل کی مذمت کی۔", {("IRNGOV", "ISR", "111")}, {(None, "ISR", "111")}),
     (None, "امریکی ایلچی نے ایران کو خبردار کیا۔", {("USAGOV", "IRN", "130")}, {(None, "IRN", "130")}),
+    # those killed in a clash with X were hit by X
+    (None, "جنوبی لبنان میں حزب اللہ کے ساتھ جھڑپوں میں تین اسرائیلی فوجی ہلاک ہو گئے۔", {("LBNREB", "ISRMIL", "190")},
+     set()),
     # a city the linker leaves unlinked, named as the target right before the act, is its country
     (None, "اسرائیل نے بیروت پر شدید بمباری کی۔", {("ISR", "LBN", "195")}, {("ISR", None, "195")}),
     # ... not when it is the target of another nominal ("in response to the attacks on Beirut")
