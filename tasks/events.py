@@ -2150,6 +2150,17 @@ def _clash_sides(words, t: Trigger, lex, mentions, entities, source_ids: set[str
     return ([replace(a, method="partner") for a in a2], victims) if victims else ([], a2)
 
 
+def _participle_partner(words, t: Trigger, floor: int, lex, a1: list[Actor],
+                        participled: list[tuple[int, set[str], list[Actor]]]) -> list[Actor]:
+    """"جو بائیڈن نے ڈونلڈ ٹرمپ کو مبارکباد دیتے ہوئے ملاقات کی دعوت دی": a cooperative act with no Actor2 of its own,
+    after a participle clause of the same doer ("… دیتے ہوئے") that had one, is done to the same partner."""
+    for h, ids, y in reversed(participled):
+        if h < t.first and h >= floor and ids & {a.entity_id for a in a1} and not any(
+                words[k].norm in lex.clause_breaks for k in range(h, t.first)):
+            return [replace(a, method="participle") for a in y if a.entity_id not in ids]
+    return []
+
+
 def _possessor_subject(words, t: Trigger, floor: int, lex, mentions, entities, ctx) -> list[Actor]:
     """"پاکستان کا چین کے ساتھ معاہدہ", "X کی Y سے ملاقات کے دوران": the possessor of a nominal whose own case-marked
     phrase (one of the trigger's markers) stands between them is its Actor1."""
@@ -2435,6 +2446,7 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
     sent_off = int(sent["start_char"])
     out: list[dict] = []
     stated: set[int] = set()  # first words of the triggers that gave an asserted, future or intended event
+    participled: list[tuple[int, set[str], list[Actor]]] = []  # (participle, Actor1 ids, Actor2s) of "… کرتے ہوئے"
     acted: list[tuple] = []  # (first word, clause start, Actor1s, date, source) of those triggers
     for t in triggers:
         if t.embedded:
@@ -2507,6 +2519,11 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
         a2 = _find_patient(words, pt, p_floor, lex, mentions, entities, exclude, source_ids, ctx)
         if a2 == [OWN]:
             a2 = [replace(a1[0], method="reflexive")] if a1 and a1[0] is not UNKNOWN_AGENT else []
+        if closes is not None and a1 and a2:
+            participled.append((closes, {a.entity_id for a in a1}, a2))
+        if not a2 and a1 and lookup(t.entry.code, cameo).quad_class <= COOPERATIVE_QUAD and \
+                not t.entry.code.startswith(STATEMENT_ROOT):
+            a2 = _participle_partner(words, t, floor, lex, a1, participled)
         if not a2 and a1 and t.entry.code.startswith(CONSULT_ROOTS) and not t.entry.symmetric:
             # "X کی زیر صدارت اجلاس ہوا جس میں Y اور Z نے شرکت کی": those who attended met with its chair
             a2 = _attendees(words, t, lex, mentions, entities, exclude | source_ids, ctx)

@@ -956,6 +956,9 @@ ROUND7_CASES = [  # (headline or None, text, counted triples that must be presen
     # those killed in a clash with X were hit by X
     (None, "جنوبی لبنان میں حزب اللہ کے ساتھ جھڑپوں میں تین اسرائیلی فوجی ہلاک ہو گئے۔", {("LBNREB", "ISRMIL", "190")},
      set()),
+    # a cooperative act after a participle clause of the same doer with a partner is done to that partner
+    (None, "شہباز شریف نے شی جن پنگ کو مبارکباد دیتے ہوئے ملاقات کی دعوت دی۔", {("PAKGOV", "CHNGOV", "036")},
+     {("PAKGOV", None, "036")}),
     # a city the linker leaves unlinked, named as the target right before the act, is its country
     (None, "اسرائیل نے بیروت پر شدید بمباری کی۔", {("ISR", "LBN", "195")}, {("ISR", None, "195")}),
     # ... not when it is the target of another nominal ("in response to the attacks on Beirut")
