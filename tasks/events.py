@@ -1399,6 +1399,14 @@ def _find_patient(words, t: Trigger, floor: int, lex, mentions, entities, exclud
                 if not actors and marker in lex.target_markers:
                     actors = _possessor_of_marked(words, j - 1, floor, lex, mentions, entities,
                                                   "case:" + " ".join(marker))
+                if not actors and marker in lex.target_markers and all(
+                        words[k].upos == "ADJ" or words[k].mention is not None or words[k].norm in lex.particles
+                        for k in range(j + len(marker), t.first)):
+                    actors = _place_target(words, j - 1, floor, entities, "case:" + " ".join(marker))
+                if not actors and t.entry.code.startswith(VIOLENT_ROOTS) and (
+                        marker in lex.target_markers or marker == t.entry.actor2_case[0]):
+                    actors = _demonym_target(words, j - 1, floor, lex, mentions, entities,
+                                             "case:" + " ".join(marker))
                 actors = [a for a in actors if a.entity_id not in exclude | source_ids]
                 if not actors and own_ok and _own_phrase(words, j - 1, floor, lex, violent):
                     actors = [OWN]
@@ -1545,6 +1553,10 @@ def _find_nominative(words, t: Trigger, floor: int, lex, mentions, entities, sou
                     entities) != (k == nxt) for k in (s, nxt)):
                 j = nxt  # "امریکی انٹیلی جنس ایجنسیاں": a country or demonym right before a name modifies it
                 continue
+            marked = _demonym_phrase_end(words, s, j, t.first, lex, markers)
+            if marked is not None:
+                j = marked  # "یوکرین کو روسی علاقوں پر حملے کے لیے": a demonym inside a marked phrase is no subject
+                continue
             # "داعش باغیوں کے خلاف حملے": a name with a second name of the same actor before a case marker is that
             # phrase's, not the subject (the act itself is: "حملے جاری رہیں گے"). (Not a plain noun: "اسرائیل برسوں
             # سے … حملے کر رہا ہے" is a time phrase after the subject.)
@@ -1554,11 +1566,7 @@ def _find_nominative(words, t: Trigger, floor: int, lex, mentions, entities, sou
                 j = _mention_end(words, nxt) + 1
                 continue
             # "X اور Y کے …": a coordinated phrase takes the marker after its last name
-            while nxt + 1 < t.first and (words[nxt].norm or words[nxt].text) in lex.coordinators and \
-                    words[nxt + 1].mention is not None:
-                nxt += 1
-                while nxt < t.first and words[nxt].mention == words[nxt - 1].mention:
-                    nxt += 1
+            nxt = _coordination_end(words, nxt, t.first, lex)
             # "… قبرص منتقل کرنے کا الزام تھا": a name inside an infinitive phrase governed by the trigger is no subject
             # (not a purpose or time phrase: "… نظام دینے کے لئے مظاہرہ کر رہے تھے", genitive_non_actor)
             inside = any(words[k].upos == "VERB" and words[k].norm.endswith(lex.infinitive_endings)
@@ -1572,6 +1580,32 @@ def _find_nominative(words, t: Trigger, floor: int, lex, mentions, entities, sou
                     return [a]
         j += 1
     return []
+
+
+def _coordination_end(words: list[Word], nxt: int, before: int, lex: Lexicon) -> int:
+    """The word after a list of names that starts at ``nxt`` with a coordinator or a list comma ("شام اور لبنان کی
+    سرحد پر", "گھانا، لیبیا اور منگولیا کے سفارت کاروں پر"): the list's marker stands there."""
+    while nxt + 1 < before and ((words[nxt].norm or words[nxt].text) in lex.coordinators or
+                                (words[nxt].norm or words[nxt].text) in lex.list_commas) and \
+            words[nxt + 1].mention is not None:
+        nxt = _mention_end(words, nxt + 1) + 1
+    return nxt
+
+
+def _demonym_phrase_end(words: list[Word], s: int, e: int, before: int, lex: Lexicon,
+                        markers: tuple[tuple[str, ...], ...]) -> int | None:
+    """A demonym (words[s:e+1], demonyms.yaml) before unlinked nouns modifies them: when that noun phrase ends in a
+    case marker or a locative ("روسی علاقوں پر", "امریکی عوام سے", "امریکی صدارتی انتخابات میں", "اسرائیلی فٹ بال
+    شائقین پر"), the index of its last noun (the phrase is not the subject), else None. Not before a genitive:
+    "امریکی ایجنسی کا ویب پیج … وضاحت کرتا ہے" is the agency's page, the country stands in for its owner."""
+    if tuple(w.norm for w in words[s:e + 1]) not in lex.demonyms:
+        return None
+    k = e + 1
+    while k < before and words[k].mention is None and words[k].upos in ("NOUN", "ADJ", "PROPN"):
+        k += 1
+    if k == e + 1 or k >= before or words[k].norm in lex.genitive or not any(_seq_at(words, k, m) for m in markers):
+        return None
+    return k - 1
 
 
 def _find_between(words, t: Trigger, floor: int, lex, mentions, entities, ctx: "_Context | None" = None
@@ -1823,6 +1857,15 @@ def _statement_author(words, nominal: int, floor: int, lex, mentions, entities, 
                 if a and len(a.actor_code or "") > 3:  # an organisation with a sector, not a bare country
                     got = [a]
     return [a for a in got if a is not UNKNOWN_AGENT]
+
+
+def _missed_names(words: list[Word]) -> list[tuple[int, str]]:
+    """(word, "") of the proper names the linker missed: an unlinked PROPN next to another unlinked noun or PROPN
+    ("چین کوگل", "ایموس شوکن"; the small tagger calls half of "جان سمتھ" a noun). A PROPN between function words is
+    mostly a word the tagger took for a name ("علاوہ ازیں انہوں", "2020 کے", "واشنگٹن میں")."""
+    def part(k: int) -> bool:
+        return 0 <= k < len(words) and words[k].mention is None and words[k].upos in ("PROPN", "NOUN")
+    return [(w.i, "") for w in words if w.mention is None and w.upos == "PROPN" and (part(w.i - 1) or part(w.i + 1))]
 
 
 def _recent_subject(j: int, ctx: "_Context | None", person: bool, method: str) -> Actor | None:
@@ -2143,12 +2186,9 @@ def _unattributed_target(words, t: Trigger, floor: int, lex, mentions, entities,
     end = next((k for k in range(t.last + 1, len(words)) if words[k].norm in lex.clause_breaks), len(words))
     if not any(words[k].norm in lex.adverbial_victims for k in range(t.last + 1, end)):
         return []  # "… کے قتل میں ملوث", "… حملے میں محفوظ رہے": no one was hurt in it, or it is not that attack
-    for k in range(t.last + 1, end):
-        if words[k].mention is not None and (k + 1 >= len(words) or words[k + 1].mention != words[k].mention):
-            if any(words[q].norm in lex.adverbial_victims for q in range(k + 1, min(end, k + 4))):
-                a = _actor_from_mention(mentions[words[k].mention], entities, "unmarked", None)
-                if a and a.actor_code and a.entity_id not in source_ids:
-                    return [a]
+    victims = _adverbial_victims(words, t, lex, mentions, entities, source_ids)
+    if victims:
+        return victims
     for k in range(t.first - 1, floor - 1, -1):
         if words[k].mention is not None:
             ent = entities.get(mentions[words[k].mention].get("entity_id") or "") or {}
@@ -2156,6 +2196,47 @@ def _unattributed_target(words, t: Trigger, floor: int, lex, mentions, entities,
                 a = _actor_from_mention(mentions[words[k].mention], entities, "place", None)
                 if a and a.actor_code and a.entity_id not in source_ids:
                     return [a]
+    return []
+
+
+def _adverbial_victims(words, t: Trigger, lex, mentions, entities, exclude: set[str]) -> list[Actor]:
+    """The people named right after an adverbial attack as killed or wounded in it (discourse.yaml
+    adverbial_heads.victims): "اسرائیلی حملوں میں 17 فلسطینی شہید", "حزب اللہ کے حملوں میں 8 اسرائیلی فوجی زخمی"."""
+    end = next((k for k in range(t.last + 1, len(words)) if words[k].norm in lex.clause_breaks), len(words))
+    for k in range(t.last + 1, end):
+        if words[k].mention is not None and (k + 1 >= len(words) or words[k + 1].mention != words[k].mention):
+            if k + 1 < end and words[k + 1].mention is not None:
+                continue  # "اسرائیلی فوجی": a demonym before the group it names
+            if any(words[q].norm in lex.adverbial_victims for q in range(k + 1, min(end, k + 4))):
+                a = _actor_from_mention(mentions[words[k].mention], entities, "unmarked", None)
+                if a and a.actor_code and a.entity_id not in exclude:
+                    return [a]
+    return []
+
+
+def _attack_victims(words, t: Trigger, lex, mentions, entities, exclude: set[str]) -> list[Actor]:
+    """Actor2 of an adverbial attack whose attacker is named: those killed or wounded in it (_adverbial_victims)."""
+    return _adverbial_victims(words, t, lex, mentions, entities, exclude)
+
+
+def _clash_sides(words, t: Trigger, lex, mentions, entities, source_ids: set[str], a2: list[Actor]
+                 ) -> tuple[list[Actor], list[Actor]]:
+    """"لبنان میں حزب اللہ کے ساتھ جھڑپوں میں 3 اسرائیلی فوجی ہلاک ہو گئے": those killed or wounded in a clash with X
+    were hit by X (Actor1: X, Actor2: them); without them the clash is half an event, as before."""
+    if not a2[0].method == "case:" + " ".join(WITH):
+        return [], a2
+    victims = _adverbial_victims(words, t, lex, mentions, entities, source_ids | {a.entity_id for a in a2})
+    return ([replace(a, method="partner") for a in a2], victims) if victims else ([], a2)
+
+
+def _participle_partner(words, t: Trigger, floor: int, lex, a1: list[Actor],
+                        participled: list[tuple[int, set[str], list[Actor]]]) -> list[Actor]:
+    """"جو بائیڈن نے ڈونلڈ ٹرمپ کو مبارکباد دیتے ہوئے ملاقات کی دعوت دی": a cooperative act with no Actor2 of its own,
+    after a participle clause of the same doer ("… دیتے ہوئے") that had one, is done to the same partner."""
+    for h, ids, y in reversed(participled):
+        if h < t.first and h >= floor and ids & {a.entity_id for a in a1} and not any(
+                words[k].norm in lex.clause_breaks for k in range(h, t.first)):
+            return [replace(a, method="participle") for a in y if a.entity_id not in ids]
     return []
 
 
@@ -2214,18 +2295,6 @@ def _adverbial_agent(words, t: Trigger, floor: int, lex, mentions, entities, sou
     return []
 
 
-def _possessor_over_phrase(words, t: Trigger, lex) -> bool:
-    """"اسرائیلی فوج کی جنوبی لبنان میں بمباری", "X کا رہائشی عمارت پر فضائی حملہ": a place or target phrase stands
-    between the possessor and the nominal, so the possessor is its doer, not its victim ("صحافی کا قتل")."""
-    if not HEADLINE_PLACE:
-        return False
-    p = t.first - 1
-    while p >= 0 and (words[p].upos == "ADJ" or words[p].norm in lex.particles) and words[p].mention is None:
-        p -= 1
-    return p >= 0 and (words[p].norm == lex.locative or any(
-        _seq_at(words, p - len(m) + 1, m) for m in lex.target_markers if p - len(m) + 1 >= 0))
-
-
 def _headline_demonym(words, t: Trigger, floor: int, lex, mentions, entities) -> list[Actor]:
     """"شمالی غزہ میں اسرائیلی حملہ، …": a country named right before a violent headline nominal, with no genitive
     (an adjective: "اسرائیلی"), is its doer."""
@@ -2243,13 +2312,131 @@ def _headline_demonym(words, t: Trigger, floor: int, lex, mentions, entities) ->
 
 def _headline_agent(words, t: Trigger, floor: int, lex, mentions, entities) -> list[Actor]:
     """The first possessor of a headline clause is the actor of its nominal: "چین کی امریکہ پر تنقید" -> China."""
+    return _headline_possessor(words, t, floor, lex, mentions, entities)[1]
+
+
+def _headline_possessor(words, t: Trigger, floor: int, lex, mentions, entities) -> tuple[int, list[Actor]]:
+    """(index of the genitive, actors) of the first possessor of a headline clause; (-1, []) if none."""
     for j in range(max(floor, 1), t.first):
         if words[j].norm in lex.genitive and j + 1 < len(words) and words[j + 1].norm not in lex.genitive_non_actor \
                 and not _title_after(words, j + 1, lex):
             got = _resolve_phrase_end(words, j - 1, floor, lex, mentions, entities, "headline")
             if got:
-                return got
+                return j, got
+    return -1, []
+
+
+def _headline_attacker(words, t: Trigger, g: int, floor: int, lex) -> bool:
+    """Whether the possessor whose genitive is at ``g`` owns the headline's violent act (its Actor1) rather than
+    suffering it ("صحافی کا قتل", "X کی رہائش گاہ پر حملہ": the victim): it does when a named place or target stands
+    between it and the act ("اسرائیل کا بیروت پر حملہ", "X کی غزہ میں … بمباری، 38 فلسطینی شہید"), when what it
+    owns is an attack in which others die ("حزب اللہ کے ڈرون حملے میں اسرائیلی فوجی ہلاک"), or when the target was
+    named before it ("غزہ کے رہائشی ٹاور پر اسرائیل کا حملہ")."""
+    p = t.first - 1
+    while p > g and words[p].mention is None and (words[p].upos == "ADJ" or words[p].norm in lex.particles):
+        p -= 1
+    if p == g:
+        return any(_seq_at(words, k, m) for k in range(floor, g) for m in t.entry.actor2_case
+                   if m in lex.target_markers)
+    if words[g + 1].mention is not None or words[g + 1].upos == "PROPN" or _known_place(words, g + 1):
+        return True  # "اسرائیل کا بیروت پر حملہ", "اسرائیل کا شام کے … شہر پر": no one's place is a city
+    for k in range(g + 1, p + 1):
+        if words[k].norm in lex.adjunct_ends or any(_seq_at(words, k, m) for m in t.entry.actor2_case):
+            if any(words[q].mention is not None or words[q].upos == "PROPN" for q in range(g + 1, k)):
+                return True
+            break
+        if words[k].norm in lex.genitive:
+            return False  # "X کے بیٹے کا قتل": X's son is the victim
+        if any(e.code.startswith(VIOLENT_ROOTS) for e in lex.by_nominal.get(words[k].norm, ())) and k > g + 1:
+            return True  # "X کے ڈرون حملے میں": X's attack
+    return False
+
+
+def _known_place(words: list[Word], i: int) -> str | None:
+    """ISO3 of the place (agents.yaml places: بیروت، غزہ، تل ابیب) that words[i:] start with, whether or not the
+    linker made it a mention."""
+    from tasks.agents import _keys, load_agents
+    places = load_agents().places
+    for n in (3, 2, 1):
+        if i + n <= len(words):
+            key = _keys(" ".join(w.text for w in words[i:i + n]))
+            if key in places:
+                return places[key]
+    return None
+
+
+def _place_target(words: list[Word], end: int, floor: int, entities: dict[str, dict], method: str) -> list[Actor]:
+    """"غزہ پر اسرائیلی بمباری", "حزب اللہ نے تل ابیب پر میزائل فائر کیا": a city or territory the linker left
+    unlinked (agents.yaml places) as the target right before the nominal (only adjectives or a demonym between;
+    not "بیروت پر حملوں کے ردعمل میں … نشانہ بنایا", another nominal's target): its country."""
+    for n in (3, 2, 1):
+        s = end - n + 1
+        if s >= floor and all(w.mention is None for w in words[s:end + 1]) and _known_place(words, s) and \
+                _known_place_len(words, s) == n:
+            ent = _country_entity(_known_place(words, s), entities)
+            return [_actor_from_entity(ent, method, None)] if ent else []
     return []
+
+
+DEMONYM_THING_MAX = 3  # unlinked words between a demonym and the marker of what was hit ("اسرائیلی فوجی مرکز پر")
+
+
+def _demonym_target(words: list[Word], end: int, floor: int, lex: Lexicon, mentions, entities, method: str
+                    ) -> list[Actor]:
+    """"اسرائیلی فوجی مرکز کو نشانہ بنایا", "امریکی بیس پر حملے میں": a thing of a country named by its demonym
+    (unlinked nouns and adjectives after it, no genitive) is what an attack hits: the country is its target."""
+    for n in range(1, DEMONYM_THING_MAX + 1):
+        d = end - n
+        if d < floor or any(w.mention is not None or w.upos not in ("NOUN", "ADJ", "PROPN", "VERB")
+                            or w.norm in lex.genitive for w in words[d + 1:end + 1]):
+            return []
+        if words[d].mention is not None:
+            s = _mention_start(words, d)
+            if tuple(w.norm for w in words[s:d + 1]) not in lex.demonyms:
+                return []
+            a = _actor_from_mention(mentions[words[d].mention], entities, method, None)
+            return [a] if a and _country_like(a, entities) else []
+    return []
+
+
+def _known_place_len(words: list[Word], i: int) -> int:
+    from tasks.agents import _keys, load_agents
+    places = load_agents().places
+    return next((n for n in (3, 2, 1) if i + n <= len(words) and
+                 _keys(" ".join(w.text for w in words[i:i + n])) in places), 0)
+
+
+def _headline_victims(words, t: Trigger, lex, mentions, entities, exclude: set[str]) -> list[Actor]:
+    """"… جھڑپ میں 6 اسرائیلی فوجی ہلاک": the people named right before a headline's death nominal suffered it."""
+    p = t.first - 1
+    while p >= 0 and words[p].norm in lex.particles:
+        p -= 1
+    if p < 0 or words[p].mention is None:
+        return []
+    s = _mention_start(words, p)
+    if s > 0 and (words[s - 1].norm in lex.genitive or words[s - 1].mention is not None and
+                  words[s - 1].mention != words[p].mention and s - 2 >= 0 and words[s - 2].norm in lex.genitive):
+        return []  # "X کا حملہ": a possessor, not victims
+    a = _actor_from_mention(mentions[words[p].mention], entities, "unmarked", None)
+    return [a] if a and a.actor_code and a.entity_id not in exclude else []
+
+
+def _headline_violence(words, t: Trigger, floor: int, lex, mentions, entities, a1: list[Actor], a2: list[Actor],
+                       possessor: list[Actor]) -> tuple[list[Actor], list[Actor]]:
+    """Actors of a headline's violent nominal (QuadClass 4). Its possessor is its victim ("صحافی کا قتل") unless it
+    owns the act (_headline_attacker); the partner of a clash ("حزب اللہ کیساتھ جھڑپ میں 6 اسرائیلی فوجی ہلاک") is
+    the attacker of those killed in it, who are Actor2 (_headline_victims)."""
+    if a1 and a1 is possessor and not (a2 and a2[0].method.startswith("case:")):
+        g = _headline_possessor(words, t, floor, lex, mentions, entities)[0]
+        if g < 0 or not _headline_attacker(words, t, g, floor, lex):
+            return [], a1
+        a2 = a2 or _headline_victims(words, t, lex, mentions, entities, {a.entity_id for a in a1})
+        return a1, a2
+    if not a1 and a2 and a2[0].method == "case:" + " ".join(WITH):
+        victims = _headline_victims(words, t, lex, mentions, entities, {a.entity_id for a in a2})
+        if victims:
+            return [replace(a, method="headline") for a in a2], victims
+    return a1, a2
 
 
 def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, words_dw,
@@ -2260,8 +2447,7 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
     # persons named in the sentence: linked ones, and proper names the linker missed ("" stands for any of those)
     ctx.persons = [(w.i, mentions[w.mention]["entity_id"]) for w in words if w.mention is not None and (
         (entities.get(mentions[w.mention]["entity_id"]) or {}).get("entity_type") or "").upper() == "PERSON"]
-    ctx.persons += [(w.i, "") for w in words if w.mention is None and w.upos == "PROPN" and (
-        w.i + 1 >= len(words) or words[w.i + 1].upos != "PROPN")]
+    ctx.persons += _missed_names(words)
     _relative_spans(words, lex)
     # civilians named so far in the article: the owners of homes an attack hits ("… دو رہائشی مکانات مسمار کر دیے")
     for w in words:
@@ -2354,6 +2540,7 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
     sent_off = int(sent["start_char"])
     out: list[dict] = []
     stated: set[int] = set()  # first words of the triggers that gave an asserted, future or intended event
+    participled: list[tuple[int, set[str], list[Actor]]] = []  # (participle, Actor1 ids, Actor2s) of "… کرتے ہوئے"
     acted: list[tuple] = []  # (first word, clause start, Actor1s, date, source) of those triggers
     for t in triggers:
         if t.embedded:
@@ -2439,6 +2626,11 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
         a2 = _find_patient(words, pt, p_floor, lex, mentions, entities, exclude, source_ids, ctx)
         if a2 == [OWN]:
             a2 = [replace(a1[0], method="reflexive")] if a1 and a1[0] is not UNKNOWN_AGENT else []
+        if closes is not None and a1 and a2:
+            participled.append((closes, {a.entity_id for a in a1}, a2))
+        if not a2 and a1 and lookup(t.entry.code, cameo).quad_class <= COOPERATIVE_QUAD and \
+                not t.entry.code.startswith(STATEMENT_ROOT):
+            a2 = _participle_partner(words, t, floor, lex, a1, participled)
         if not a2 and a1 and t.entry.code.startswith(CONSULT_ROOTS) and not t.entry.symmetric:
             # "X کی زیر صدارت اجلاس ہوا جس میں Y اور Z نے شرکت کی": those who attended met with its chair
             a2 = _attendees(words, t, lex, mentions, entities, exclude | source_ids, ctx)
@@ -2468,9 +2660,14 @@ def _sentence_events(article, sent, words, mentions, entities, lex, cameo, ref, 
                 # its victims, else its place
                 a2 = _unattributed_target(words, t, floor, lex, mentions, entities, source_ids | {
                     a.entity_id for a in a1})
-        if t.headline and a1 and a1 is possessor and lookup(t.entry.code, cameo).quad_class == 4 and \
-                not (a2 and a2[0].method.startswith("case:")) and not _possessor_over_phrase(words, t, lex):
-            a1, a2 = [], a1  # "صحافی کا قتل": the possessor of a material-conflict noun is its victim
+        elif a1 and not a2 and t.adverbial and t.entry.code.startswith(VIOLENT_ROOTS) and not t.entry.symmetric:
+            # "حزب اللہ کے حملوں میں 8 اسرائیلی فوجی زخمی": an attacker's attack hurts those named right after it
+            a2 = _attack_victims(words, t, lex, mentions, entities, source_ids | {a.entity_id for a in a1})
+        elif not a1 and a2 and t.adverbial and t.entry.code.startswith(VIOLENT_ROOTS) and t.entry.symmetric:
+            a1, a2 = _clash_sides(words, t, lex, mentions, entities, source_ids, a2)
+        if t.headline and lookup(t.entry.code, cameo).quad_class == 4:
+            # "صحافی کا قتل": the possessor of a material-conflict noun is its victim; "اسرائیل کا بیروت پر حملہ": not
+            a1, a2 = _headline_violence(words, t, floor, lex, mentions, entities, a1, a2, possessor)
         occasion = _occasion_pair(words, t, floor, lex, ctx)
         if occasion:
             a1, a2 = occasion, []  # "اس موقع پر … پر تبادلہ خیال ہوا": the two sides of the act just told
