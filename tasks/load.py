@@ -24,7 +24,7 @@ import schemas
 from schemas.tables import on_conflict
 from warehouse import LOCK_NAME, staging_dir
 from warehouse.storage import (compact, ensure_schema, next_seq, open_writer, publish, publish_if_stale,
-                               write_parquet_atomic, write_partition)
+                               write_parquet_atomic, write_partition, writer_memory_limit)
 
 __all__ = ["LOCK_NAME", "LoadResult", "compact_warehouse", "ensure_schema", "init_warehouse", "load_run",
            "load_staged", "stage", "write_parquet_atomic"]
@@ -119,6 +119,20 @@ def load_staged(con: duckdb.DuckDBPyConnection, warehouse: Path, run_id: str) ->
     return inserted
 
 
+def _load_in_transaction(con: duckdb.DuckDBPyConnection, warehouse: Path, run_id: str) -> dict[str, int]:
+    con.execute("BEGIN TRANSACTION")
+    inserted = load_staged(con, warehouse, run_id)
+    con.execute("COMMIT")
+    return inserted
+
+
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    try:
+        con.execute("ROLLBACK")
+    except duckdb.Error:
+        pass
+
+
 def load_run(warehouse: Path, run_id: str, keep_staging: bool = False) -> LoadResult:
     """Load everything a run staged, in one transaction, under the warehouse's writer lock; then publish."""
     warehouse = Path(warehouse)
@@ -128,17 +142,18 @@ def load_run(warehouse: Path, run_id: str, keep_staging: bool = False) -> LoadRe
         con = open_writer(warehouse)
         try:
             publish_if_stale(con, warehouse)  # a first load that fails still leaves a readable (empty) warehouse
-            con.execute("BEGIN TRANSACTION")
-            result.inserted = load_staged(con, warehouse, run_id)
-            con.execute("COMMIT")
+            con.execute("SET memory_limit = ?", [writer_memory_limit()])  # bounds the checkpoint (storage.py)
+            try:
+                result.inserted = _load_in_transaction(con, warehouse, run_id)
+            except duckdb.OutOfMemoryException:  # a load bigger than the cap: again, uncapped (it is idempotent)
+                _rollback(con)
+                con.execute("RESET memory_limit")
+                result.inserted = _load_in_transaction(con, warehouse, run_id)
             publish(con, warehouse)
             for name in schemas.TABLES:
                 result.totals[name] = con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0]
         except BaseException:
-            try:
-                con.execute("ROLLBACK")
-            except duckdb.Error:
-                pass
+            _rollback(con)
             raise
         finally:
             con.close()

@@ -318,3 +318,30 @@ def test_writer_tables_have_no_primary_key_index_and_an_older_one_loses_it(tmp_p
     con.close()
     # the readers see what loads appended (a1 was put in the writer's table directly, above)
     assert sorted(read_snapshot(wh, "mentions").column("article_id").to_pylist()) == ["a2", "a3"]
+
+
+def test_a_load_bigger_than_the_writer_memory_cap_is_done_again_uncapped(tmp_path: Path, monkeypatch):
+    """The writer's memory cap (storage.WRITER_MEMORY_LIMIT, for the checkpoints) never fails a load: a load that
+    runs out under it is rolled back and done again without it, once."""
+    monkeypatch.setenv("KHABAR_WRITER_MEMORY_LIMIT", "1MB")
+    attempts = []
+    real = load._load_in_transaction
+
+    def spy(*args):
+        try:
+            inserted = real(*args)
+        except duckdb.OutOfMemoryException:
+            attempts.append("out of memory")
+            raise
+        attempts.append("loaded")
+        return inserted
+
+    monkeypatch.setattr(load, "_load_in_transaction", spy)
+    wh = tmp_path / "wh"
+    load.stage(wh, "r1", "articles", [_article(f"a{i}", "متن " * 2000) for i in range(300)])
+    assert load.load_run(wh, "r1").inserted["articles"] == 300
+    assert attempts == ["out of memory", "loaded"]
+    assert read_snapshot(wh, "articles", columns=[]).num_rows == 300
+    monkeypatch.delenv("KHABAR_WRITER_MEMORY_LIMIT")
+    load.stage(wh, "r2", "articles", [_article("a300")])
+    assert load.load_run(wh, "r2").inserted["articles"] == 1 and attempts[-1] == "loaded"

@@ -47,11 +47,17 @@ PARTITIONS_DDL = """CREATE TABLE _partitions (
 )"""
 
 
-# DuckDB's memory limit for the writer's connection (loads, compaction, migration); it spills past it. Without one,
-# the checkpoint that ends a load now and then rewrote a table's column segments all in memory: DuckDB's default
-# allows 80 % of RAM, and the run's peak rose by up to +990 MB at every 32nd load of 2,000 articles (+450 at every
-# 16th; docs/performance.md, Size). KHABAR_WRITER_MEMORY_LIMIT overrides it (any DuckDB size: '2GB').
+# DuckDB's memory limit for a load (tasks.load.load_run); DuckDB spills past it where it can. Without one, the
+# checkpoint that ends a load now and then rewrote a table's column segments all in memory (DuckDB's default
+# allows 80 % of RAM): the run's peak rose by up to +990 MB at every 32nd load of 2,000 articles (+450 at every
+# 16th; docs/performance.md, Size). A load that needs more (a very large batch) is done again without the cap,
+# and compaction is not capped (its Parquet writer buffers whole row groups of the largest tables).
+# KHABAR_WRITER_MEMORY_LIMIT overrides it (any DuckDB size: '2GB').
 WRITER_MEMORY_LIMIT = "512MB"
+
+
+def writer_memory_limit() -> str:
+    return os.environ.get("KHABAR_WRITER_MEMORY_LIMIT") or WRITER_MEMORY_LIMIT
 
 
 class WarehouseStateMissing(RuntimeError):
@@ -174,7 +180,6 @@ def open_writer(warehouse: Path) -> duckdb.DuckDBPyConnection:
     writer_path(warehouse).parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(writer_path(warehouse)))
     try:
-        con.execute("SET memory_limit = ?", [os.environ.get("KHABAR_WRITER_MEMORY_LIMIT") or WRITER_MEMORY_LIMIT])
         ensure_schema(con)
         if not _has_table(con, "_partitions"):
             _first_partitions(con, warehouse)
