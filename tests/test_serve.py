@@ -184,7 +184,8 @@ def test_serve_keeps_its_worker_pool_warm_between_ticks_and_shuts_it_down(inbox:
     import signal
 
     import psutil
-    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+    from prefect.client.schemas.filters import (FlowRunFilter, FlowRunFilterParentFlowRunId, LogFilter,
+                                                LogFilterFlowRunId)
     from helpers_server import count, shared_server, start_khabar
 
     server = shared_server()
@@ -202,8 +203,10 @@ def test_serve_keeps_its_worker_pool_warm_between_ticks_and_shuts_it_down(inbox:
                 break
             time.sleep(2)
         assert state.is_completed(), (state, served.output())
+        etl_runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(  # the etl subflow: its own flow run
+            parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[run.id])))
         logs = [entry.message for entry in client.read_logs(
-            log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run.id])))]
+            log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run.id] + [r.id for r in etl_runs])))]
         line = next((m for m in logs if m.startswith("nlp+extract:")), None)
         assert line, logs
         found = re.search(r"process\(es\) \[([\d, ]+)\]; Stanza pipelines each has loaded: (\{.*\})", line)
