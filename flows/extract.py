@@ -1,6 +1,8 @@
-"""Extraction stage, Prefect part: link + events + relations per article, fanned out in chunks.
+"""Extraction on its own, Prefect part: link + events + relations per article, fanned out in chunks.
 
-``run_extract`` is called by the pipeline flow after NLP. Each chunk of articles runs as the Prefect task
+The pipeline flow no longer calls this after NLP: flows.nlp.run_nlp_extract parses and extracts each chunk in
+the same worker (one fan-out). ``run_extract`` stays for extraction of parses already in hand (benches, tests,
+bench/extract_parallel.py), on the pool and runners of flows/workers.py. Each chunk of articles runs as the Prefect task
 ``extract`` (tasks.extract.extract_articles does the work):
 - a small batch (``extract_workers_for``): one chunk, in this process, no worker spawned;
 - workers > 1: Prefect's ProcessPoolTaskRunner, one chunk per worker process (spawned; its initializer loads
