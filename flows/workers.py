@@ -222,25 +222,6 @@ def run_on_dask(address: str, jobs: Sequence[Any], task_: Any, params_of: Callab
 
 # ------------------------------------------------------------------------------- a warm pool for `khabar serve`
 
-try:  # distributed comes with prefect-dask
-    from distributed.diagnostics.plugin import WorkerPlugin as _WorkerPlugin
-except ImportError:  # pragma: no cover
-    _WorkerPlugin = object  # type: ignore[assignment,misc]
-
-
-class WarmWorker(_WorkerPlugin):
-    """Dask worker plugin: ``init_worker`` in each worker process of the cluster, once, when it starts."""
-
-    name = "khabar-warm-worker"
-
-    def __init__(self, models_dir: str | None, langs: tuple[str, ...], torch_threads: int | None) -> None:
-        self.initargs = (models_dir, tuple(langs), torch_threads)
-
-    def setup(self, worker: Any) -> None:
-        init_worker(*self.initargs)
-        log.info("warm worker %d ready (%s)", os.getpid(), ", ".join(self.initargs[1]) or "no Stanza pipeline yet")
-
-
 @contextlib.contextmanager
 def warm_cluster(workers: int, models_dir: Path | None, langs: tuple[str, ...] = ("ur",)) -> Iterator[str]:
     """A local Dask cluster of ``workers`` worker processes that load the models once and stay up until the block
@@ -248,6 +229,7 @@ def warm_cluster(workers: int, models_dir: Path | None, langs: tuple[str, ...] =
     handed its address as --dask-address). Yields the scheduler address."""
     from distributed import Client, LocalCluster
 
+    from flows.warm import WarmWorker  # (its own module: a spawned pool worker never imports distributed)
     from khabar.config import default_workers
     from tasks.nlp import has_models, resolve_models_dir
 
