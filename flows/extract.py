@@ -1,6 +1,8 @@
-"""Extraction stage, Prefect part: link + events + relations per article, fanned out in chunks.
+"""Extraction on its own, Prefect part: link + events + relations per article, fanned out in chunks.
 
-``run_extract`` is called by the pipeline flow after NLP. Each chunk of articles runs as the Prefect task
+The pipeline flow no longer calls this after NLP: flows.nlp.run_nlp_extract parses and extracts each chunk in
+the same worker (one fan-out). ``run_extract`` stays for extraction of parses already in hand (benches, tests,
+bench/extract_parallel.py), on the pool and runners of flows/workers.py. Each chunk of articles runs as the Prefect task
 ``extract`` (tasks.extract.extract_articles does the work):
 - a small batch (``extract_workers_for``): one chunk, in this process, no worker spawned;
 - workers > 1: Prefect's ProcessPoolTaskRunner, one chunk per worker process (spawned; its initializer loads
@@ -21,9 +23,10 @@ from prefect.cache_policies import NO_CACHE
 from prefect.utilities.annotations import quote
 
 from flows import ops
-from flows.nlp import _result, _shared_api, _shut_down_after
+from flows.workers import init_worker as _init_worker, result as _result, shared_api as _shared_api
+from flows.workers import shut_down_after as _shut_down_after
 from khabar.config import Settings
-from tasks.extract import ExtractOutput, Item, chunks_of, extract_articles, init_worker, item_weight, merge
+from tasks.extract import ExtractOutput, Item, chunks_of, extract_articles, item_weight, merge
 
 # A spawned worker needs ~4.5 s to start on a busy 2-core machine (Prefect imports, the dictionary and its
 # index) while linking and coding take ~75 us a token (bench/extract_parallel.py, docs/performance.md): 2 workers
@@ -73,7 +76,7 @@ def run_extract(items: Sequence[Item], settings: Settings, events: bool = True) 
     from prefect.task_runners import ProcessPoolTaskRunner
 
     chunks = chunks_of(items, workers)
-    pool = ProcessPoolTaskRunner(max_workers=workers, initializer=init_worker)
+    pool = ProcessPoolTaskRunner(max_workers=workers, initializer=_init_worker, initargs=(None, (), None))
     with _shared_api(), _shut_down_after(pool):  # workers exit in a thread: the flow goes on meanwhile
         futures = [pool.submit(task_, {"items": packed(c), "events": events}) for c in chunks]
         return merge([_raise(_result(f)) for f in futures])

@@ -1,32 +1,38 @@
-"""NLP stage, Prefect part: decide per article, reuse the parse cache, parse the rest in parallel chunks.
+"""NLP stage, Prefect part: decide per article, reuse the parse cache, parse the rest in parallel chunks; and
+the per-article fan-out that parses and then extracts (link, events, relations) in the same worker.
 
-``run_nlp`` is called by the pipeline flow (inside its @flow) or on its own. Parsing runs as the Prefect
-task ``nlp-parse``, one task per chunk of articles:
-- workers == 1: in this process (no pool; the pipeline stays loaded for later calls), chunks of
-  nlp_batch_size articles, torch threads = all cores;
+``run_nlp_extract`` is what the pipeline flow calls (inside its @flow) when the run goes past NLP: one task
+``nlp-extract`` per chunk of articles, each parsed and then extracted by the same process (tasks.extract.run_job),
+so a worker does all of an article's per-article work and no second pool is spawned; cache hits are only
+extracted, in chunks of their own on the same workers. ``run_nlp`` (``--until nlp``) parses only (task
+``nlp-parse``). Both run their chunks the same ways (flows/workers.py):
+- one lane (a small batch, or workers == 1): in this process (no pool; the pipeline and dictionary stay loaded
+  for later calls), chunks of nlp_batch_size articles, torch threads = all cores;
 - workers  > 1: ``workers`` lanes pull chunks from one queue: this process (one thread) and workers - 1
-  processes of Prefect's ProcessPoolTaskRunner (spawned, cloudpickle), one Stanza pipeline per process,
-  torch threads = max(1, cores // workers); chunks shrink towards the end (``guided_chunks``);
+  processes of Prefect's ProcessPoolTaskRunner (spawned, cloudpickle; flows.workers.init_worker loads the
+  Stanza pipeline, the dictionary, its index and the lexicons once per process), torch threads =
+  max(1, cores // workers); chunks shrink towards the end (``guided_chunks``);
 - settings.dask_address: prefect_dask's DaskTaskRunner on that scheduler (torch threads 1 per task:
-  Dask scales by worker processes; each worker process caches its own pipeline).
-All the language work lives in tasks/nlp.py.
+  Dask scales by worker processes; each worker process caches its own pipeline and dictionary).
+All the language work lives in tasks/nlp.py, the extraction in tasks/extract.py.
 """
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
-import sys
+import pickle
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from flows import ops, progress
+from flows.extract import extract_workers_for
+from flows.workers import (nlp_worker_ready, result, run_here, run_lanes, run_on_dask, shared_api,  # noqa: F401
+                           shut_down_after)
 from khabar.config import Settings, default_workers
+from tasks.extract import ExtractOutput, Job, chunks_of, extract_items, for_extract, item_weight, merge, run_job
 from tasks.ids import stable_id
 from tasks.nlp import (
     ModelNotFoundError,
@@ -35,7 +41,6 @@ from tasks.nlp import (
     _missing_message,
     detect_language,
     has_models,
-    init_worker,
     map_ner_label,
     model_version,
     parse_articles,
@@ -55,12 +60,6 @@ def nlp_parse(articles: list[dict], models_dir: str, torch_threads: int | None =
     """Parse one chunk of articles (thin wrapper; the worker process keeps its pipeline between chunks)."""
     ops.attach_project_loggers()  # in a pool worker too: its khabar lines go to the run's logs
     return parse_articles(articles, models_dir=Path(models_dir), torch_threads=torch_threads)
-
-
-@task(name="nlp-worker-ready", cache_policy=NO_CACHE, persist_result=False)
-def nlp_worker_ready() -> int:
-    """Runs in a pool worker after its initializer (imports, pipeline load): the worker can take chunks now."""
-    return os.getpid()
 
 
 @dataclass
@@ -135,32 +134,6 @@ def _cached_rows(warehouse: Path, hits: dict[str, tuple[dict, str]]) -> tuple[Nl
     return out, served
 
 
-# --------------------------------------------------------------------------------------------- running
-
-@contextlib.contextmanager
-def _shared_api() -> Iterator[None]:
-    """Make worker processes report to the Prefect API this process uses.
-
-    With no PREFECT_API_URL, Prefect serves an ephemeral API from a local server process; a spawned worker would
-    start one of its own (seconds each, and its task runs would land in a throw-away database). The client
-    knows the address of the one in use (``get_client().api_url``): the workers get it as PREFECT_API_URL, the
-    documented setting, through Prefect's settings context (which task runners pass on to their workers).
-    """
-    from prefect import get_client
-    from prefect.settings import PREFECT_API_URL, temporary_settings
-
-    if PREFECT_API_URL.value():
-        yield
-        return
-    url = str(get_client(sync_client=True).api_url).rstrip("/")  # httpx keeps a trailing '/'
-    if not url.startswith(("http://", "https://")) or "ephemeral-prefect" in url:  # an in-process app: no address
-        log.warning("the ephemeral Prefect API has no address to share with NLP workers (%s); each starts its own",
-                    url)
-        yield
-        return
-    with temporary_settings(updates={PREFECT_API_URL: url}):
-        yield
-
 
 class _ArticleProgress:
     """NLP progress in articles (cache hits count as done at once): the terminal bar and the run's progress
@@ -226,6 +199,14 @@ def pool_chunks_wanted(workers_ready: int, text_left: int, text_held: int) -> in
     return workers_ready * (2 if text_left > text_held else 1)
 
 
+
+# --------------------------------------------------------------------------------------------- running
+
+_shared_api = shared_api  # the names other modules and tests used before flows/workers.py
+_shut_down_after = shut_down_after
+_result = result
+
+
 def _params(chunk: list[dict], models_dir: Path, threads: int) -> dict:
     return {"articles": chunk, "models_dir": str(models_dir), "torch_threads": threads}
 
@@ -236,137 +217,42 @@ def _run_chunks(todo: list[dict], settings: Settings, models_dir: Path,
 
     Each chunk's task has settings.stage_timeout_seconds as its time limit; ``tracker`` hears of each chunk done.
     """
-    results: list[tuple[list[dict], NlpOutput | BaseException]] = []
     parse = ops.stage_limit(settings)(nlp_parse)
-    chunk_done = tracker.chunk_done if tracker is not None else (lambda articles: None)
     workers = max(1, int(settings.workers))
     batch = max(1, int(settings.nlp_batch_size))
-    if settings.dask_address:
-        from prefect_dask import DaskTaskRunner
-
+    if settings.dask_address:  # (a Dask cluster is up already: all its workers)
         chunks = guided_chunks(todo, workers, batch)
-        with _shared_api(), DaskTaskRunner(address=settings.dask_address) as runner:
-            futures = [runner.submit(parse, _params(c, models_dir, 1)) for c in chunks]
-            for c, f in zip(chunks, futures):
-                results.append((c, _result(f)))
-                chunk_done(len(c))
-        return results
-    workers = workers_for(workers, sum(map(_text_chars, todo)))  # (a Dask cluster is up already: all its workers)
-    chunks = guided_chunks(todo, workers, batch) if workers > 1 else [todo[i:i + batch]
-                                                                      for i in range(0, len(todo), batch)]
-    if len(chunks) > 1 and workers > 1:
+    else:
+        workers = workers_for(workers, sum(map(_text_chars, todo)))
+        chunks = guided_chunks(todo, workers, batch) if workers > 1 else [todo[i:i + batch]
+                                                                          for i in range(0, len(todo), batch)]
+    done = (lambda i: tracker.chunk_done(len(chunks[i]))) if tracker is not None else None
+    params = lambda c, threads: _params(c, models_dir, threads)  # noqa: E731
+    if settings.dask_address:
+        outs = run_on_dask(settings.dask_address, chunks, parse, params, done)
+    elif len(chunks) > 1 and workers > 1:
+        lanes = min(workers, len(chunks))
         langs = tuple(sorted({a["language"] for a in todo}))
-        return _run_lanes(chunks, models_dir, langs, min(workers, len(chunks)), parse, chunk_done)
-    threads = default_workers()  # one process: all its cores
-    for c in chunks:
-        try:
-            results.append((c, parse(c, str(models_dir), threads)))
-        except Exception as exc:
-            results.append((c, exc))
-        chunk_done(len(c))
-    return results
+        threads = max(1, default_workers() // lanes)
+        outs = run_lanes(chunks, [sum(map(_text_chars, c)) for c in chunks], parse, params, lanes,
+                         (str(models_dir), langs, threads), threads, done, what="NLP")
+    else:
+        threads = default_workers()  # one process: all its cores
+        outs = run_here(chunks, lambda c: parse(c, str(models_dir), threads), done)
+    return list(zip(chunks, outs))
 
 
-def _run_lanes(chunks: list[list[dict]], models_dir: Path, langs: tuple[str, ...], lanes: int,
-               parse: Any = nlp_parse, chunk_done: Any = None) -> list[tuple[list[dict], NlpOutput | BaseException]]:
-    """``lanes`` parsers pull chunks from one queue: this process (one thread) and lanes - 1 spawned workers.
-
-    This process is a lane because it can start parsing at once, while a spawned worker spends seconds
-    importing torch/Stanza/Prefect and loading its models (measured: docs/nlp.md). A worker gets chunks only
-    once its ``nlp-worker-ready`` task has run (after the pool initializer), so a small batch is parsed here
-    before any worker is up, and no chunk waits behind a worker that is still starting. A ready worker has
-    a second chunk queued (so it does not wait ~0.2 s for its next one) only while the text not yet handed
-    out is more than the lanes hold: at the end chunks go out one at a time, so no chunk sits queued behind
-    a busy worker while another lane is idle (a traced run lost 6 s that way). A worker lane whose task
-    fails (e.g. the process was killed) takes no more chunks and this process parses the rest.
-    """
-    import queue
-    from collections import deque
-
-    from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
-
-    threads = max(1, default_workers() // lanes)
-    todo = deque(range(len(chunks)))
-    size = [sum(map(_text_chars, c)) for c in chunks]
-    finished: queue.Queue = queue.Queue()
-    outcome: dict[int, NlpOutput | BaseException] = {}
-    here = ThreadPoolTaskRunner(max_workers=1)
-    pool = ProcessPoolTaskRunner(max_workers=lanes - 1, initializer=init_worker,
-                                 initargs=(str(models_dir), langs, threads))
-    held: dict[int, Any] = {}  # chunk -> runner, for chunks handed out and not back yet
-    workers_ready = 0
-
-    def launch(runner: Any) -> None:
-        i = todo.popleft()
-        held[i] = runner
-        future = runner.submit(parse, _params(chunks[i], models_dir, threads))
-        future.add_done_callback(lambda f, i=i, runner=runner: finished.put((i, runner, f)))
-
-    def feed_pool() -> None:
-        while todo and sum(1 for r in held.values() if r is pool) < pool_chunks_wanted(
-                workers_ready, sum(size[i] for i in todo), sum(size[i] for i in held)):
-            launch(pool)
-
-    with _shared_api(), here, _shut_down_after(pool):
-        launch(here)
-        for _ in range(lanes - 1):  # each submit spawns one worker process; it runs after the initializer
-            pool.submit(nlp_worker_ready, {}).add_done_callback(lambda f: finished.put((None, pool, f)))
-        while held:  # this process's lane always has a chunk while the queue has one
-            i, runner, future = finished.get()
-            if i is None:  # a worker is up (or failed to start: then it gets nothing)
-                ready = _result(future)
-                if isinstance(ready, BaseException):
-                    log.warning("an NLP worker process failed to start (%s: %s); parsing here instead",
-                                type(ready).__name__, ready)
-                else:
-                    workers_ready += 1
-                    feed_pool()
-                continue
-            del held[i]
-            outcome[i] = _result(future)
-            if chunk_done is not None:
-                chunk_done(len(chunks[i]))
-            if runner is pool and isinstance(outcome[i], BaseException):
-                workers_ready = max(0, workers_ready - 1)  # that worker is gone (or broken): it gets nothing more
-            if runner is here and todo:
-                launch(here)
-            feed_pool()
-    return [(c, outcome[i]) for i, c in enumerate(chunks)]
+@dataclass
+class _Plan:
+    result: NlpResult
+    todo: list[dict]  # NLP payloads to parse
+    cached: NlpOutput  # rows of the cache hits
+    models_dir: Path
+    by_id: dict[str, dict]
 
 
-@contextlib.contextmanager
-def _shut_down_after(pool: Any) -> Iterator[Any]:
-    """Enter a process-pool runner; on success, shut it down in a thread instead of waiting here.
-
-    Worker processes take ~2 s to exit (torch, Prefect's exit hooks); every result is already in hand, so
-    the flow goes on meanwhile. The thread is not a daemon: the interpreter still waits for it at exit.
-    """
-    import threading
-
-    pool.__enter__()
-    try:
-        yield pool
-    except BaseException:
-        pool.__exit__(*sys.exc_info())
-        raise
-    threading.Thread(target=pool.__exit__, args=(None, None, None), name="khabar-nlp-pool-shutdown").start()
-
-
-def _result(future: Any) -> NlpOutput | BaseException:
-    try:
-        return future.result()
-    except BaseException as exc:  # a crashed worker, a failed task: the chunk's articles fail, the rest go on
-        if isinstance(exc, KeyboardInterrupt):
-            raise
-        return exc
-
-
-def run_nlp(articles: list[dict], settings: Settings, run_id: str) -> NlpResult:
-    """NLP for a batch of articles (dicts with article_id, text, language, content_hash; source_path optional).
-
-    Raises ModelNotFoundError when the models directory has no resources.json at all (nothing could be
-    parsed); a language without models only skips its articles (status 'skipped_language').
-    """
+def _plan(articles: list[dict], settings: Settings, run_id: str) -> _Plan:
+    """Decide per article: skipped (language), failed (empty text), served from the parse cache, or to parse."""
     models_dir = resolve_models_dir(settings.models_dir)
     require_models_dir(models_dir)
     resources = read_resources(models_dir)
@@ -417,18 +303,21 @@ def run_nlp(articles: list[dict], settings: Settings, run_id: str) -> NlpResult:
             todo = [a for a in todo if a["article_id"] not in served]
             for aid in served:
                 result.statuses[aid] = ("parsed", None)
+    return _Plan(result, todo, cached, models_dir, by_id)
 
-    tracker = _ArticleProgress(total=len(articles), done=len(articles) - len(todo)) if articles else None
-    if todo:
-        for chunk, out in _run_chunks(todo, settings, models_dir, tracker):
-            if isinstance(out, BaseException):
-                if isinstance(out, ModelNotFoundError):
-                    raise out
-                detail = f"chunk failed: {type(out).__name__}: {out}"[:500]
-                out = NlpOutput(failures=[{"article_id": a["article_id"], "reason": "nlp_error", "detail": detail}
-                                          for a in chunk])
-            result.fresh.extend(out)
 
+def _chunk_failed(chunk: list[dict], exc: BaseException) -> NlpOutput:
+    """A chunk whose task failed: each of its articles fails NLP (nlp_error); no models at all stops the run."""
+    if isinstance(exc, ModelNotFoundError):
+        raise exc
+    detail = f"chunk failed: {type(exc).__name__}: {exc}"[:500]
+    return NlpOutput(failures=[{"article_id": a["article_id"], "reason": "nlp_error", "detail": detail}
+                               for a in chunk])
+
+
+def _finish(plan: _Plan, run_id: str) -> NlpResult:
+    """Statuses, quarantine rows and the rows link/events read, once plan.result.fresh holds the parses."""
+    result, by_id, cached = plan.result, plan.by_id, plan.cached
     result.parsed_ids = result.fresh.parsed_ids
     for aid in result.parsed_ids:
         result.statuses[aid] = ("parsed", None)
@@ -451,3 +340,103 @@ def run_nlp(articles: list[dict], settings: Settings, run_id: str) -> NlpResult:
     log.info("nlp: %d parsed, %d from cache, %d failed, %d skipped", len(result.parsed_ids), len(result.cached_ids),
              len(result.failures), sum(1 for s, _ in result.statuses.values() if s == "skipped_language"))
     return result
+
+
+def run_nlp(articles: list[dict], settings: Settings, run_id: str) -> NlpResult:
+    """NLP for a batch of articles (dicts with article_id, text, language, content_hash; source_path optional).
+
+    Raises ModelNotFoundError when the models directory has no resources.json at all (nothing could be
+    parsed); a language without models only skips its articles (status 'skipped_language').
+    """
+    plan = _plan(articles, settings, run_id)
+    tracker = _ArticleProgress(total=len(articles), done=len(articles) - len(plan.todo)) if articles else None
+    if plan.todo:
+        for chunk, out in _run_chunks(plan.todo, settings, plan.models_dir, tracker):
+            plan.result.fresh.extend(_chunk_failed(chunk, out) if isinstance(out, BaseException) else out)
+    return _finish(plan, run_id)
+
+
+# ------------------------------------------------------------------ parse and extract: one fan-out per batch
+
+@task(name="nlp-extract", cache_policy=NO_CACHE, persist_result=False)
+def nlp_extract(job: bytes, models_dir: str, torch_threads: int | None = None) -> bytes:
+    """Parse a chunk of articles, then link them and code their events and relations, in this process (thin:
+    tasks.extract.run_job does the work). The job and its output travel pickled: Prefect's task engine does not
+    walk bytes (it would walk a list of row dicts, quote()d or not: seconds)."""
+    ops.attach_project_loggers()  # in a pool worker too: its khabar lines go to the run's logs
+    out = run_job(pickle.loads(job), models_dir=models_dir, torch_threads=torch_threads)
+    return pickle.dumps(out, pickle.HIGHEST_PROTOCOL)
+
+
+def _job_size(job: Job) -> int:
+    """A job's share of the work, in parse characters: ~75 us a token to extract is ~1 character's parse."""
+    return sum(map(_text_chars, job.parse)) + sum(map(item_weight, job.items))
+
+
+def run_nlp_extract(articles: list[dict], settings: Settings, run_id: str, *,
+                    events: bool = True) -> tuple[NlpResult, ExtractOutput]:
+    """NLP, then link, events and relations, of a batch of articles in one fan-out: each worker parses its
+    chunk and extracts it in the same process (no second pool, no rows shipped between the two steps).
+
+    Cache hits (articles parsed before) are only extracted, in chunks of their own on the same workers. The NLP
+    result is run_nlp's; the extraction is flows.extract.run_extract's on the articles that have a parse, in
+    ``articles``' order (entities: the dictionary's rows, then each article's provisional ones, first wins), so
+    neither depends on the worker count or the runner. ``events`` False: link only.
+    """
+    plan = _plan(articles, settings, run_id)
+    result = plan.result
+    wanted = {a["article_id"]: for_extract(a) for a in articles}
+    cached_ids = set(result.cached_ids)
+    cached_items = extract_items([a for a in articles if a["article_id"] in cached_ids],
+                                 {"sentences": plan.cached.sentences, "tokens": plan.cached.tokens,
+                                  "mentions": plan.cached.mentions})
+    configured = max(1, int(settings.workers))
+    batch = max(1, int(settings.nlp_batch_size))
+    text = sum(map(_text_chars, plan.todo))
+    tokens = sum(map(item_weight, cached_items))
+    if settings.dask_address:
+        lanes = configured
+    else:
+        lanes = max(workers_for(configured, text), extract_workers_for(configured, tokens))
+    parse_chunks = (guided_chunks(plan.todo, lanes, batch) if lanes > 1
+                    else [plan.todo[i:i + batch] for i in range(0, len(plan.todo), batch)])
+    jobs = [Job(parse=c, articles={a["article_id"]: wanted[a["article_id"]] for a in c}, events=events)
+            for c in parse_chunks]
+    jobs += [Job(items=c, events=events) for c in chunks_of(cached_items, lanes if lanes > 1 else 1)]
+    tracker = _ArticleProgress(total=len(articles), done=len(articles) - len(plan.todo)) if articles else None
+    done = (lambda i: tracker.chunk_done(len(jobs[i].parse))) if tracker is not None else None
+    task_ = ops.stage_limit(settings)(nlp_extract)
+    params = lambda job, threads: {"job": pickle.dumps(job, pickle.HIGHEST_PROTOCOL),  # noqa: E731
+                                   "models_dir": str(plan.models_dir), "torch_threads": threads}
+    if not jobs:
+        outs = []
+    elif settings.dask_address:
+        outs = run_on_dask(settings.dask_address, jobs, task_, params, done)
+    elif lanes > 1 and len(jobs) > 1:
+        lanes = min(lanes, len(jobs))
+        threads = max(1, default_workers() // lanes)
+        langs = tuple(sorted({a["language"] for a in plan.todo}))
+        outs = run_lanes(jobs, [_job_size(j) for j in jobs], task_, params, lanes,
+                         (str(plan.models_dir), langs, threads), threads, done)
+    else:
+        threads = default_workers()  # one process: all its cores
+        outs = run_here(jobs, lambda job: task_(**params(job, threads)), done)
+
+    extracted: dict[str, ExtractOutput] = {}
+    for job, out in zip(jobs, outs):
+        if isinstance(out, BaseException):
+            if not job.parse:  # an extract-only chunk: extraction failing fails the run, as run_extract does
+                raise out
+            result.fresh.extend(_chunk_failed(job.parse, out))
+            continue
+        out = pickle.loads(out) if isinstance(out, bytes) else out
+        if out.error:
+            raise RuntimeError(f"extract failed in a worker process:\n{out.error}")
+        if out.nlp is not None:
+            result.fresh.extend(out.nlp)
+        extracted.update(out.extracted)
+    _finish(plan, run_id)
+    merged = merge([extracted[a["article_id"]] for a in articles if a["article_id"] in extracted])
+    log.info("nlp+extract: %d jobs on %d process(es) %s; Stanza pipelines each has loaded: %s", len(jobs),
+             len(merged.pids), sorted(merged.pids), dict(sorted(result.fresh.pipeline_loads.items())))
+    return result, merged

@@ -415,13 +415,16 @@ def run_batch(batch: ingest.IngestBatch, run: "RunState") -> None:
     canonical = [a for a in articles if not a.get("duplicate_of")]
     if run.reaches("link"):
         set_dateline_sources(articles, limit(dateline_sources_task)(quote(articles)))
-    nlp = run_nlp_stage(canonical, cfg, run_id) if run.reaches("nlp") and canonical else None
-    nlp_rows, with_parse = apply_nlp(nlp, articles, canonical, tables, scopes) if nlp else ({}, [])
+    nlp = extracted = None
+    if run.reaches("link") and canonical:  # parse, link, events, relations: per article, in the same worker
+        nlp, extracted = run_per_article_stage(canonical, cfg, run_id, events=run.reaches("events"))
+    elif run.reaches("nlp") and canonical:
+        nlp = run_nlp_stage(canonical, cfg, run_id)
+    _, with_parse = apply_nlp(nlp, articles, canonical, tables, scopes) if nlp else ({}, [])
     if nlp:
         run.model_versions.update(nlp.model_versions)
         lap("nlp", parsed=len(nlp.parsed_ids), cached=len(nlp.cached_ids), failures=len(nlp.failures))
-    if nlp and run.reaches("link"):  # link, events and relations: per article, in worker processes
-        extracted = run_extract_stage(with_parse, nlp_rows, cfg, events=run.reaches("events"))
+    if extracted is not None:  # done with the parse above, in the same processes: the lap is the flow's own part
         tables["mentions"], tables["entities"] = extracted.mentions, run.unseen_entities(extracted.entities)
         scopes["mentions"] = [a["article_id"] for a in with_parse]
         lap("link", mentions=len(extracted.mentions), entities=len(extracted.entities))
@@ -443,17 +446,32 @@ def run_nlp_stage(canonical: list[dict], cfg: Settings, run_id: str) -> Any:
     return run_nlp(canonical, cfg, run_id)
 
 
+def run_per_article_stage(canonical: list[dict], cfg: Settings, run_id: str, *, events: bool = True) -> Any:
+    """NLP, then link + events + relations of each article in the worker that parsed it (flows.nlp.run_nlp_extract):
+    one fan-out per batch. Returns (NlpResult, ExtractOutput)."""
+    from flows.nlp import run_nlp_extract  # here: torch and Stanza are imported only by runs that parse
+
+    nlp, out = run_nlp_extract(canonical, cfg, run_id, events=events)
+    log_extract(out)
+    return nlp, out
+
+
 def run_extract_stage(with_parse: list[dict], nlp_rows: dict[str, list[dict]], cfg: Settings, *,
                       events: bool = True) -> Any:
+    """Link + events + relations of parsed articles on their own (flows.extract.run_extract)."""
     from flows.extract import run_extract
     from tasks.extract import extract_items
 
     out = run_extract(extract_items(with_parse, nlp_rows), cfg, events=events)
+    log_extract(out)
+    return out
+
+
+def log_extract(out: Any) -> None:
     quads = dict(sorted(Counter(e["quad_class"] for e in out.events).items()))
     get_run_logger().info("extract: %d mentions (%d linked), %d events %s, %d relations", len(out.mentions),
                           sum(1 for m in out.mentions if m.get("entity_id")), len(out.events), quads,
                           len(out.relations))
-    return out
 
 
 def cleanup_stale_staging(warehouse: Path, max_age_seconds: float = 24 * 3600) -> list[Path]:

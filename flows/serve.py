@@ -15,12 +15,13 @@ plain function.
 """
 from __future__ import annotations
 
+import contextlib
 import re
 import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Collection
+from typing import Any, Collection, Iterator
 
 from prefect import flow, get_run_logger
 
@@ -218,6 +219,34 @@ def serve_inbox(inbox_dir: Path, warehouse: Path, *, cron: str = DEFAULT_CRON, t
     worker and a work pool instead of this process: prefect.yaml (docs/operations.md).
     """
     schedule = inbox_schedule(cron, timezone)  # reject a bad expression or zone before registering anything
+    settings = dict(settings or {})
+    with warm_pool(settings, until) as address:
+        if address:
+            settings["dask_address"] = address
+        _serve(inbox_dir, warehouse, schedule, settings=settings, until=until, min_age_seconds=min_age_seconds,
+               name=name)
+
+
+@contextlib.contextmanager
+def warm_pool(settings: dict[str, Any], until: str) -> Iterator[str | None]:
+    """The worker pool the served runs share, up while serving: a local Dask cluster of settings' workers (default:
+    one per core) whose processes load the Stanza pipeline, the dictionary and the lexicons once, so a tick pays no
+    worker start-up; each run is handed its address as dask_address. None (no pool) when runs stop before NLP or
+    a Dask scheduler is given (--dask-address: that cluster is the pool). Shut down when serving ends."""
+    from khabar.config import STAGES
+
+    cfg = Settings.from_env(**{k: v for k, v in settings.items() if k != "warehouse"})  # flags, KHABAR_*, defaults
+    if cfg.dask_address or STAGES.index(until) < STAGES.index("nlp"):
+        yield None
+        return
+    from flows.workers import warm_cluster
+
+    with warm_cluster(cfg.workers, cfg.models_dir, (cfg.default_language or "ur",)) as address:
+        yield address
+
+
+def _serve(inbox_dir: Path, warehouse: Path, schedule: Any, *, settings: dict[str, Any], until: str,
+           min_age_seconds: float, name: str) -> None:
     inbox.serve(
         name=name,
         schedules=[schedule],

@@ -141,3 +141,65 @@ def chunks_of(items: Sequence[Item], n_chunks: int) -> list[list[Item]]:
         out[-1].append(item)
         done += item_weight(item)
     return out
+
+
+# ------------------------------------------------------------------------ parse, then extract, in one process
+
+def for_extract(article: dict) -> dict:
+    """What extraction reads of an article row, to send to a worker: all of it but the raw text (half the bytes;
+    linking and coding read the cleaned text, title, dateline and date)."""
+    return {k: v for k, v in article.items() if k != "raw_text"}
+
+
+@dataclass
+class Job:
+    """A chunk of per-article work for one worker: ``parse`` (NLP payloads) are parsed, then those of them in
+    ``articles`` (article_id -> row, ``for_extract``) are extracted; ``items`` (cache hits: parses read back from
+    the warehouse) are only extracted. ``extract`` False: parse only."""
+    parse: list[dict] = field(default_factory=list)
+    articles: dict[str, dict] = field(default_factory=dict)
+    items: list[Item] = field(default_factory=list)
+    extract: bool = True
+    events: bool = True
+
+
+@dataclass
+class JobOutput:
+    nlp: Any = None  # tasks.nlp.NlpOutput of ``parse`` (None: nothing parsed)
+    extracted: dict[str, ExtractOutput] = field(default_factory=dict)  # article_id -> its extraction
+    error: str | None = None  # extraction raised: its traceback (the parse rows are still good)
+
+
+def run_job(job: Job, *, models_dir: Any = None, torch_threads: int | None = None) -> JobOutput:
+    """Parse ``job.parse``, then link, code events and relations of each article parsed and of ``job.items``,
+    in this process. An article whose parse failed (or gave no sentence) is not extracted. Extraction outputs
+    come back per article, so the caller can put articles from any number of jobs back in the batch's order."""
+    from pathlib import Path
+
+    from tasks.link import load_dictionary
+
+    out = JobOutput()
+    items = list(job.items)
+    if job.parse:
+        from tasks.nlp import parse_articles
+
+        out.nlp = parse_articles(job.parse, models_dir=Path(models_dir), torch_threads=torch_threads)
+        if job.extract:
+            parsed = [job.articles[a["article_id"]] for a in job.parse if a["article_id"] in job.articles]
+            items = extract_items(parsed, {"sentences": out.nlp.sentences, "tokens": out.nlp.tokens,
+                                           "mentions": out.nlp.mentions}) + items
+    if not job.extract or not items:
+        return out
+    try:
+        d = load_dictionary()
+        known = dictionary_rows(d)
+        for item in items:
+            started = time.perf_counter()
+            one = extract_article(item, d, known, job.events)
+            one.pids, one.seconds = {os.getpid()}, time.perf_counter() - started
+            out.extracted[item[0]["article_id"]] = one
+    except Exception:  # a bug in extraction fails the run (as before), not the articles' parse
+        import traceback
+
+        out.error = traceback.format_exc()
+    return out

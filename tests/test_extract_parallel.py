@@ -138,3 +138,112 @@ def test_dask_local_cluster_gives_the_rows_of_the_process_pool(parsed, reference
     assert _signature(got) == reference[0]
     assert [r["entity_id"] for r in got.entities] == reference[2]
     assert os.getpid() not in got.pids and 1 <= len(got.pids) <= 2, got.pids
+
+
+# ------------------------------------------------ one fan-out: parse and extract in the same worker (run_nlp_extract)
+
+def _articles(wh: Path, fresh_every: int = 1) -> list[dict]:
+    """The parsed articles as the flow hands them to NLP; every ``fresh_every``-th one under a new content hash
+    (a parse-cache miss: parsed again), the others served from the warehouse's parse cache."""
+    from warehouse import read_earlier
+
+    arts = [a for a in read_earlier(wh, "articles").to_pylist() if a.get("nlp_status") == "parsed"]
+    return [{**a, "content_hash": a["content_hash"] + "-new"} if i % fresh_every == 0 else a
+            for i, a in enumerate(arts)]
+
+
+def _with_copies(arts: list[dict], copies: int) -> list[dict]:
+    """``arts`` plus ``copies`` copies of each under new ids and content hashes (parsed again: more work)."""
+    return arts + [{**a, "article_id": f"{a['article_id']}#{k}", "content_hash": f"{a['content_hash']}#{k}"}
+                   for k in range(1, copies + 1) for a in arts]
+
+
+def _fused(articles: list[dict], settings: Settings):
+    from prefect import flow
+
+    from flows.nlp import run_nlp_extract
+
+    @flow
+    def fused():
+        return run_nlp_extract(articles, settings, "fused")
+
+    return fused()
+
+
+def test_fused_in_one_process_all_parsed_again_gives_the_rows_of_extract(parsed, reference, stanza_dir, tmp_path):
+    from prefect.testing.utilities import prefect_test_harness
+
+    wh, items = parsed
+    arts = _articles(wh)  # every article a cache miss: parsed, then extracted, by the same call
+    with prefect_test_harness(server_startup_timeout=90):
+        nlp, got = _fused(arts, Settings(warehouse=wh, models_dir=stanza_dir, workers=1))
+    assert not nlp.failures and len(nlp.parsed_ids) == len(items) and not nlp.cached_ids
+    assert _signature(got) == reference[0]  # the same rows as extracting the cached parses
+    assert sorted(r["entity_id"] for r in got.entities) == sorted(reference[2])  # (an article's own entities
+    # come in its mentions' order, which a fresh parse and the cache's read-back need not share)
+
+
+@pytest.fixture(scope="module")
+def today_mixed(parsed, stanza_dir):
+    """Half the articles parsed again, half from the cache, the way the flow did it before the fused fan-out:
+    run_nlp, then run_extract on its rows (1 process)."""
+    from prefect import flow
+    from prefect.testing.utilities import prefect_test_harness
+
+    from flows.nlp import run_nlp
+    from tasks.extract import extract_items
+
+    wh, _ = parsed
+    arts = _with_copies(_articles(wh, fresh_every=2), 4)  # enough work that a spawned worker is up in time
+    settings = Settings(warehouse=wh, models_dir=stanza_dir, workers=1)
+
+    @flow
+    def before():
+        nlp = run_nlp(arts, settings, "before")
+        with_parse = [a for a in arts if a["article_id"] in {r["article_id"] for r in nlp.sentences}]
+        rows = {"sentences": nlp.sentences, "tokens": nlp.tokens, "mentions": nlp.mentions}
+        return fx.run_extract(extract_items(with_parse, rows), settings)
+
+    with prefect_test_harness(server_startup_timeout=90):
+        got = before()
+    return arts, _signature(got), [r["entity_id"] for r in got.entities]
+
+
+def test_fused_two_workers_mixed_cache_hits_give_the_rows_of_one(parsed, reference, today_mixed, stanza_dir,
+                                                                   monkeypatch):
+    import os
+
+    import flows.nlp
+    from prefect.testing.utilities import prefect_test_harness
+
+    wh, items = parsed
+    monkeypatch.setattr(flows.nlp, "TEXT_PER_EXTRA_WORKER", 1)  # a few articles would stay in this process
+    arts = today_mixed[0]  # half parsed again (parse + extract jobs), half cache hits (extract jobs)
+    with prefect_test_harness(server_startup_timeout=90):
+        nlp, got = _fused(arts, Settings(warehouse=wh, models_dir=stanza_dir, workers=2, nlp_batch_size=1))
+    assert not nlp.failures and nlp.cached_ids and nlp.parsed_ids
+    assert len(nlp.parsed_ids) + len(nlp.cached_ids) == 5 * len(items)
+    assert _signature(got) == today_mixed[1]
+    assert [r["entity_id"] for r in got.entities] == today_mixed[2]
+    assert got.articles == 5 * len(items)
+    assert os.getpid() in got.pids and len(got.pids) == 2, got.pids  # this process's lane and one spawned worker
+    worker = next(p for p in got.pids if p != os.getpid())
+    assert nlp.fresh.pipeline_loads.get(worker) == 1, nlp.fresh.pipeline_loads  # it parsed too, one pipeline
+
+
+def test_fused_on_a_dask_cluster_gives_the_rows_of_one(parsed, reference, today_mixed, stanza_dir):
+    import os
+
+    from distributed import LocalCluster
+    from prefect.testing.utilities import prefect_test_harness
+
+    wh, items = parsed
+    arts = today_mixed[0]
+    with prefect_test_harness(server_startup_timeout=90), \
+            LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        nlp, got = _fused(arts, Settings(warehouse=wh, models_dir=stanza_dir, workers=2,
+                                         dask_address=cluster.scheduler_address))
+    assert not nlp.failures and len(nlp.parsed_ids) + len(nlp.cached_ids) == 5 * len(items)
+    assert _signature(got) == today_mixed[1]
+    assert [r["entity_id"] for r in got.entities] == today_mixed[2]
+    assert os.getpid() not in got.pids and 1 <= len(got.pids) <= 2, got.pids

@@ -172,3 +172,84 @@ def test_served_deployment_has_the_cron_schedule_and_runs(inbox: Path, tmp_path:
     finally:
         served.kill()
     assert count(wh, "articles") == 2
+
+
+@pytest.mark.slow
+def test_serve_keeps_its_worker_pool_warm_between_ticks_and_shuts_it_down(inbox: Path, tmp_path: Path,
+                                                                           seeds_dir: Path, stanza_dir: Path):
+    """`khabar serve` (parsing runs, 2 workers) keeps one pool of worker processes for all its runs: two ticks are
+    parsed and extracted by the same processes, which loaded the Stanza pipeline once (at serve start, not per
+    tick); the pool ends with serve (Ctrl-C)."""
+    import re
+    import signal
+
+    import psutil
+    from prefect.client.schemas.filters import (FlowRunFilter, FlowRunFilterParentFlowRunId, LogFilter,
+                                                LogFilterFlowRunId)
+    from helpers_server import count, shared_server, start_khabar
+
+    server = shared_server()
+    wh = tmp_path / "wh"
+    name = f"warm-{tmp_path.name}"[:60]
+    served = start_khabar(["serve", "--inbox", str(inbox), "-w", str(wh), "--cron", "7 3 * * *", "--min-age", "0",
+                           "--models-dir", str(stanza_dir), "--workers", "2", "--name", name], server.env())
+
+    def tick(client, deployment) -> tuple[list[int], dict[int, int]]:
+        run = client.create_flow_run_from_deployment(deployment.id)
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            state = client.read_flow_run(run.id).state
+            if state is not None and state.is_final():
+                break
+            time.sleep(2)
+        assert state.is_completed(), (state, served.output())
+        etl_runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(  # the etl subflow: its own flow run
+            parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[run.id])))
+        logs = [entry.message for entry in client.read_logs(
+            log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run.id] + [r.id for r in etl_runs])))]
+        line = next((m for m in logs if m.startswith("nlp+extract:")), None)
+        assert line, logs
+        found = re.search(r"process\(es\) \[([\d, ]+)\]; Stanza pipelines each has loaded: (\{.*\})", line)
+        pids = [int(p) for p in found.group(1).split(",")]
+        loads = {int(k): int(v) for k, v in re.findall(r"(\d+): (\d+)", found.group(2))}
+        return pids, loads
+
+    try:
+        with server.client() as client:
+            deployment = None
+            deadline = time.monotonic() + 240
+            while time.monotonic() < deadline and deployment is None:
+                assert served.proc.poll() is None, served.output()
+                try:
+                    deployment = client.read_deployment_by_name(f"khabar-inbox/{name}")
+                except Exception:  # not registered yet (the pool starts first)
+                    time.sleep(1)
+            assert deployment is not None, served.output()
+            assert deployment.parameters["settings"]["dask_address"].startswith("tcp://")
+            first, loads1 = tick(client, deployment)
+            assert count(wh, "articles") == 2
+            third = sorted(seeds_dir.glob("*.txt"))[2]
+            shutil.copy(third, inbox / third.name)
+            second, loads2 = tick(client, deployment)
+            assert count(wh, "articles") == 3 and count(wh, "events") > 0
+        started = re.search(r"warm worker pool: 2 processes \[([\d, ]+)\]", served.output())
+        assert started, served.output()
+        pool = {int(p) for p in started.group(1).split(",")}
+        assert set(first) <= pool and set(second) <= pool, (pool, first, second)  # no process spawned per tick
+        assert all(n == 1 for n in {**loads1, **loads2}.values()), (loads1, loads2)  # one pipeline load a process
+        assert all(psutil.pid_exists(p) for p in pool), "the pool ended between ticks"
+        served.proc.send_signal(signal.SIGINT)  # Ctrl-C: serve stops, and its pool with it
+        served.wait(90)
+
+        def running(pid: int) -> bool:
+            try:
+                return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+            except psutil.NoSuchProcess:
+                return False
+
+        deadline = time.monotonic() + 30  # checked before the group is killed below: serve ended them itself
+        while time.monotonic() < deadline and any(map(running, pool)):
+            time.sleep(0.5)
+        assert not [p for p in pool if running(p)], served.output()
+    finally:
+        served.kill()
