@@ -56,10 +56,11 @@ _PAYLOAD_KEYS = ("article_id", "text", "language", "content_hash")
 
 
 @task(name="nlp-parse", cache_policy=NO_CACHE, persist_result=False)
-def nlp_parse(articles: list[dict], models_dir: str, torch_threads: int | None = None) -> NlpOutput:
+def nlp_parse(articles: list[dict], models_dir: str, torch_threads: int | None = None,
+              use_gpu: bool = False) -> NlpOutput:
     """Parse one chunk of articles (thin wrapper; the worker process keeps its pipeline between chunks)."""
     ops.attach_project_loggers()  # in a pool worker too: its khabar lines go to the run's logs
-    return parse_articles(articles, models_dir=Path(models_dir), torch_threads=torch_threads)
+    return parse_articles(articles, models_dir=Path(models_dir), torch_threads=torch_threads, use_gpu=use_gpu)
 
 
 @dataclass
@@ -207,8 +208,8 @@ _shut_down_after = shut_down_after
 _result = result
 
 
-def _params(chunk: list[dict], models_dir: Path, threads: int) -> dict:
-    return {"articles": chunk, "models_dir": str(models_dir), "torch_threads": threads}
+def _params(chunk: list[dict], models_dir: Path, threads: int, use_gpu: bool = False) -> dict:
+    return {"articles": chunk, "models_dir": str(models_dir), "torch_threads": threads, "use_gpu": use_gpu}
 
 
 def _run_chunks(todo: list[dict], settings: Settings, models_dir: Path,
@@ -227,7 +228,7 @@ def _run_chunks(todo: list[dict], settings: Settings, models_dir: Path,
         chunks = guided_chunks(todo, workers, batch) if workers > 1 else [todo[i:i + batch]
                                                                           for i in range(0, len(todo), batch)]
     done = (lambda i: tracker.chunk_done(len(chunks[i]))) if tracker is not None else None
-    params = lambda c, threads: _params(c, models_dir, threads)  # noqa: E731
+    params = lambda c, threads: _params(c, models_dir, threads, settings.use_gpu)  # noqa: E731
     if settings.dask_address:
         outs = run_on_dask(settings.dask_address, chunks, parse, params, done)
     elif len(chunks) > 1 and workers > 1:
@@ -235,10 +236,10 @@ def _run_chunks(todo: list[dict], settings: Settings, models_dir: Path,
         langs = tuple(sorted({a["language"] for a in todo}))
         threads = max(1, default_workers() // lanes)
         outs = run_lanes(chunks, [sum(map(_text_chars, c)) for c in chunks], parse, params, lanes,
-                         (str(models_dir), langs, threads), threads, done, what="NLP")
+                         (str(models_dir), langs, threads, settings.use_gpu), threads, done, what="NLP")
     else:
         threads = default_workers()  # one process: all its cores
-        outs = run_here(chunks, lambda c: parse(c, str(models_dir), threads), done)
+        outs = run_here(chunks, lambda c: parse(**params(c, threads)), done)
     return list(zip(chunks, outs))
 
 
@@ -359,12 +360,12 @@ def run_nlp(articles: list[dict], settings: Settings, run_id: str) -> NlpResult:
 # ------------------------------------------------------------------ parse and extract: one fan-out per batch
 
 @task(name="nlp-extract", cache_policy=NO_CACHE, persist_result=False)
-def nlp_extract(job: bytes, models_dir: str, torch_threads: int | None = None) -> bytes:
+def nlp_extract(job: bytes, models_dir: str, torch_threads: int | None = None, use_gpu: bool = False) -> bytes:
     """Parse a chunk of articles, then link them and code their events and relations, in this process (thin:
     tasks.extract.run_job does the work). The job and its output travel pickled: Prefect's task engine does not
     walk bytes (it would walk a list of row dicts, quote()d or not: seconds)."""
     ops.attach_project_loggers()  # in a pool worker too: its khabar lines go to the run's logs
-    out = run_job(pickle.loads(job), models_dir=models_dir, torch_threads=torch_threads)
+    out = run_job(pickle.loads(job), models_dir=models_dir, torch_threads=torch_threads, use_gpu=use_gpu)
     return pickle.dumps(out, pickle.HIGHEST_PROTOCOL)
 
 
@@ -407,7 +408,8 @@ def run_nlp_extract(articles: list[dict], settings: Settings, run_id: str, *,
     done = (lambda i: tracker.chunk_done(len(jobs[i].parse))) if tracker is not None else None
     task_ = ops.stage_limit(settings)(nlp_extract)
     params = lambda job, threads: {"job": pickle.dumps(job, pickle.HIGHEST_PROTOCOL),  # noqa: E731
-                                   "models_dir": str(plan.models_dir), "torch_threads": threads}
+                                   "models_dir": str(plan.models_dir), "torch_threads": threads,
+                                   "use_gpu": settings.use_gpu}
     if not jobs:
         outs = []
     elif settings.dask_address:
@@ -417,7 +419,7 @@ def run_nlp_extract(articles: list[dict], settings: Settings, run_id: str, *,
         threads = max(1, default_workers() // lanes)
         langs = tuple(sorted({a["language"] for a in plan.todo}))
         outs = run_lanes(jobs, [_job_size(j) for j in jobs], task_, params, lanes,
-                         (str(plan.models_dir), langs, threads), threads, done)
+                         (str(plan.models_dir), langs, threads, settings.use_gpu), threads, done)
     else:
         threads = default_workers()  # one process: all its cores
         outs = run_here(jobs, lambda job: task_(**params(job, threads)), done)

@@ -241,7 +241,7 @@ def warm_pool(settings: dict[str, Any], until: str) -> Iterator[str | None]:
         return
     from flows.workers import warm_cluster
 
-    with warm_cluster(cfg.workers, cfg.models_dir, (cfg.default_language or "ur",)) as address:
+    with warm_cluster(cfg.workers, cfg.models_dir, (cfg.default_language or "ur",), cfg.use_gpu) as address:
         yield address
 
 

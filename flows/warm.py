@@ -18,8 +18,9 @@ class WarmWorker(WorkerPlugin):
 
     name = "khabar-warm-worker"
 
-    def __init__(self, models_dir: str | None, langs: tuple[str, ...], torch_threads: int | None) -> None:
-        self.initargs = (models_dir, tuple(langs), torch_threads)
+    def __init__(self, models_dir: str | None, langs: tuple[str, ...], torch_threads: int | None,
+                 use_gpu: bool = False) -> None:
+        self.initargs = (models_dir, tuple(langs), torch_threads, use_gpu)
 
     def setup(self, worker: Any) -> None:
         init_worker(*self.initargs)

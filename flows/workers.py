@@ -31,13 +31,14 @@ log = logging.getLogger("khabar.workers")
 Outcome = Any  # a job's result, or the exception its task ended with
 
 
-def init_worker(models_dir: str | None, langs: tuple[str, ...], torch_threads: int | None) -> None:
+def init_worker(models_dir: str | None, langs: tuple[str, ...], torch_threads: int | None,
+                use_gpu: bool = False) -> None:
     """Pool initializer: torch threads, the Stanza pipelines of ``langs`` (errors surface in the task), then the
     dictionary, its index and the lexicons (tasks.extract.init_worker)."""
     from tasks import extract, nlp
 
     if models_dir is not None:  # None: a pool that only extracts (no torch import)
-        nlp.init_worker(models_dir, tuple(langs), torch_threads)
+        nlp.init_worker(models_dir, tuple(langs), torch_threads, use_gpu)
     extract.init_worker()
 
 
@@ -223,7 +224,8 @@ def run_on_dask(address: str, jobs: Sequence[Any], task_: Any, params_of: Callab
 # ------------------------------------------------------------------------------- a warm pool for `khabar serve`
 
 @contextlib.contextmanager
-def warm_cluster(workers: int, models_dir: Path | None, langs: tuple[str, ...] = ("ur",)) -> Iterator[str]:
+def warm_cluster(workers: int, models_dir: Path | None, langs: tuple[str, ...] = ("ur",),
+                 use_gpu: bool = False) -> Iterator[str]:
     """A local Dask cluster of ``workers`` worker processes that load the models once and stay up until the block
     ends (``khabar serve``: its flow runs are processes of their own, so the pool lives here and each run is
     handed its address as --dask-address). Yields the scheduler address."""
@@ -239,7 +241,7 @@ def warm_cluster(workers: int, models_dir: Path | None, langs: tuple[str, ...] =
     langs = tuple(lang for lang in langs if has_models(lang, resolved))
     with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
             Client(cluster) as client:
-        client.register_plugin(WarmWorker(str(resolved), langs, threads))
+        client.register_plugin(WarmWorker(str(resolved), langs, threads, use_gpu))
         pids = sorted(client.run(os.getpid).values())
         print(f"warm worker pool: {len(pids)} processes {pids} at {cluster.scheduler_address}", file=sys.stderr,
               flush=True)  # (serve's own output: its runs' logs name the processes that did their work)

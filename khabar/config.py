@@ -105,6 +105,8 @@ class Settings(BaseModel):
                                                             "else detected).")
     dask_address: str | None = Field(None, description="Run the NLP and extract tasks on this Dask scheduler "
                                                        "(prefect-dask).")
+    use_gpu: bool = Field(False, description="Parse with Stanza on a GPU when torch sees one (CUDA); without one the "
+                                             "run parses on the CPU and logs it. Nothing else depends on a GPU.")
     flow_timeout_seconds: float | None = Field(None, description="A run taking longer ends as TimedOut "
                                                                  "(default: no limit).",
                                                **_limits("flow_timeout_seconds"))
@@ -172,7 +174,12 @@ def _coerce(name: str, value: object, annotation: Any) -> object:
     if kind is Path:
         return Path(str(value)).expanduser()
     if kind is bool:
-        return str(value).lower() in ("1", "true", "yes")
+        if isinstance(value, bool):
+            return value
+        word = str(value).strip().lower()
+        if word not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+            raise SettingsError(f"{_names(name)}: {value!r} is not true or false")
+        return word in ("1", "true", "yes", "on")
     if kind in (int, float):
         try:
             number = kind(value)  # type: ignore[operator]

@@ -170,7 +170,7 @@ class JobOutput:
     error: str | None = None  # extraction raised: its traceback (the parse rows are still good)
 
 
-def run_job(job: Job, *, models_dir: Any = None, torch_threads: int | None = None) -> JobOutput:
+def run_job(job: Job, *, models_dir: Any = None, torch_threads: int | None = None, use_gpu: bool = False) -> JobOutput:
     """Parse ``job.parse``, then link, code events and relations of each article parsed and of ``job.items``,
     in this process. An article whose parse failed (or gave no sentence) is not extracted. Extraction outputs
     come back per article, so the caller can put articles from any number of jobs back in the batch's order."""
@@ -183,7 +183,7 @@ def run_job(job: Job, *, models_dir: Any = None, torch_threads: int | None = Non
     if job.parse:
         from tasks.nlp import parse_articles
 
-        out.nlp = parse_articles(job.parse, models_dir=Path(models_dir), torch_threads=torch_threads)
+        out.nlp = parse_articles(job.parse, models_dir=Path(models_dir), torch_threads=torch_threads, use_gpu=use_gpu)
         if job.extract:
             parsed = [job.articles[a["article_id"]] for a in job.parse if a["article_id"] in job.articles]
             items = extract_items(parsed, {"sentences": out.nlp.sentences, "tokens": out.nlp.tokens,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import threading
 from dataclasses import dataclass, field
@@ -237,7 +238,7 @@ def map_ner_label(model_label: str) -> str:
 
 # ------------------------------------------------------------------------------------------- pipelines
 
-_PIPELINES: dict[tuple[str, str], Any] = {}
+_PIPELINES: dict[tuple[str, str, bool], Any] = {}
 PIPELINE_LOADS = 0  # how many pipelines this process loaded (tests check: once per worker process)
 _PIPELINE_LOCK = threading.RLock()  # Stanza pipelines are not thread-safe (Dask workers may run threads)
 
@@ -255,6 +256,30 @@ def set_torch_threads(n: int | None) -> int:
     return n
 
 
+_DEVICE = {"gpu": False}  # this process's choice (use_device); its pipelines are loaded for it
+
+
+def gpu_present() -> bool:
+    """A CUDA device torch can use (False on the CPU wheel)."""
+    try:
+        import torch
+        return bool(torch.cuda.is_available())
+    except Exception:  # a broken CUDA install is no GPU: the run parses on the CPU
+        return False
+
+
+def use_device(want_gpu: bool) -> bool:
+    """Parse on a GPU when the setting asks for it and one is present (Stanza's use_gpu); else on the CPU, with one
+    log line when a GPU was asked for. Called once per process (the flow's and each worker's); returns the choice."""
+    if _DEVICE.get("asked") == bool(want_gpu):
+        return _DEVICE["gpu"]  # decided before in this process (every chunk asks again)
+    on_gpu = bool(want_gpu) and gpu_present()
+    if want_gpu and not on_gpu:
+        logging.getLogger("khabar.nlp").info("use_gpu is set but torch sees no GPU here: parsing on the CPU")
+    _DEVICE.update(asked=bool(want_gpu), gpu=on_gpu)
+    return on_gpu
+
+
 def get_pipeline(lang: str, models_dir: Path, torch_threads: int | None = None):
     """The Stanza pipeline for ``lang``, loaded once per process and cached; sets torch's thread count.
 
@@ -266,7 +291,7 @@ def get_pipeline(lang: str, models_dir: Path, torch_threads: int | None = None):
 
     set_torch_threads(torch_threads)
     models_dir = Path(models_dir).resolve()
-    key = (lang, str(models_dir))
+    key = (lang, str(models_dir), _DEVICE["gpu"])
     with _PIPELINE_LOCK:
         if key in _PIPELINES:
             return _PIPELINES[key]
@@ -278,7 +303,7 @@ def get_pipeline(lang: str, models_dir: Path, torch_threads: int | None = None):
                 processors=processors,
                 download_method=None,
                 logging_level="WARN",
-                use_gpu=False,
+                use_gpu=_DEVICE["gpu"],
             )
         except Exception as exc:
             raise ModelNotFoundError(
@@ -289,9 +314,12 @@ def get_pipeline(lang: str, models_dir: Path, torch_threads: int | None = None):
         return nlp
 
 
-def init_worker(models_dir: str | None, langs: tuple[str, ...], torch_threads: int | None) -> None:
-    """Process-pool initializer: cap torch threads, load the pipelines once (errors surface in the task)."""
+def init_worker(models_dir: str | None, langs: tuple[str, ...], torch_threads: int | None,
+                use_gpu: bool = False) -> None:
+    """Process-pool initializer: cap torch threads, choose the device, load the pipelines once (errors surface in
+    the task)."""
     set_torch_threads(torch_threads)
+    use_device(use_gpu)
     if models_dir is None:
         return
     for lang in langs:
@@ -478,12 +506,14 @@ def _failure(article: dict, exc: BaseException) -> dict:
             "detail": f"{type(exc).__name__}: {exc}"[:500]}
 
 
-def parse_articles(articles: list[dict], *, models_dir: Path, torch_threads: int | None = None) -> NlpOutput:
+def parse_articles(articles: list[dict], *, models_dir: Path, torch_threads: int | None = None,
+                   use_gpu: bool = False) -> NlpOutput:
     """Parse articles (dicts with article_id, text, language, content_hash) into sentences/tokens/mentions/parses.
 
     One bulk Stanza call per language; when it raises, each article of that batch is parsed alone and
     the ones that still fail become ``failures`` (reason 'nlp_error'). ModelNotFoundError propagates.
     """
+    use_device(use_gpu)
     out = NlpOutput()
     by_lang: dict[str, list[dict]] = {}
     for article in articles:

@@ -318,3 +318,34 @@ def test_pool_workers_get_a_queued_chunk_only_while_much_text_is_left():
     assert pool_chunks_wanted(3, 10_000, 2_000) == 6
     assert pool_chunks_wanted(1, 1_500, 2_000) == 1  # the end: handed out one at a time
     assert pool_chunks_wanted(2, 0, 0) == 2
+
+
+def test_use_gpu_without_a_gpu_parses_on_the_cpu_and_says_so(stanza_dir, caplog):
+    """Settings.use_gpu (KHABAR_USE_GPU / --use-gpu) asks for Stanza's use_gpu; on a machine torch sees no GPU on,
+    the parse runs on the CPU with one log line, and gives the rows it gives without the setting."""
+    import logging
+
+    if N.gpu_present():
+        pytest.skip("this machine has a GPU: the CPU fallback is not what runs here")
+    text = "پاکستان اور چین نے تجارت کے معاہدے پر دستخط کیے۔"
+    art = {"article_id": "gpu1", "text": text, "language": "ur", "content_hash": "gpu1"}
+    saved = dict(N._DEVICE)
+    try:
+        N._DEVICE.clear()
+        N._DEVICE["gpu"] = False
+        with caplog.at_level(logging.INFO, logger="khabar.nlp"):
+            on_gpu = N.parse_articles([art], models_dir=stanza_dir, torch_threads=1, use_gpu=True)
+        assert "no GPU" in caplog.text and N._DEVICE == {"asked": True, "gpu": False}
+        on_cpu = N.parse_articles([art], models_dir=stanza_dir, torch_threads=1, use_gpu=False)
+        assert [t["text"] for t in on_gpu.tokens] == [t["text"] for t in on_cpu.tokens] and on_cpu.tokens
+    finally:
+        N._DEVICE.clear()
+        N._DEVICE.update(saved)
+
+
+def test_use_gpu_is_a_checked_run_setting():
+    from khabar.config import Settings, SettingsError
+
+    assert Settings.from_flags(use_gpu="yes").use_gpu is True and Settings.from_flags().use_gpu is False
+    with pytest.raises(SettingsError, match="KHABAR_USE_GPU.*not true or false"):
+        Settings.from_flags(use_gpu="maybe")
