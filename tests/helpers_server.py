@@ -218,3 +218,17 @@ def count(warehouse: Path, table: str) -> int:
         return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
     finally:
         con.close()
+
+
+def wait_final(client, run_id, timeout: float, *procs: Proc):
+    """The flow run's state once final (or the last one seen after ``timeout`` s); every given process must stay up."""
+    deadline = time.monotonic() + timeout
+    state = None
+    while time.monotonic() < deadline:
+        for p in procs:
+            assert p.proc.poll() is None, p.output()
+        state = client.read_flow_run(run_id).state
+        if state is not None and state.is_final():
+            return state
+        time.sleep(2)
+    return state

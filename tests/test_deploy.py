@@ -120,25 +120,12 @@ def test_serve_refuses_a_bad_run_option_like_run_does(tmp_path: Path, stanza_dir
 
 # ---------------------------------------------------------------- against a real Prefect server
 
-def _wait_final(client, run_id, timeout: float, *procs):
-    deadline = time.monotonic() + timeout
-    state = None
-    while time.monotonic() < deadline:
-        for p in procs:
-            assert p.proc.poll() is None, p.output()
-        state = client.read_flow_run(run_id).state
-        if state is not None and state.is_final():
-            return state
-        time.sleep(2)
-    return state
-
-
 @pytest.mark.slow
 def test_prefect_deploy_from_prefect_yaml_runs_on_a_process_worker_and_loads(tmp_path: Path, seeds_dir: Path,
                                                                                stanza_dir: Path):
     from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
 
-    from helpers_server import Proc, count, shared_server
+    from helpers_server import Proc, count, shared_server, wait_final
 
     server = shared_server()
     inbox = tmp_path / "inbox"
@@ -175,7 +162,7 @@ def test_prefect_deploy_from_prefect_yaml_runs_on_a_process_worker_and_loads(tmp
             assert "Settings" in deployment.parameter_openapi_schema["definitions"]  # the UI's settings form
 
             run = client.create_flow_run_from_deployment(deployment.id)  # "Quick run", as in the UI
-            state = _wait_final(client, run.id, 480, worker)
+            state = wait_final(client, run.id, 480, worker)
             assert state is not None and state.is_completed(), (state, worker.output())
             assert client.read_flow_run(run.id).work_pool_name == pool
 
@@ -200,7 +187,7 @@ def test_prefect_deploy_from_prefect_yaml_runs_on_a_process_worker_and_loads(tmp
             deployment = client.read_deployment_by_name("khabar-inbox/khabar-inbox")
             assert deployment.parameters["inbox_dir"] == ""
             bad = client.create_flow_run_from_deployment(deployment.id)
-            state = _wait_final(client, bad.id, 240, worker)
+            state = wait_final(client, bad.id, 240, worker)
             assert state is not None and state.is_failed(), (state, worker.output())
             assert "inbox_dir is '', not an absolute path" in state.message, state.message
     finally:

@@ -134,7 +134,7 @@ def test_inbox_runs_pick_up_only_new_files(inbox: Path, tmp_path: Path, seeds_di
 @pytest.mark.slow
 def test_served_deployment_has_the_cron_schedule_and_runs(inbox: Path, tmp_path: Path):
     from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId, FlowRunFilter, FlowRunFilterId
-    from helpers_server import count, shared_server, start_khabar
+    from helpers_server import count, shared_server, start_khabar, wait_final
 
     server = shared_server()
     wh = tmp_path / "wh"
@@ -157,12 +157,7 @@ def test_served_deployment_has_the_cron_schedule_and_runs(inbox: Path, tmp_path:
             assert deployment.parameters["inbox_dir"] == str(inbox.resolve())
             # The scheduler has planned upcoming runs from the cron; start one now instead of waiting for 03:07.
             run = client.create_flow_run_from_deployment(deployment.id)
-            deadline = time.monotonic() + 240
-            while time.monotonic() < deadline:
-                state = client.read_flow_run(run.id).state
-                if state is not None and state.is_final():
-                    break
-                time.sleep(2)
+            state = wait_final(client, run.id, 240)
             assert state.is_completed(), (state, served.output())
             scheduled = client.read_flow_runs(
                 deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[deployment.id])),
@@ -186,7 +181,7 @@ def test_serve_keeps_its_worker_pool_warm_between_ticks_and_shuts_it_down(inbox:
     import psutil
     from prefect.client.schemas.filters import (FlowRunFilter, FlowRunFilterParentFlowRunId, LogFilter,
                                                 LogFilterFlowRunId)
-    from helpers_server import count, shared_server, start_khabar
+    from helpers_server import count, shared_server, start_khabar, wait_final
 
     server = shared_server()
     wh = tmp_path / "wh"
@@ -196,12 +191,7 @@ def test_serve_keeps_its_worker_pool_warm_between_ticks_and_shuts_it_down(inbox:
 
     def tick(client, deployment) -> tuple[list[int], dict[int, int]]:
         run = client.create_flow_run_from_deployment(deployment.id)
-        deadline = time.monotonic() + 300
-        while time.monotonic() < deadline:
-            state = client.read_flow_run(run.id).state
-            if state is not None and state.is_final():
-                break
-            time.sleep(2)
+        state = wait_final(client, run.id, 300)
         assert state.is_completed(), (state, served.output())
         etl_runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(  # the etl subflow: its own flow run
             parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[run.id])))
