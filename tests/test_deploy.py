@@ -238,8 +238,10 @@ def test_served_deployment_has_the_time_zone_and_run_options(tmp_path: Path, sta
             assert scheduled, served.output()
             assert [(s.schedule.cron, s.schedule.timezone) for s in deployment.schedules] == [("0 6 * * *",
                                                                                               "Asia/Karachi")]
-            assert deployment.parameters["settings"] == {"models_dir": str(stanza_dir), "workers": 1,
-                                                         "default_language": "ur"}
+            settings = dict(deployment.parameters["settings"])
+            # serve's warm worker pool (models loaded once, kept between ticks) is handed to every run
+            assert settings.pop("dask_address", "").startswith("tcp://127.0.0.1:"), deployment.parameters
+            assert settings == {"models_dir": str(stanza_dir), "workers": 1, "default_language": "ur"}
             for run in scheduled:  # 06:00 in Karachi is 01:00 UTC (UTC+5, no daylight saving)
                 local = run.expected_start_time.astimezone(ZoneInfo("Asia/Karachi"))
                 assert (local.hour, local.minute) == (6, 0), local
