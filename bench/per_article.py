@@ -1,6 +1,6 @@
 """Per-article work (NLP parse, link, events, relations) with 1 worker vs 2, in one run of this script.
 
-    python bench/per_article.py [N] [--models-dir DIR] [--docs PATH] [--variants one,fused,split,etl1,etl2]
+    python bench/per_article.py [N] [--models-dir DIR] [--docs PATH] [--variants one,fused,split,etl1,etl2,stanza]
 
 N real articles from the COUNTER dev set (title + blank line + body, repeated under new ids and content hashes
 until there are N, so the parse cache never hits). Each variant runs in a fresh Python process (imports and the
@@ -12,6 +12,9 @@ Prefect API started before the clock) and is timed from "start" to "rows in hand
         when the batch is large enough: flows.extract.TOKENS_PER_EXTRA_WORKER);
   etl1 / etl2  end to end: the `khabar-etl` flow (ingest .. load into a new warehouse) on the same N records
         as a JSONL file, workers 1 / 2.
+  stanza  plain Stanza in one process (torch threads = cores): pipeline load + bulk_process of the same texts,
+        the Overhead baseline (etl1 / stanza, etl2 / stanza are printed); peak memory (ru_maxrss) of each variant's
+        process and of its ended children is printed too.
 The fused variants' rows (mentions, entities, events, relations) are compared by digest: one == fused == split.
 Nothing here is asserted anywhere else.
 """
@@ -53,7 +56,33 @@ def digest(out) -> str:
     return h.hexdigest()[:16]
 
 
+def bare_stanza(n: int, models_dir: Path, docs: Path) -> dict:
+    """Issue 13's baseline for the Overhead check: plain Stanza in one process (torch threads = cores), pipeline
+    load + bulk_process of the same texts, as the NLP stage prepares them; no Prefect, no warehouse."""
+    import stanza
+
+    from tasks.nlp import default_torch_threads, pipeline_processors, prepare_text, set_torch_threads
+
+    texts = [prepare_text(a["text"])[0] for a in articles(docs, n)]
+    t0 = time.perf_counter()
+    set_torch_threads(default_torch_threads())
+    nlp = stanza.Pipeline("ur", dir=str(models_dir), processors=pipeline_processors("ur", models_dir),
+                          download_method=None, logging_level="WARN", use_gpu=False)
+    docs_out = nlp.bulk_process([stanza.Document([], text=t) for t in texts])
+    return {"seconds": time.perf_counter() - t0, "tokens": sum(len(s.words) for d in docs_out for s in d.sentences)}
+
+
+def peak_mb() -> dict:
+    """Peak resident memory of this process and of its children that ended (spawned workers, Prefect's server)."""
+    import resource
+
+    return {"peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "children_peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}
+
+
 def variant(name: str, n: int, models_dir: Path, docs: Path) -> dict:
+    if name == "stanza":
+        return {"variant": name, "workers": 1, "n": n, **bare_stanza(n, models_dir, docs), **peak_mb()}
     for key, value in (("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90"), ("DO_NOT_TRACK", "1"),
                        ("PREFECT_SERVER_ANALYTICS_ENABLED", "false")):
         os.environ.setdefault(key, value)
@@ -105,7 +134,7 @@ def variant(name: str, n: int, models_dir: Path, docs: Path) -> dict:
                    "counts": {k: summary["counts"].get(k) for k in ("articles", "tokens", "events", "relations")}}
         else:
             res = bench(settings)
-    return {"variant": name, "workers": workers, "n": n, **res}
+    return {"variant": name, "workers": workers, "n": n, **res, **peak_mb()}
 
 
 def main() -> None:
@@ -134,7 +163,7 @@ def main() -> None:
         print(json.dumps(results[name]), flush=True)
     with open("/proc/loadavg") as fh:
         print("load average after:", fh.read().split()[:3])
-    pairs = [("one", "fused"), ("one", "split"), ("etl1", "etl2")]
+    pairs = [("one", "fused"), ("one", "split"), ("etl1", "etl2"), ("etl1", "stanza"), ("etl2", "stanza")]
     for a, b in pairs:
         if a in results and b in results:
             print(f"{a} {results[a]['seconds']:.1f} s / {b} {results[b]['seconds']:.1f} s = "
