@@ -36,7 +36,7 @@ TABS = {  # tab label -> text that shows its content has loaded
     "Artifacts": "khabar-run-summary",
 }
 CAPTIONS = {
-    "Logs": "The flow run: one bar per stage in the graph (nlp-parse: one per chunk of articles), then its logs",
+    "Logs": "The flow run: one bar per stage in the graph (nlp-extract: one per chunk of articles, parsed then linked and coded), then its logs",
     "Task Runs": "Task Runs: each stage's state and duration",
     "Artifacts": "Artifacts: the run report, counts, stage times, events by QuadClass, top actors, timeline",
 }
