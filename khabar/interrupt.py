@@ -86,6 +86,10 @@ def watch(parent_pid: int, parent_started: float, poll: float = POLL_SECONDS) ->
         except psutil.Error:
             return False
 
+    try:
+        group, exe = os.getpgid(parent_pid), psutil.Process(parent_pid).exe()
+    except (OSError, psutil.Error):
+        group, exe = None, None
     seen: list[tuple[int, float]] = []
     while parent_alive():
         below = [p for p in descendants(parent_pid) if p[0] != me]
@@ -95,7 +99,26 @@ def watch(parent_pid: int, parent_started: float, poll: float = POLL_SECONDS) ->
             break
         seen = below
         time.sleep(poll)
-    terminate(seen)
+    terminate(seen + [p for p in _orphans_of(group, exe, parent_started, me) if p not in seen])
+
+
+def _orphans_of(group: int | None, exe: str | None, parent_started: float, me: int) -> list[tuple[int, float]]:
+    """Processes the parent started after the watchdog's last look and that outlived it: a worker being spawned
+    when the run was killed (seen: a spawned pool worker left running by kill -9 between two looks). They are in the
+    parent's process group, run its Python and started after it (by more than a pipeline sibling would)."""
+    if group is None:
+        return []
+    out = []
+    for proc in psutil.process_iter(["pid", "ppid", "exe", "create_time"]):
+        info = proc.info
+        try:
+            if info["pid"] == me or info["exe"] != exe or info["create_time"] < parent_started + 0.05 or \
+                    os.getpgid(info["pid"]) != group:
+                continue
+        except (OSError, psutil.Error):
+            continue
+        out.append((info["pid"], info["create_time"]))
+    return out
 
 
 def start_watchdog() -> subprocess.Popen | None:
