@@ -23,8 +23,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.utilities.annotations import quote
 
 from flows import ops
-from flows.workers import init_worker as _init_worker, result as _result, shared_api as _shared_api
-from flows.workers import shut_down_after as _shut_down_after
+from flows.workers import init_worker, result, shared_api, shut_down_after
 from khabar.config import Settings
 from tasks.extract import ExtractOutput, Item, chunks_of, extract_articles, item_weight, merge
 
@@ -67,19 +66,19 @@ def run_extract(items: Sequence[Item], settings: Settings, events: bool = True) 
         from prefect_dask import DaskTaskRunner
 
         chunks = chunks_of(items, 4 * max(1, int(settings.workers)))
-        with _shared_api(), DaskTaskRunner(address=settings.dask_address) as runner:
+        with shared_api(), DaskTaskRunner(address=settings.dask_address) as runner:
             futures = [runner.submit(task_, {"items": packed(c), "events": events}) for c in chunks]
-            return merge([_raise(_result(f)) for f in futures])
+            return merge([_raise(result(f)) for f in futures])
     workers = extract_workers_for(settings.workers, sum(map(item_weight, items)))
     if workers == 1:
         return merge([task_(quote(items), events)])
     from prefect.task_runners import ProcessPoolTaskRunner
 
     chunks = chunks_of(items, workers)
-    pool = ProcessPoolTaskRunner(max_workers=workers, initializer=_init_worker, initargs=(None, (), None))
-    with _shared_api(), _shut_down_after(pool):  # workers exit in a thread: the flow goes on meanwhile
+    pool = ProcessPoolTaskRunner(max_workers=workers, initializer=init_worker, initargs=(None, (), None))
+    with shared_api(), shut_down_after(pool):  # workers exit in a thread: the flow goes on meanwhile
         futures = [pool.submit(task_, {"items": packed(c), "events": events}) for c in chunks]
-        return merge([_raise(_result(f)) for f in futures])
+        return merge([_raise(result(f)) for f in futures])
 
 
 def _raise(out: Any) -> ExtractOutput:

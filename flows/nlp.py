@@ -29,8 +29,7 @@ from prefect.cache_policies import NO_CACHE
 
 from flows import ops, progress
 from flows.extract import extract_workers_for
-from flows.workers import (nlp_worker_ready, result, run_here, run_lanes, run_on_dask, shared_api,  # noqa: F401
-                           shut_down_after)
+from flows.workers import result, run_here, run_lanes, run_on_dask, shared_api, shut_down_after  # noqa: F401
 from khabar.config import Settings, default_workers
 from tasks.extract import ExtractOutput, Job, chunks_of, extract_items, for_extract, item_weight, merge, run_job
 from tasks.ids import stable_id
@@ -202,10 +201,6 @@ def pool_chunks_wanted(workers_ready: int, text_left: int, text_held: int) -> in
 
 
 # --------------------------------------------------------------------------------------------- running
-
-_shared_api = shared_api  # the names other modules and tests used before flows/workers.py
-_shut_down_after = shut_down_after
-_result = result
 
 
 def _params(chunk: list[dict], models_dir: Path, threads: int, use_gpu: bool = False) -> dict:

@@ -48,7 +48,6 @@ def worker_ready() -> int:
     return os.getpid()
 
 
-nlp_worker_ready = worker_ready  # the name flows/nlp.py used
 
 
 @contextlib.contextmanager

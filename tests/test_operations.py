@@ -448,11 +448,11 @@ def test_workers_get_the_ephemeral_api_address_as_prefect_api_url(monkeypatch):
 
     from prefect.settings import PREFECT_API_URL
 
-    from flows.nlp import _shared_api
+    from flows.workers import shared_api
 
     monkeypatch.delenv("PREFECT_API_URL", raising=False)
     assert not PREFECT_API_URL.value()
-    with _shared_api():
+    with shared_api():
         url = PREFECT_API_URL.value()
         with urllib.request.urlopen(f"{url}/health", timeout=30) as answer:
             assert answer.status == 200
