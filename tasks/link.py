@@ -24,12 +24,8 @@ import atexit
 import gc
 import hashlib
 import itertools
-import os
-import pickle
 import re
 import sys
-import tempfile
-import time
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Callable, NamedTuple, Sequence
@@ -37,6 +33,7 @@ from typing import Any, Callable, NamedTuple, Sequence
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from khabar.cache import cache_dir, load_pickle, store_pickle
 from tasks.actors import (  # re-exported: the flow imports the linking API from here
     ActorDictionary, EntityLookup, dictionary_entity_rows, entity_lookup, entity_row, load_dictionary,
 )
@@ -374,21 +371,11 @@ _TASKS_DIR = Path(__file__).resolve().parent
 _LANG_DIR = _TASKS_DIR.parent / "khabar" / "lang"
 
 
-def index_cache_dir() -> Path | None:
-    """Where built indexes are kept between processes: $KHABAR_CACHE_DIR (``off`` or empty: no cache), else
-    $XDG_CACHE_HOME/khabar, else ~/.cache/khabar."""
-    env = os.environ.get("KHABAR_CACHE_DIR")
-    if env is not None:
-        return None if env.strip().lower() in ("", "off", "0", "none") else Path(env)
-    xdg = os.environ.get("XDG_CACHE_HOME", "")
-    return (Path(xdg) if os.path.isabs(xdg) else Path.home() / ".cache") / "khabar"
-
-
 def _cache_path(d: ActorDictionary, latin: bool) -> Path | None:
     """The cache file for this dictionary's index, named by a hash of everything the index is built from: the
     dictionary's actor files, all language data (khabar/lang), the tasks' code, the libraries' versions, the
     latin flag. None when there is no cache or the dictionary was not read from files (built in a test)."""
-    folder = index_cache_dir()
+    folder = cache_dir()
     if folder is None or not d.sources:
         return None
     files = [f for f in (*d.sources, *sorted(_LANG_DIR.rglob("*")), *sorted(_TASKS_DIR.glob("*.py"))) if f.is_file()]
@@ -418,47 +405,18 @@ def _babel_version() -> str:
 
 def _load_cached(d: ActorDictionary, latin: bool) -> dict[str, Any] | None:
     """The cached build, or None when there is none or it cannot be read (then it is rebuilt and rewritten)."""
-    path = _cache_path(d, latin)
-    if path is None or not path.exists():
-        return None
-    try:
-        with path.open("rb") as f:
-            built = pickle.load(f)
-        if isinstance(built, dict) and all(name in built for name in _CACHED_FIELDS):
-            built["patterns"] = list(map(_Pattern._make, built["patterns"]))
-            return built
-    except Exception:  # noqa: BLE001 - a truncated or foreign file: rebuild
-        pass
+    built = load_pickle(_cache_path(d, latin))
+    if isinstance(built, dict) and all(name in built for name in _CACHED_FIELDS):
+        built["patterns"] = list(map(_Pattern._make, built["patterns"]))
+        return built
     return None
 
 
 def _store_cached(d: ActorDictionary, latin: bool, built: dict[str, Any]) -> None:
-    """Write atomically (a temp file beside, then rename: a reader never sees half a file). Written here, not with
-    warehouse.write_atomic: tasks do not depend on warehouse/, and this is four lines. A cache that cannot be
-    written is no error."""
-    path = _cache_path(d, latin)
-    if path is None:
-        return
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                # patterns as plain tuples: a NamedTuple pickles through a Python call each (3x slower)
-                pickle.dump({**built, "patterns": [tuple(p) for p in built["patterns"]]}, f,
-                            protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, path)
-        except BaseException:
-            os.unlink(tmp)
-            raise
-        # every code or data change leaves a new ~5 MB file behind: drop those not written for 30 days (one still
-        # in use is then rebuilt once; other checkouts sharing the folder keep theirs meanwhile)
-        old = time.time() - 30 * 86400
-        for f in path.parent.glob("link-index-*"):
-            if f != path and f.stat().st_mtime < old:
-                f.unlink(missing_ok=True)
-    except OSError:
-        pass
+    """Write the build to the cache (khabar.cache: atomic; old builds not written for 30 days dropped), patterns
+    as plain tuples: a NamedTuple pickles through a Python call each (3x slower)."""
+    store_pickle(_cache_path(d, latin), {**built, "patterns": [tuple(p) for p in built["patterns"]]},
+                 stale_glob="link-index-*")
 
 
 _INDEXES: dict[tuple[int, bool], tuple[ActorDictionary, _Index]] = {}

@@ -386,7 +386,11 @@ def vega_bundle() -> str:
     """Vega, Vega-Lite and vega-embed as one inline-able script (vl-convert bundles them; no network)."""
     import vl_convert as vlc
 
-    return vlc.javascript_bundle(vl_version=VEGA_LITE_VERSION)
+    from khabar.cache import cached
+
+    # ~1 s a process to bundle (every run writes the report): kept per vl-convert and Vega-Lite version
+    return cached(f"vega-bundle-{vlc.__version__}-{VEGA_LITE_VERSION}.pickle",
+                  lambda: vlc.javascript_bundle(vl_version=VEGA_LITE_VERSION), stale_glob="vega-bundle-*")
 
 
 # ------------------------------------------------------------------------------------------------------ tables
