@@ -1,6 +1,6 @@
 """Extraction in parallel: link + events + relations on cached parses, 1 worker vs 2, in one run.
 
-    python bench/extract_parallel.py WAREHOUSE [--repeat K] [--workers W]
+    python bench/extract_parallel.py WAREHOUSE [--repeat K] [--workers W] [--fused [--models-dir DIR]]
 
 WAREHOUSE holds parses (build one with `khabar run docs.jsonl --models-dir ../shared/stanza_resources -w DIR
 --until nlp`; e.g. 300 records of ../shared/data/counter_dev/docs.jsonl). The parsed articles and their rows
@@ -8,6 +8,10 @@ are read back as the flow's parse cache gives them (flows.nlp._cached_rows), rep
 (more work, same texts), and run through flows.extract.run_extract inside one Prefect flow: with 1 worker (in
 this process) and with W worker processes (spawned; start-up counted). Both must give the same rows. Prints
 seconds and the ratio; also the plain-function time (no Prefect) as a floor. Nothing here is asserted elsewhere.
+
+--fused: the path the pipeline takes (flows.nlp.run_nlp_extract): the parsed articles, repeated K times under new
+ids with their content hashes, are all parse-cache hits, so each worker only links and codes them; the worker
+count for them is the pipeline's own rule (flows.extract.extract_workers_for), the clock includes reading the cache.
 """
 from __future__ import annotations
 
@@ -42,12 +46,48 @@ def signature(out) -> tuple:
     return tuple(key(getattr(out, t)) for t in ("mentions", "entities", "events", "relations"))
 
 
+def fused(args: argparse.Namespace) -> None:
+    """1 vs W workers on the pipeline's path: all articles parse-cache hits, extracted in the workers."""
+    from prefect import flow
+
+    from flows.nlp import run_nlp_extract
+    from khabar.config import Settings
+    from warehouse import read_earlier
+
+    parsed = [a for a in read_earlier(args.warehouse, "articles").to_pylist() if a.get("nlp_status") == "parsed"]
+    arts = [{**a, "article_id": f"{a['article_id']}#{k}" if k else a["article_id"]}
+            for k in range(args.repeat) for a in parsed]
+    print(f"{len(arts)} articles (repeat {args.repeat}), all parse-cache hits", flush=True)
+
+    @flow(name="bench-extract-fused")
+    def bench() -> dict:
+        out = {}
+        for w in (1, args.workers):
+            settings = Settings(warehouse=args.warehouse, workers=w, models_dir=args.models_dir)
+            t = time.perf_counter()
+            nlp, res = run_nlp_extract(arts, settings, "bench")
+            out[w] = (time.perf_counter() - t, signature(res), len(res.events), len(nlp.cached_ids))
+            print(f"  workers={w}: {out[w][0]:.2f} s, {out[w][3]} cache hits, {len(res.events)} events, "
+                  f"pids {sorted(res.pids)}", flush=True)
+        return out
+
+    res = bench()
+    one, many = res[1], res[args.workers]
+    assert one[1] == many[1], "rows differ between 1 and W workers"
+    print(f"run_nlp_extract (cache hits), ratio 1/{args.workers}: {one[0] / many[0]:.2f}x  (same rows: yes)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("warehouse", type=Path)
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--fused", action="store_true")
+    ap.add_argument("--models-dir", type=Path, default=REPO.parent / "shared" / "stanza_resources")
     args = ap.parse_args()
+    if args.fused:
+        fused(args)
+        return
 
     from prefect import flow
 

@@ -29,7 +29,9 @@ from prefect.cache_policies import NO_CACHE
 
 from flows import ops, progress
 from flows.extract import extract_workers_for
-from flows.workers import result, run_here, run_lanes, run_on_dask, shared_api, shut_down_after  # noqa: F401
+from flows.workers import (  # noqa: F401
+    LanePool, result, run_here, run_lanes, run_on_dask, shared_api, shut_down_after,
+)
 from khabar.config import Settings, default_workers
 from tasks.extract import ExtractOutput, Job, chunks_of, extract_items, for_extract, item_weight, merge, run_job
 from tasks.ids import stable_id
@@ -369,15 +371,40 @@ def _job_size(job: Job) -> int:
     return sum(map(_text_chars, job.parse)) + sum(map(item_weight, job.items))
 
 
+def pool_initargs(settings: Settings, models_dir: Path, langs: tuple[str, ...], lanes: int) -> tuple:
+    """What a pool worker is started with (flows.workers.init_worker): models, languages, torch threads, GPU."""
+    return (str(models_dir), tuple(sorted(langs)), max(1, default_workers() // lanes), settings.use_gpu)
+
+
+def start_pool(docs: list, settings: Settings) -> LanePool | None:
+    """Start the worker processes a batch of ingested documents (tasks.ingest.RawDocument) will need, before it is
+    cleaned and deduplicated: they import and load their models meanwhile. None when the batch keeps no worker
+    busy (workers_for on its raw text), a Dask cluster does the work, or the models are missing (the NLP stage then
+    says so). The workers load the languages of the first 50 documents (declared, the default, else detected)."""
+    if settings.dask_address:
+        return None
+    texts = [(d.main_text if d.main_text is not None else d.raw_text, d.language) for d in docs]
+    lanes = workers_for(max(1, int(settings.workers)), sum(max(1, len(t or "")) for t, _ in texts))
+    if lanes < 2:
+        return None
+    models_dir = resolve_models_dir(settings.models_dir)
+    langs = {lang or settings.default_language or detect_language(text) for text, lang in texts[:50]}
+    langs = tuple(lang for lang in langs if lang and has_models(lang, models_dir))
+    if not langs:
+        return None
+    return LanePool(lanes - 1, pool_initargs(settings, models_dir, langs, lanes), max(1, default_workers() // lanes))
+
+
 def run_nlp_extract(articles: list[dict], settings: Settings, run_id: str, *,
-                    events: bool = True) -> tuple[NlpResult, ExtractOutput]:
+                    events: bool = True, pool: LanePool | None = None) -> tuple[NlpResult, ExtractOutput]:
     """NLP, then link, events and relations, of a batch of articles in one fan-out: each worker parses its
     chunk and extracts it in the same process (no second pool, no rows shipped between the two steps).
 
     Cache hits (articles parsed before) are only extracted, in chunks of their own on the same workers. The NLP
     result is run_nlp's; the extraction is flows.extract.run_extract's on the articles that have a parse, in
     ``articles``' order (entities: the dictionary's rows, then each article's provisional ones, first wins), so
-    neither depends on the worker count or the runner. ``events`` False: link only.
+    neither depends on the worker count or the runner. ``events`` False: link only. ``pool``: workers started
+    earlier (start_pool), used when this batch needs more than this process and they were started for its languages.
     """
     plan = _plan(articles, settings, run_id)
     result = plan.result
@@ -411,10 +438,14 @@ def run_nlp_extract(articles: list[dict], settings: Settings, run_id: str, *,
         outs = run_on_dask(settings.dask_address, jobs, task_, params, done)
     elif lanes > 1 and len(jobs) > 1:
         lanes = min(lanes, len(jobs))
-        threads = max(1, default_workers() // lanes)
-        langs = tuple(sorted({a["language"] for a in plan.todo}))
-        outs = run_lanes(jobs, [_job_size(j) for j in jobs], task_, params, lanes,
-                         (str(plan.models_dir), langs, threads, settings.use_gpu), threads, done)
+        langs = {a["language"] for a in plan.todo}
+        if pool is not None and pool.usable(str(plan.models_dir), settings.use_gpu):  # (a language it did not
+            # load at start is loaded at its first chunk there: tasks.nlp.get_pipeline)
+            outs = run_lanes(jobs, [_job_size(j) for j in jobs], task_, params, pool.workers + 1, pool.initargs,
+                             pool.threads, done, pool=pool)
+        else:
+            initargs = pool_initargs(settings, plan.models_dir, langs, lanes)
+            outs = run_lanes(jobs, [_job_size(j) for j in jobs], task_, params, lanes, initargs, initargs[2], done)
     else:
         threads = default_workers()  # one process: all its cores
         outs = run_here(jobs, lambda job: task_(**params(job, threads)), done)

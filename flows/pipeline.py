@@ -254,6 +254,7 @@ class RunState:
     tally: RunTally = field(default_factory=RunTally)
     model_versions: dict[str, str] = field(default_factory=dict)
     clock: float = field(default_factory=time.perf_counter)
+    pool: Any = None  # flows.workers.LanePool: the batch in flight's worker processes (start_workers)
 
     @classmethod
     def start(cls, inputs: list[str], cfg: Settings, until: str) -> "RunState":
@@ -272,6 +273,23 @@ class RunState:
         self.summary.stage_seconds[stage] = round(self.summary.stage_seconds.get(stage, 0.0) + seconds, 3)
         self.clock = time.perf_counter()
         progress.report(stage, {"seconds": seconds, **info})
+
+    def start_workers(self, batch: ingest.IngestBatch) -> None:
+        """Start the worker processes the per-article stages of ``batch`` will need, if it needs any, as soon as
+        it is read: they import and load their models while it is cleaned and deduplicated (flows.nlp.start_pool).
+        Each batch has its own (stop_workers at its end): a worker that died between two batches cannot cost the
+        next one a chunk, and a crash never leaves them behind the batch."""
+        if not self.reaches("link"):
+            return
+        from flows.nlp import start_pool  # here: a run that does not parse never imports torch/Stanza
+
+        self.stop_workers()
+        self.pool = start_pool(batch.docs, self.cfg)
+
+    def stop_workers(self) -> None:
+        if self.pool is not None:
+            self.pool.close()
+            self.pool = None
 
     def unseen_entities(self, rows: list[dict]) -> list[dict]:
         """The entity rows no earlier batch of this run staged: an entity's first row in the run wins, as within
@@ -389,7 +407,10 @@ def run_stages(inputs: list[str], cfg: Settings, until: str) -> dict[str, Any]:
     for stale in cleanup_stale_staging(cfg.warehouse):
         get_run_logger().info("removed staging of a run that never loaded: %s", stale.name)
     for batch in ingest.batches(ingest.iter_ingest(inputs, max_bytes=cfg.max_file_bytes), cfg.batch_size):
-        run_batch(batch, run)
+        try:
+            run_batch(batch, run)
+        finally:
+            run.stop_workers()
     publish_run_artifacts(run.summary.to_dict(), run.tally.report_tables())
     publish_report_link(cfg.warehouse, run.run_id)
     return run.summary.to_dict()
@@ -404,6 +425,7 @@ def run_batch(batch: ingest.IngestBatch, run: "RunState") -> None:
     tables: dict[str, list[dict]] = {}
     scopes: dict[str, list[str]] = {}
     tables["quarantine"], tables["source_files"] = limit(ingest_task)(quote(batch), cfg, run_id)
+    run.start_workers(batch)
     lap("ingest", documents=len(batch.docs), quarantined=len(tables["quarantine"]))
     articles: list[dict] = []
     if run.reaches("clean"):
@@ -417,7 +439,7 @@ def run_batch(batch: ingest.IngestBatch, run: "RunState") -> None:
         set_dateline_sources(articles, limit(dateline_sources_task)(quote(articles)))
     nlp = extracted = None
     if run.reaches("link") and canonical:  # parse, link, events, relations: per article, in the same worker
-        nlp, extracted = run_per_article_stage(canonical, cfg, run_id, events=run.reaches("events"))
+        nlp, extracted = run_per_article_stage(canonical, cfg, run_id, events=run.reaches("events"), pool=run.pool)
     elif run.reaches("nlp") and canonical:
         nlp = run_nlp_stage(canonical, cfg, run_id)
     _, with_parse = apply_nlp(nlp, articles, canonical, tables, scopes) if nlp else ({}, [])
@@ -446,12 +468,14 @@ def run_nlp_stage(canonical: list[dict], cfg: Settings, run_id: str) -> Any:
     return run_nlp(canonical, cfg, run_id)
 
 
-def run_per_article_stage(canonical: list[dict], cfg: Settings, run_id: str, *, events: bool = True) -> Any:
+def run_per_article_stage(canonical: list[dict], cfg: Settings, run_id: str, *, events: bool = True,
+                          pool: Any = None) -> Any:
     """NLP, then link + events + relations of each article in the worker that parsed it (flows.nlp.run_nlp_extract):
-    one fan-out per batch. Returns (NlpResult, ExtractOutput)."""
+    one fan-out per batch, on the workers started for it (``pool``) when it has them. Returns (NlpResult,
+    ExtractOutput)."""
     from flows.nlp import run_nlp_extract  # here: torch and Stanza are imported only by runs that parse
 
-    nlp, out = run_nlp_extract(canonical, cfg, run_id, events=events)
+    nlp, out = run_nlp_extract(canonical, cfg, run_id, events=events, pool=pool)
     log_extract(out)
     return nlp, out
 

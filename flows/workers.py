@@ -138,7 +138,7 @@ def run_here(jobs: Sequence[Any], run_one: Callable[[Any], Any],
 
 def run_lanes(jobs: Sequence[Any], sizes: Sequence[int], task_: Any, params_of: Callable[[Any, int], dict],
               lanes: int, initargs: tuple, threads: int, job_done: Callable[[int], None] | None = None,
-              what: str = "per-article") -> list[Outcome]:
+              what: str = "per-article", pool: "LanePool | None" = None) -> list[Outcome]:
     """``lanes`` lanes pull ``jobs`` from one queue: this process (one thread) and lanes - 1 spawned workers.
 
     This process is a lane because it can start at once, while a spawned worker spends seconds importing
@@ -148,17 +148,23 @@ def run_lanes(jobs: Sequence[Any], sizes: Sequence[int], task_: Any, params_of: 
     go out one at a time, so no job sits queued behind a busy worker while another lane is idle. A worker lane
     whose task fails (e.g. the process was killed) takes no more jobs and this process does the rest.
     ``params_of(job, threads)``: the task's parameters. Returns each job's result (or exception), in job order.
+    ``pool``: workers started earlier (``LanePool``: they may be up already) used instead of spawning
+    lanes - 1 of them here, and left running for the next fan-out; a worker that fails marks it broken.
     """
     import queue
     from collections import deque
 
     from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 
+    shared = pool
     todo = deque(range(len(jobs)))
     finished: queue.Queue = queue.Queue()
     outcome: dict[int, Outcome] = {}
     here = ThreadPoolTaskRunner(max_workers=1)
-    pool = ProcessPoolTaskRunner(max_workers=lanes - 1, initializer=init_worker, initargs=initargs)
+    if shared is None:
+        pool = ProcessPoolTaskRunner(max_workers=lanes - 1, initializer=init_worker, initargs=initargs)
+    else:
+        pool = shared.runner
     held: dict[int, Any] = {}  # job -> runner, for jobs handed out and not back yet
     workers_ready = 0
 
@@ -174,12 +180,17 @@ def run_lanes(jobs: Sequence[Any], sizes: Sequence[int], task_: Any, params_of: 
             launch(pool)
 
     starting: list[Any] = []  # the workers' worker-ready futures
-    started = time.perf_counter()
-    with shared_api(), here, shut_down_after(pool, starting):
+    started = shared.started if shared is not None else time.perf_counter()
+    owned = shut_down_after(pool, starting) if shared is None else contextlib.nullcontext()
+    with shared_api(), here, owned:
         launch(here)
-        for _ in range(lanes - 1):  # each submit spawns one worker process; it runs after the initializer
-            starting.append(pool.submit(worker_ready, {}))
-            starting[-1].add_done_callback(lambda f: finished.put((None, pool, f)))
+        if shared is None:
+            for _ in range(lanes - 1):  # each submit spawns one worker process; it runs after the initializer
+                starting.append(pool.submit(worker_ready, {}))
+        else:
+            starting = list(shared.starting)  # submitted when the pool started; done already if the workers are up
+        for future in starting:
+            future.add_done_callback(lambda f: finished.put((None, pool, f)))
         while held:  # this process's lane always has a job while the queue has one
             i, runner, future = finished.get()
             if i is None:  # a worker is up (or failed to start: then it gets nothing)
@@ -187,10 +198,15 @@ def run_lanes(jobs: Sequence[Any], sizes: Sequence[int], task_: Any, params_of: 
                 if isinstance(ready, BaseException):
                     log.warning("a %s worker process failed to start (%s: %s); working here instead", what,
                                 type(ready).__name__, ready)
+                    if shared is not None:
+                        shared.broken = True
                 else:
                     workers_ready += 1
-                    log.info("%s worker %s up after %.1f s (%d of %d jobs left)", what, ready,
-                             time.perf_counter() - started, len(todo), len(jobs))
+                    if shared is None or ready not in shared.announced:
+                        log.info("%s worker %s up after %.1f s (%d of %d jobs left)", what, ready,
+                                 time.perf_counter() - started, len(todo), len(jobs))
+                    if shared is not None:
+                        shared.announced.add(ready)
                     feed_pool()
                 continue
             del held[i]
@@ -199,10 +215,50 @@ def run_lanes(jobs: Sequence[Any], sizes: Sequence[int], task_: Any, params_of: 
                 job_done(i)
             if runner is pool and isinstance(outcome[i], BaseException):
                 workers_ready = max(0, workers_ready - 1)  # that worker is gone (or broken): it gets nothing more
+                if shared is not None:
+                    shared.broken = True  # the next fan-out starts workers of its own
             if runner is here and todo:
                 launch(here)
             feed_pool()
     return [outcome[i] for i in range(len(jobs))]
+
+
+class LanePool:
+    """Pool workers (``run_lanes``' spawned lanes) started before their jobs exist: a run starts them when a batch
+    large enough to need them is read, so they import and load their models while the batch is cleaned and
+    deduplicated; ``run_lanes(pool=...)`` then uses them, and ``close`` ends them. A worker that fails in a fan-out
+    marks the pool ``broken``."""
+
+    def __init__(self, workers: int, initargs: tuple, threads: int) -> None:
+        from prefect.task_runners import ProcessPoolTaskRunner
+
+        self.workers, self.initargs, self.threads = int(workers), initargs, int(threads)
+        self.broken = False
+        self.announced: set[int] = set()  # pids of the workers whose start was logged
+        self.started = time.perf_counter()
+        self.runner = ProcessPoolTaskRunner(max_workers=self.workers, initializer=init_worker, initargs=initargs)
+        with shared_api():
+            self.runner.__enter__()
+            # each submit spawns one worker process; worker-ready runs after its initializer (imports, models)
+            self.starting = [self.runner.submit(worker_ready, {}) for _ in range(self.workers)]
+
+    def usable(self, models_dir: str, use_gpu: bool) -> bool:
+        """Whether a fan-out parsing with these models can use this pool (no worker failed in it)."""
+        return not self.broken and self.initargs[0] == models_dir and self.initargs[3] == use_gpu
+
+    def close(self, wait: bool = False) -> None:
+        """End the workers: in a thread (they take ~2 s to exit; every result is in hand), or here if ``wait``."""
+        import threading
+
+        def close() -> None:
+            for future in self.starting:
+                result(future)
+            self.runner.__exit__(None, None, None)
+
+        if wait:
+            close()
+        else:
+            threading.Thread(target=close, name="khabar-pool-shutdown").start()
 
 
 def run_on_dask(address: str, jobs: Sequence[Any], task_: Any, params_of: Callable[[Any, int], dict],

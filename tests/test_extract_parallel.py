@@ -247,3 +247,66 @@ def test_fused_on_a_dask_cluster_gives_the_rows_of_one(parsed, reference, today_
     assert _signature(got) == today_mixed[1]
     assert [r["entity_id"] for r in got.entities] == today_mixed[2]
     assert os.getpid() not in got.pids and 1 <= len(got.pids) <= 2, got.pids
+
+
+# ------------------------------------------------ a batch's workers: started when it is read, ended with it
+
+def test_each_batch_starts_its_workers_when_read_and_the_rows_are_those_of_one_process(
+        counter_dir, stanza_dir, tmp_path, monkeypatch):
+    """flows.workers.LanePool under `etl`: a batch's worker process is spawned when the batch is read (it loads its
+    models while the batch is cleaned and deduplicated), serves the batch's fan-out, and is gone after the run;
+    the warehouse holds the rows of workers=1."""
+    import multiprocessing
+    import os
+    import threading
+    import time
+
+    import duckdb
+    from prefect.testing.utilities import prefect_test_harness
+
+    import flows.nlp
+    from flows.pipeline import etl
+
+    monkeypatch.setattr(flows.nlp, "TEXT_PER_EXTRA_WORKER", 1)  # 6 articles a batch would not spawn a worker
+    src = tmp_path / "in.jsonl"
+    with open(counter_dir / "docs.jsonl", encoding="utf-8") as fh:
+        src.write_text("".join(next(fh) for _ in range(18)), encoding="utf-8")
+    calls: list = []
+    real = flows.nlp.run_nlp_extract
+
+    def recorded(*args, **kwargs):  # the real function; what each batch's fan-out did is kept to look at
+        called = time.perf_counter()
+        nlp, out = real(*args, **kwargs)
+        calls.append((kwargs.get("pool"), called, set(out.pids)))
+        return nlp, out
+
+    monkeypatch.setattr(flows.nlp, "run_nlp_extract", recorded)
+    earlier = {p.pid for p in multiprocessing.active_children()}
+
+    def events_of(wh: Path) -> list[tuple]:
+        con = duckdb.connect(str(wh / "khabar.duckdb"), read_only=True)
+        try:
+            return con.execute("SELECT event_id, article_id, sentence_index, actor1_code, actor2_code, event_code, "
+                               "modality FROM events ORDER BY ALL").fetchall()
+        finally:
+            con.close()
+
+    with prefect_test_harness(server_startup_timeout=90):
+        two = etl([str(src)], settings=Settings(warehouse=tmp_path / "two", models_dir=stanza_dir, workers=2,
+                                                batch_size=6, nlp_batch_size=1))
+        for t in threading.enumerate():
+            if t.name == "khabar-pool-shutdown":
+                t.join(60)
+        assert not {p.pid for p in multiprocessing.active_children()} - earlier  # the workers have ended
+        one = etl([str(src)], settings=Settings(warehouse=tmp_path / "one", models_dir=stanza_dir, workers=1,
+                                                batch_size=6))
+    assert len(calls) == 6  # 18 articles in batches of 6: three fan-outs a run
+    pools = [pool for pool, _, _ in calls[:3]]
+    assert all(pool is not None for pool in pools) and len({id(p) for p in pools}) == 3  # one pool a batch
+    assert all(pool.started < called for pool, called, _ in calls[:3])  # started before the batch's NLP
+    assert all(pool is None for pool, _, _ in calls[3:])  # workers=1: nothing spawned
+    # (whether the worker is up before this process's lane has done a batch this small depends on the machine:
+    # that the fan-out takes a pool's work is test_fused_two_workers_mixed_cache_hits_give_the_rows_of_one's)
+    assert all(pids >= {os.getpid()} for _, _, pids in calls)
+    assert two["counts"]["articles"] == one["counts"]["articles"] == 18
+    assert events_of(tmp_path / "two") == events_of(tmp_path / "one") != []
