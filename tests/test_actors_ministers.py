@@ -111,15 +111,15 @@ def test_un_coverage_on_2024_07_01(d):
     """A deletion in any people_*.yaml shows here; raise the numbers when holders are added (holders only)."""
     mod = _coverage_tool()
     n = mod.counts(mod.coverage(d, date(2024, 7, 1)))
-    assert n == {"foreign_minister": 171, "defence_minister": 119}
+    assert n == {"foreign_minister": 172, "defence_minister": 120}
 
 
 @pytest.mark.parametrize("when,expected", [
     # HoS, HoG, FM, DM with _no_office.yaml honoured (no army -> no defence minister; presidential -> the head of
     # state heads the government)
-    (date(2015, 7, 1), (179, 179, 107, 93)),
-    (date(2019, 7, 1), (186, 184, 111, 103)),
-    (date(2024, 7, 1), (188, 190, 171, 139)),
+    (date(2015, 7, 1), (186, 184, 114, 103)),
+    (date(2019, 7, 1), (190, 188, 120, 113)),
+    (date(2024, 7, 1), (191, 192, 172, 142)),
 ])
 def test_un_coverage_at_dates(d, when, expected):
     mod = _coverage_tool()
@@ -138,6 +138,25 @@ def test_no_office_list_is_consistent(d):
             assert not cov[iso3]["defence_minister"], (iso3, when, cov[iso3]["defence_minister"])
     assert "TUR" not in mod.no_office(date(2015, 7, 1))["head_of_government"]      # a prime minister until 2018
     assert "TUR" in mod.no_office(date(2019, 7, 1))["head_of_government"]
+
+
+def test_no_office_collective_or_vacant_head_of_state(d):
+    """A collective head (CHE, SMR, BIH) or a dated vacancy (AUT 2016-07-08 to 2017-01-26) counts as covered for the
+    head of state, and a collective government (CHE, SMR) for the head of government; holders never hidden."""
+    mod = _coverage_tool()
+    assert {"CHE", "SMR", "BIH"} <= set(mod.no_office(date(2019, 7, 1))["head_of_state"])
+    assert "AUT" in mod.no_office(date(2016, 10, 1))["head_of_state"]
+    assert "AUT" not in mod.no_office(date(2017, 1, 26))["head_of_state"]        # Van der Bellen from that day
+    for when in (date(2015, 7, 1), date(2019, 7, 1), date(2024, 7, 1)):
+        cov = mod.coverage(d, when)
+        for iso3 in mod.no_office(when)["head_of_state"]:
+            assert not cov[iso3]["head_of_state"], (iso3, when, cov[iso3]["head_of_state"])
+        sub = {c: cov[c] for c in ("CHE", "SMR", "BIH")}
+        n = mod.counts(sub, mod.OFFICES, when)
+        assert n["head_of_state"] == 3 and n["head_of_government"] == 3, (when, n)
+    sub = {"AUT": mod.coverage(d, date(2016, 10, 1))["AUT"]}
+    assert mod.counts(sub, ("head_of_state",), date(2016, 10, 1)) == {"head_of_state": 1}
+    assert mod.counts(sub, ("head_of_state",)) == {"head_of_state": 0}            # holders only
 
 
 # third pass: 2024 holders and earlier (2014-2023) heads and ministers
