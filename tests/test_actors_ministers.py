@@ -182,3 +182,42 @@ def test_no_office_collective_or_vacant_head_of_state(d):
 ])
 def test_codes_at_date_third_pass(d, lookup, name, when, code):
     assert lookup.code_at(_by_name(d, name), when) == code
+
+
+# Europe (people_offices_europe.yaml): the 44 European members' four offices 2014-2025
+EUROPE = set("ALB AND AUT BLR BEL BIH BGR HRV CYP CZE DNK EST FIN FRA DEU GRC HUN ISL IRL ITA LVA LIE LTU LUX MLT MDA "
+             "MCO MNE NLD MKD NOR POL PRT ROU RUS SMR SRB SVK SVN ESP SWE CHE UKR GBR".split())
+
+
+def test_europe_entries_hold_an_office_and_own_their_aliases(d):
+    owners = defaultdict(set)
+    for a in d.actors.values():
+        for n in a.all_aliases():
+            owners[normalize_for_match(n)].add(a.entity_id)
+    europe = read_actor_file(ACTORS_DIR / "people_offices_europe.yaml", d.roles)
+    assert len(europe) >= 250
+    offices = ("head_of_state", "head_of_government", "foreign_minister", "defence_minister")
+    for a in europe:
+        assert a.type == "PERSON" and a.country in EUROPE, a.entity_id
+        assert any(r.role in offices and r.country in EUROPE for r in a.roles), a.entity_id
+        for n in a.aliases["ur"]:
+            assert len(n.split()) >= 2, (a.entity_id, n)
+            assert owners[normalize_for_match(n)] == {a.entity_id}, (n, owners[normalize_for_match(n)])
+        for n in a.short.get("ur", ()):
+            assert normalize_for_match(n) not in d.frequent_words, (a.entity_id, n)
+            assert owners[normalize_for_match(n)] == {a.entity_id}, (n, owners[normalize_for_match(n)])
+
+
+@pytest.mark.parametrize("name,when,code", [
+    ("Karin Kneissl", date(2018, 6, 1), "AUTGOV"),
+    ("Hans Peter Doskozil", date(2016, 6, 1), "AUTMIL"),
+    ("Viktor Khrenin", date(2020, 6, 1), "BLRMIL"),           # from 2020-01-20
+    ("Margarita Robles", date(2019, 12, 15), "ESPGOV"),       # acting foreign minister too
+    ("Margarita Robles", date(2020, 6, 1), "ESPMIL"),
+    ("Ilie Bolojan", date(2025, 3, 1), "ROUGOV"),             # acting president
+    ("Ivica Dačić", date(2013, 6, 1), "SRBGOV"),
+    ("Miloš Vučević", date(2023, 6, 1), "SRBMIL"),
+    ("Simon Coveney", date(2021, 6, 1), "IRLGOV"),            # foreign and defence: the GOV office ranks first
+])
+def test_codes_at_date_europe(d, lookup, name, when, code):
+    assert lookup.code_at(_by_name(d, name), when) == code
