@@ -10,7 +10,8 @@ own list (un.org "Member States"); every code is checked against the CLDR-genera
 A role without a start date (`from` unknown) counts only from 2024-01-01 (UNDATED_FROM): the editors entered such
 people as 2024 holders, and counting them on 2015 or 2019 would credit undated terms. Offices a member does not have
 are listed, with the reason, in khabar/lang/actors/_no_office.yaml (no army, so no
-defence minister; a presidential republic, whose president heads the government): such a member counts as covered
+defence minister; a presidential republic, whose president heads the government; a collective or rotating head of
+state such as Switzerland's Federal Council, or a dated vacancy): such a member counts as covered
 for that office ("n/a" in the listing) and the totals say how many of them are counted so; the listing never hides
 them.
 
@@ -54,7 +55,7 @@ def no_office(when: date | None = None, path: Path = NO_OFFICE_FILE) -> dict[str
     data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
     out: dict[str, dict[str, str]] = {o: {} for o in OFFICES}
     for office, members in (data or {}).items():
-        if office not in ("defence_minister", "head_of_government"):
+        if office not in OFFICES:
             raise ValueError(f"{path.name}: unknown office {office!r}")
         for iso3, entry in (members or {}).items():
             entry = entry if isinstance(entry, dict) else {"reason": entry}
@@ -82,6 +83,11 @@ def coverage(dictionary: ActorDictionary | None = None, when: date = date(2024, 
     return out
 
 
+def has_head(cov: dict[str, dict[str, list[str]]], none: dict[str, dict[str, str]], iso3: str) -> bool:
+    """A head of state in the dictionary, or a collective/vacant one recorded in _no_office.yaml (`none`)."""
+    return bool(cov[iso3]["head_of_state"]) or iso3 in none["head_of_state"]
+
+
 def counts(cov: dict[str, dict[str, list[str]]], offices: tuple[str, ...] = ("foreign_minister", "defence_minister"),
            when: date | None = None) -> dict[str, int]:
     """Members with a holder of each office on `when`. A member without a defence minister (_no_office.yaml) counts
@@ -94,7 +100,7 @@ def counts(cov: dict[str, dict[str, list[str]]], offices: tuple[str, ...] = ("fo
             return True
         if iso3 not in none[o]:
             return False
-        return bool(cov[iso3]["head_of_state"]) if o == "head_of_government" else True
+        return has_head(cov, none, iso3) if o == "head_of_government" else True
     return {o: sum(1 for iso3 in cov if covered(iso3, o)) for o in offices}
 
 
@@ -112,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
         none = no_office(dates[-1])
         for iso3 in sorted(cov):
             cells = [cov[iso3][o] or (["n/a"] if iso3 in none[o] and (o != "head_of_government"
-                                                                      or cov[iso3]["head_of_state"]) else [])
+                                                                      or has_head(cov, none, iso3)) else [])
                      for o in OFFICES]
             if args.missing and all(cells):
                 continue
