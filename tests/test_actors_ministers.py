@@ -111,15 +111,15 @@ def test_un_coverage_on_2024_07_01(d):
     """A deletion in any people_*.yaml shows here; raise the numbers when holders are added (holders only)."""
     mod = _coverage_tool()
     n = mod.counts(mod.coverage(d, date(2024, 7, 1)))
-    assert n == {"foreign_minister": 171, "defence_minister": 119}
+    assert n == {"foreign_minister": 172, "defence_minister": 121}
 
 
 @pytest.mark.parametrize("when,expected", [
     # HoS, HoG, FM, DM with _no_office.yaml honoured (no army -> no defence minister; presidential -> the head of
     # state heads the government)
-    (date(2015, 7, 1), (179, 179, 107, 93)),
-    (date(2019, 7, 1), (186, 184, 111, 103)),
-    (date(2024, 7, 1), (188, 190, 171, 139)),
+    (date(2015, 7, 1), (180, 181, 113, 100)),
+    (date(2019, 7, 1), (186, 185, 113, 109)),
+    (date(2024, 7, 1), (189, 190, 172, 141)),
 ])
 def test_un_coverage_at_dates(d, when, expected):
     mod = _coverage_tool()
@@ -138,6 +138,21 @@ def test_no_office_list_is_consistent(d):
             assert not cov[iso3]["defence_minister"], (iso3, when, cov[iso3]["defence_minister"])
     assert "TUR" not in mod.no_office(date(2015, 7, 1))["head_of_government"]      # a prime minister until 2018
     assert "TUR" in mod.no_office(date(2019, 7, 1))["head_of_government"]
+
+
+def test_no_office_vacant_head_of_state_is_dated_and_may_recur(d, tmp_path):
+    """Lebanon's presidency was vacant twice (a list of dated entries): covered then, and nobody holds it then."""
+    mod = _coverage_tool()
+    for when, vacant in ((date(2015, 7, 1), True), (date(2019, 7, 1), False), (date(2024, 7, 1), True),
+                         (date(2025, 6, 1), False)):
+        assert ("LBN" in mod.no_office(when)["head_of_state"]) is vacant, when
+        held = mod.coverage(d, when)["LBN"]["head_of_state"]
+        assert bool(held) is not vacant, (when, held)
+        assert mod.counts({"LBN": mod.coverage(d, when)["LBN"]}, mod.OFFICES, when)["head_of_state"] == 1
+    bad = tmp_path / "_no_office.yaml"
+    bad.write_text("head_of_state:\n  LBN:\n    - {from: 2014-05-25}\n", encoding="utf-8")
+    with pytest.raises(ValueError):
+        mod.no_office(path=bad)
 
 
 # third pass: 2024 holders and earlier (2014-2023) heads and ministers
