@@ -157,6 +157,19 @@ def test_no_office_collective_or_vacant_head_of_state(d):
     sub = {"AUT": mod.coverage(d, date(2016, 10, 1))["AUT"]}
     assert mod.counts(sub, ("head_of_state",), date(2016, 10, 1)) == {"head_of_state": 1}
     assert mod.counts(sub, ("head_of_state",)) == {"head_of_state": 0}            # holders only
+def test_no_office_vacant_head_of_state_is_dated_and_may_recur(d, tmp_path):
+    """Lebanon's presidency was vacant twice (a list of dated entries): covered then, and nobody holds it then."""
+    mod = _coverage_tool()
+    for when, vacant in ((date(2015, 7, 1), True), (date(2019, 7, 1), False), (date(2024, 7, 1), True),
+                         (date(2025, 6, 1), False)):
+        assert ("LBN" in mod.no_office(when)["head_of_state"]) is vacant, when
+        held = mod.coverage(d, when)["LBN"]["head_of_state"]
+        assert bool(held) is not vacant, (when, held)
+        assert mod.counts({"LBN": mod.coverage(d, when)["LBN"]}, mod.OFFICES, when)["head_of_state"] == 1
+    bad = tmp_path / "_no_office.yaml"
+    bad.write_text("head_of_state:\n  LBN:\n    - {from: 2014-05-25}\n", encoding="utf-8")
+    with pytest.raises(ValueError):
+        mod.no_office(path=bad)
 
 
 # third pass: 2024 holders and earlier (2014-2023) heads and ministers

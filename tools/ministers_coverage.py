@@ -57,13 +57,15 @@ def no_office(when: date | None = None, path: Path = NO_OFFICE_FILE) -> dict[str
     for office, members in (data or {}).items():
         if office not in OFFICES:
             raise ValueError(f"{path.name}: unknown office {office!r}")
-        for iso3, entry in (members or {}).items():
-            entry = entry if isinstance(entry, dict) else {"reason": entry}
-            if iso3 not in UN_MEMBERS or not entry.get("reason") or set(entry) - {"reason", "from", "to"}:
-                raise ValueError(f"{path.name}: {office}: {iso3!r} is no UN member or has no reason")
-            start, end = entry.get("from"), entry.get("to")
-            if when is None or ((start is None or start <= when) and (end is None or when < end)):
-                out[office][iso3] = str(entry["reason"])
+        for iso3, entries in (members or {}).items():
+            # one entry (a reason, or {reason, from, to}) or a list of dated ones (a vacancy that came twice)
+            for entry in (entries if isinstance(entries, list) else [entries]):
+                entry = entry if isinstance(entry, dict) else {"reason": entry}
+                if iso3 not in UN_MEMBERS or not entry.get("reason") or set(entry) - {"reason", "from", "to"}:
+                    raise ValueError(f"{path.name}: {office}: {iso3!r} is no UN member or has no reason")
+                start, end = entry.get("from"), entry.get("to")
+                if when is None or ((start is None or start <= when) and (end is None or when < end)):
+                    out[office][iso3] = str(entry["reason"])
     return out
 
 
