@@ -119,7 +119,7 @@ def test_un_coverage_on_2024_07_01(d):
     # state heads the government)
     (date(2015, 7, 1), (184, 182, 135, 111)),
     (date(2019, 7, 1), (187, 185, 139, 118)),
-    (date(2024, 7, 1), (188, 190, 176, 148)),
+    (date(2024, 7, 1), (189, 190, 176, 148)),
 ])
 def test_un_coverage_at_dates(d, when, expected):
     mod = _coverage_tool()
@@ -163,3 +163,27 @@ def test_no_office_list_is_consistent(d):
 ])
 def test_codes_at_date_third_pass(d, lookup, name, when, code):
     assert lookup.code_at(_by_name(d, name), when) == code
+
+
+def test_no_office_head_of_state(d, tmp_path):
+    """A collective or vacant head of state (_no_office.yaml `head_of_state`, dated) counts as covered, and lets a
+    presidential member's head of government count; outside its dates it does not."""
+    mod = _coverage_tool()
+    assert "HTI" in mod.no_office(date(2024, 7, 1))["head_of_state"]
+    assert "HTI" not in mod.no_office(date(2019, 7, 1))["head_of_state"]            # Moïse until 2021-07-07
+    assert not mod.coverage(d, date(2024, 7, 1))["HTI"]["head_of_state"]
+    f = tmp_path / "no.yaml"
+    f.write_text("head_of_state:\n  CHE: {reason: collective, from: 2020-01-01}\nhead_of_government:\n  CHE: collective\n",
+                 encoding="utf-8")
+    none = mod.no_office(date(2024, 7, 1), f)
+    assert none["head_of_state"] == {"CHE": "collective"} and none["head_of_government"] == {"CHE": "collective"}
+    assert mod.no_office(date(2019, 7, 1), f)["head_of_state"] == {}
+    cov = {"CHE": {o: [] for o in mod.OFFICES}}
+    real = mod.no_office
+    mod.no_office = lambda when=None, path=f: real(when, path)
+    try:
+        n = mod.counts(cov, mod.OFFICES, date(2024, 7, 1))
+        assert n["head_of_state"] == 1 and n["head_of_government"] == 1 and n["foreign_minister"] == 0
+        assert mod.counts(cov, mod.OFFICES, date(2019, 7, 1))["head_of_government"] == 0
+    finally:
+        mod.no_office = real

@@ -10,7 +10,8 @@ own list (un.org "Member States"); every code is checked against the CLDR-genera
 A role without a start date (`from` unknown) counts only from 2024-01-01 (UNDATED_FROM): the editors entered such
 people as 2024 holders, and counting them on 2015 or 2019 would credit undated terms. Offices a member does not have
 are listed, with the reason, in khabar/lang/actors/_no_office.yaml (no army, so no
-defence minister; a presidential republic, whose president heads the government): such a member counts as covered
+defence minister; a presidential republic, whose president heads the government; a collective or vacant head of
+state): such a member counts as covered
 for that office ("n/a" in the listing) and the totals say how many of them are counted so; the listing never hides
 them.
 
@@ -54,7 +55,7 @@ def no_office(when: date | None = None, path: Path = NO_OFFICE_FILE) -> dict[str
     data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
     out: dict[str, dict[str, str]] = {o: {} for o in OFFICES}
     for office, members in (data or {}).items():
-        if office not in ("defence_minister", "head_of_government"):
+        if office not in ("defence_minister", "head_of_government", "head_of_state"):
             raise ValueError(f"{path.name}: unknown office {office!r}")
         for iso3, entry in (members or {}).items():
             entry = entry if isinstance(entry, dict) else {"reason": entry}
@@ -94,7 +95,9 @@ def counts(cov: dict[str, dict[str, list[str]]], offices: tuple[str, ...] = ("fo
             return True
         if iso3 not in none[o]:
             return False
-        return bool(cov[iso3]["head_of_state"]) if o == "head_of_government" else True
+        if o == "head_of_government":   # a collective or vacant head of state (head_of_state list) counts too
+            return bool(cov[iso3]["head_of_state"]) or iso3 in none["head_of_state"]
+        return True
     return {o: sum(1 for iso3 in cov if covered(iso3, o)) for o in offices}
 
 
@@ -111,8 +114,8 @@ def main(argv: list[str] | None = None) -> int:
         cov = coverage(d, dates[-1])
         none = no_office(dates[-1])
         for iso3 in sorted(cov):
-            cells = [cov[iso3][o] or (["n/a"] if iso3 in none[o] and (o != "head_of_government"
-                                                                      or cov[iso3]["head_of_state"]) else [])
+            cells = [cov[iso3][o] or (["n/a"] if iso3 in none[o] and (o != "head_of_government" or cov[iso3][
+                "head_of_state"] or iso3 in none["head_of_state"]) else [])
                      for o in OFFICES]
             if args.missing and all(cells):
                 continue
