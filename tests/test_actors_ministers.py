@@ -187,3 +187,17 @@ def test_no_office_head_of_state(d, tmp_path):
         assert mod.counts(cov, mod.OFFICES, date(2019, 7, 1))["head_of_government"] == 0
     finally:
         mod.no_office = real
+
+
+# Americas and Oceania pass (people_offices_americas.yaml)
+@pytest.mark.parametrize("name,when,code", [
+    ("Guillermo Lasso", date(2022, 6, 1), "ECUGOV"),
+    ("Agustín Rossi", date(2015, 6, 1), "ARGMIL"),
+    ("Agustín Rossi", date(2018, 6, 1), "ARG"),              # between his two terms
+    ("Horace Chang", date(2019, 7, 1), "JAMMIL"),            # national security minister (the defence force)
+    ("Mia Mottley", date(2024, 6, 1), "BRBGOV"),             # also defence; head of government ranks first
+    ("Tuilaepa Sailele Malielegaoi", date(2019, 6, 1), "WSMGOV"),
+    ("Pedro Cateriano", date(2014, 6, 1), "PERMIL"),
+])
+def test_codes_at_date_americas(d, lookup, name, when, code):
+    assert lookup.code_at(_by_name(d, name), when) == code
