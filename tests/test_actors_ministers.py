@@ -234,3 +234,41 @@ def test_europe_entries_hold_an_office_and_own_their_aliases(d):
 ])
 def test_codes_at_date_europe(d, lookup, name, when, code):
     assert lookup.code_at(_by_name(d, name), when) == code
+
+
+def test_no_office_head_of_state(d, tmp_path):
+    """A collective or vacant head of state (_no_office.yaml `head_of_state`, dated) counts as covered, and lets a
+    presidential member's head of government count; outside its dates it does not."""
+    mod = _coverage_tool()
+    assert "HTI" in mod.no_office(date(2024, 7, 1))["head_of_state"]
+    assert "HTI" not in mod.no_office(date(2019, 7, 1))["head_of_state"]            # Moïse until 2021-07-07
+    assert not mod.coverage(d, date(2024, 7, 1))["HTI"]["head_of_state"]
+    f = tmp_path / "no.yaml"
+    f.write_text("head_of_state:\n  CHE: {reason: collective, from: 2020-01-01}\nhead_of_government:\n  CHE: collective\n",
+                 encoding="utf-8")
+    none = mod.no_office(date(2024, 7, 1), f)
+    assert none["head_of_state"] == {"CHE": "collective"} and none["head_of_government"] == {"CHE": "collective"}
+    assert mod.no_office(date(2019, 7, 1), f)["head_of_state"] == {}
+    cov = {"CHE": {o: [] for o in mod.OFFICES}}
+    real = mod.no_office
+    mod.no_office = lambda when=None, path=f: real(when, path)
+    try:
+        n = mod.counts(cov, mod.OFFICES, date(2024, 7, 1))
+        assert n["head_of_state"] == 1 and n["head_of_government"] == 1 and n["foreign_minister"] == 0
+        assert mod.counts(cov, mod.OFFICES, date(2019, 7, 1))["head_of_government"] == 0
+    finally:
+        mod.no_office = real
+
+
+# Americas and Oceania pass (people_offices_americas.yaml)
+@pytest.mark.parametrize("name,when,code", [
+    ("Guillermo Lasso", date(2022, 6, 1), "ECUGOV"),
+    ("Agustín Rossi", date(2015, 6, 1), "ARGMIL"),
+    ("Agustín Rossi", date(2018, 6, 1), "ARG"),              # between his two terms
+    ("Horace Chang", date(2019, 7, 1), "JAMMIL"),            # national security minister (the defence force)
+    ("Mia Mottley", date(2024, 6, 1), "BRBGOV"),             # also defence; head of government ranks first
+    ("Tuilaepa Sailele Malielegaoi", date(2019, 6, 1), "WSMGOV"),
+    ("Pedro Cateriano", date(2014, 6, 1), "PERMIL"),
+])
+def test_codes_at_date_americas(d, lookup, name, when, code):
+    assert lookup.code_at(_by_name(d, name), when) == code
