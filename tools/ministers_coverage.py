@@ -10,7 +10,8 @@ own list (un.org "Member States"); every code is checked against the CLDR-genera
 A role without a start date (`from` unknown) counts only from 2024-01-01 (UNDATED_FROM): the editors entered such
 people as 2024 holders, and counting them on 2015 or 2019 would credit undated terms. Offices a member does not have
 are listed, with the reason, in khabar/lang/actors/_no_office.yaml (no army, so no
-defence minister; a presidential republic, whose president heads the government): such a member counts as covered
+defence minister; a presidential republic, whose president heads the government; a vacancy, such as Nigeria's months
+without a cabinet, dated): such a member counts as covered
 for that office ("n/a" in the listing) and the totals say how many of them are counted so; the listing never hides
 them.
 
@@ -54,15 +55,17 @@ def no_office(when: date | None = None, path: Path = NO_OFFICE_FILE) -> dict[str
     data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
     out: dict[str, dict[str, str]] = {o: {} for o in OFFICES}
     for office, members in (data or {}).items():
-        if office not in ("defence_minister", "head_of_government"):
+        if office not in ("defence_minister", "head_of_government", "foreign_minister"):
             raise ValueError(f"{path.name}: unknown office {office!r}")
-        for iso3, entry in (members or {}).items():
-            entry = entry if isinstance(entry, dict) else {"reason": entry}
-            if iso3 not in UN_MEMBERS or not entry.get("reason") or set(entry) - {"reason", "from", "to"}:
-                raise ValueError(f"{path.name}: {office}: {iso3!r} is no UN member or has no reason")
-            start, end = entry.get("from"), entry.get("to")
-            if when is None or ((start is None or start <= when) and (end is None or when < end)):
-                out[office][iso3] = str(entry["reason"])
+        for iso3, entries in (members or {}).items():
+            # one reason, one {reason, from, to}, or a list of them (a member without the office in two periods)
+            for entry in (entries if isinstance(entries, list) else [entries]):
+                entry = entry if isinstance(entry, dict) else {"reason": entry}
+                if iso3 not in UN_MEMBERS or not entry.get("reason") or set(entry) - {"reason", "from", "to"}:
+                    raise ValueError(f"{path.name}: {office}: {iso3!r} is no UN member or has no reason")
+                start, end = entry.get("from"), entry.get("to")
+                if when is None or ((start is None or start <= when) and (end is None or when < end)):
+                    out[office][iso3] = str(entry["reason"])
     return out
 
 
