@@ -208,6 +208,9 @@ def test_africa_entries_hold_an_office_and_own_their_aliases(d, africa):
     ("Fayez al-Sarraj", date(2019, 6, 1), "LBYGOV"),
     ("Adriano Maleiane", date(2022, 6, 1), "MOZGOV"),        # prime minister from 2022-03-03
     ("Moncef Marzouki", date(2015, 6, 1), "TUN"),
+    ("Moussa Faki Mahamat", date(2016, 6, 1), "TCDGOV"),
+    ("Moussa Faki Mahamat", date(2020, 6, 1), "IGOAFRAFU"),  # chairperson of the AU Commission 2017-2025
+    ("Mahmoud Ali Youssouf", date(2025, 6, 1), "IGOAFRAFU"),
 ])
 def test_codes_at_date_africa(d, lookup, name, when, code):
     assert lookup.code_at(_by_name(d, name), when) == code
