@@ -220,7 +220,7 @@ def test_no_office_vacancies_and_periods():
     """An entry may be a list of dated periods; a vacancy (Nigeria without a cabinet) counts on its dates only."""
     mod = _coverage_tool()
     for when, inside in ((date(2015, 7, 1), True), (date(2016, 7, 1), False), (date(2019, 7, 1), True),
-                         (date(2024, 7, 1), False)):
+                         (date(2023, 7, 1), True), (date(2024, 7, 1), False)):
         none = mod.no_office(when)
         assert ("NGA" in none["foreign_minister"]) is inside and ("NGA" in none["defence_minister"]) is inside
     assert "SDN" in mod.no_office(date(2015, 7, 1))["head_of_government"]
