@@ -9,11 +9,13 @@ own list (un.org "Member States"); every code is checked against the CLDR-genera
 
 A role without a start date (`from` unknown) counts only from 2024-01-01 (UNDATED_FROM): the editors entered such
 people as 2024 holders, and counting them on 2015 or 2019 would credit undated terms. Offices a member does not have
-are listed, with the reason, in khabar/lang/actors/_no_office.yaml (no army, so no
-defence minister; a presidential republic, whose president heads the government; a collective or rotating head of
-state such as Switzerland's Federal Council, or a dated vacancy): such a member counts as covered
-for that office ("n/a" in the listing) and the totals say how many of them are counted so; the listing never hides
-them.
+are listed, with the reason, in khabar/lang/actors/_no_office.yaml, one section per office, each member given a
+reason (the whole of 2014-2025) or a list of dated periods {reason, from, to}: no army, so no defence minister; a
+presidential republic or a collective government, so no head of government; a collective head of state or a vacant
+presidency; a foreign or defence ministry vacant between a president's inauguration and the cabinet's swearing-in.
+Such a member counts as covered for that office on the dates its entry applies to (a head of government only where
+the head of state is there too, in the dictionary or listed): "n/a" in the listing, and the totals say how many of
+them are counted so; the listing never hides them.
 
     python tools/ministers_coverage.py [--date 2024-07-01 ...] [--missing]
 """
@@ -21,7 +23,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -50,22 +52,55 @@ NO_OFFICE_FILE = ACTORS_DIR / "_no_office.yaml"
 UNDATED_FROM = date(2024, 1, 1)
 
 
-def no_office(when: date | None = None, path: Path = NO_OFFICE_FILE) -> dict[str, dict[str, str]]:
-    """{office: {iso3: reason}}: the UN members that have no such office on `when` (_no_office.yaml; any date if None)."""
+def _period_date(value: object, where: str) -> date | None:
+    if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
+        return value
+    raise ValueError(f"{where}: a date (YYYY-MM-DD) expected, got {value!r}")
+
+
+def no_office_entries(path: Path = NO_OFFICE_FILE) -> dict[str, dict[str, list[tuple[date | None, date | None, str]]]]:
+    """{office: {iso3: [(from, to, reason), ...]}} from _no_office.yaml, checked: a known office, a UN member, and
+    per member either a reason (a string: no such office in any year, from/to None) or a list of dated periods
+    {reason, from, to} (`to` exclusive; at least one of them given; from < to; periods in order, not overlapping)."""
     data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
-    out: dict[str, dict[str, str]] = {o: {} for o in OFFICES}
+    out: dict[str, dict[str, list[tuple[date | None, date | None, str]]]] = {o: {} for o in OFFICES}
     for office, members in (data or {}).items():
         if office not in OFFICES:
             raise ValueError(f"{path.name}: unknown office {office!r}")
-        for iso3, entries in (members or {}).items():
-            # one entry (a reason, or {reason, from, to}) or a list of dated ones (a vacancy that came twice)
-            for entry in (entries if isinstance(entries, list) else [entries]):
-                entry = entry if isinstance(entry, dict) else {"reason": entry}
-                if iso3 not in UN_MEMBERS or not entry.get("reason") or set(entry) - {"reason", "from", "to"}:
-                    raise ValueError(f"{path.name}: {office}: {iso3!r} is no UN member or has no reason")
-                start, end = entry.get("from"), entry.get("to")
+        for iso3, entry in (members or {}).items():
+            where = f"{path.name}: {office}: {iso3}"
+            if iso3 not in UN_MEMBERS:
+                raise ValueError(f"{where}: no UN member")
+            if isinstance(entry, str) and entry.strip():
+                out[office][iso3] = [(None, None, entry.strip())]
+                continue
+            if not isinstance(entry, list) or not entry:
+                raise ValueError(f"{where}: a reason or a list of {{reason, from, to}} periods expected")
+            periods = []
+            for p in entry:
+                if (not isinstance(p, dict) or set(p) - {"reason", "from", "to"} or not str(p.get("reason") or "").strip()
+                        or (p.get("from") is None and p.get("to") is None)):
+                    raise ValueError(f"{where}: a period is {{reason, from, to}} with a reason and a date: {p!r}")
+                start, end = _period_date(p.get("from"), where), _period_date(p.get("to"), where)
+                if start and end and not start < end:
+                    raise ValueError(f"{where}: period ends before it begins: {p!r}")
+                periods.append((start, end, str(p["reason"]).strip()))
+            for (_, e1, _), (s2, _, _) in zip(periods, periods[1:]):
+                if e1 is None or s2 is None or s2 < e1:
+                    raise ValueError(f"{where}: periods out of order or overlapping")
+            out[office][iso3] = periods
+    return out
+
+
+def no_office(when: date | None = None, path: Path = NO_OFFICE_FILE) -> dict[str, dict[str, str]]:
+    """{office: {iso3: reason}}: the UN members that have no such office on `when` (_no_office.yaml; any period, the
+    first one's reason, if None)."""
+    out: dict[str, dict[str, str]] = {o: {} for o in OFFICES}
+    for office, members in no_office_entries(path).items():
+        for iso3, periods in members.items():
+            for start, end, reason in periods:
                 if when is None or ((start is None or start <= when) and (end is None or when < end)):
-                    out[office][iso3] = str(entry["reason"])
+                    out[office].setdefault(iso3, reason)
     return out
 
 
@@ -92,8 +127,8 @@ def has_head(cov: dict[str, dict[str, list[str]]], none: dict[str, dict[str, str
 
 def counts(cov: dict[str, dict[str, list[str]]], offices: tuple[str, ...] = ("foreign_minister", "defence_minister"),
            when: date | None = None) -> dict[str, int]:
-    """Members with a holder of each office on `when`. A member without a defence minister (_no_office.yaml) counts
-    as covered; a presidential one counts for head_of_government when its head of state is there. `when` None:
+    """Members with a holder of each office on `when`. A member that _no_office.yaml lists for an office on `when`
+    counts as covered; for head_of_government only when its head of state is there too (has_head). `when` None:
     _no_office.yaml is not honoured (holders only)."""
     none = no_office(when) if when is not None else {o: {} for o in OFFICES}
 
