@@ -9,10 +9,13 @@ own list (un.org "Member States"); every code is checked against the CLDR-genera
 
 A role without a start date (`from` unknown) counts only from 2024-01-01 (UNDATED_FROM): the editors entered such
 people as 2024 holders, and counting them on 2015 or 2019 would credit undated terms. Offices a member does not have
-are listed, with the reason, in khabar/lang/actors/_no_office.yaml (no army, so no
-defence minister; a presidential republic, whose president heads the government): such a member counts as covered
-for that office ("n/a" in the listing) and the totals say how many of them are counted so; the listing never hides
-them.
+are listed, with the reason, in khabar/lang/actors/_no_office.yaml, one section per office, each member given a
+reason (the whole of 2014-2025) or a list of dated periods {reason, from, to}: no army, so no defence minister; a
+presidential republic or a collective government, so no head of government; a collective head of state or a vacant
+presidency; a foreign or defence ministry vacant between a president's inauguration and the cabinet's swearing-in.
+Such a member counts as covered for that office on the dates its entry applies to (a head of government only where
+the head of state is there too, in the dictionary or listed): "n/a" in the listing, and the totals say how many of
+them are counted so; the listing never hides them.
 
     python tools/ministers_coverage.py [--date 2024-07-01 ...] [--missing]
 """
@@ -20,7 +23,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -49,20 +52,55 @@ NO_OFFICE_FILE = ACTORS_DIR / "_no_office.yaml"
 UNDATED_FROM = date(2024, 1, 1)
 
 
-def no_office(when: date | None = None, path: Path = NO_OFFICE_FILE) -> dict[str, dict[str, str]]:
-    """{office: {iso3: reason}}: the UN members that have no such office on `when` (_no_office.yaml; any date if None)."""
+def _period_date(value: object, where: str) -> date | None:
+    if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
+        return value
+    raise ValueError(f"{where}: a date (YYYY-MM-DD) expected, got {value!r}")
+
+
+def no_office_entries(path: Path = NO_OFFICE_FILE) -> dict[str, dict[str, list[tuple[date | None, date | None, str]]]]:
+    """{office: {iso3: [(from, to, reason), ...]}} from _no_office.yaml, checked: a known office, a UN member, and
+    per member either a reason (a string: no such office in any year, from/to None) or a list of dated periods
+    {reason, from, to} (`to` exclusive; at least one of them given; from < to; periods in order, not overlapping)."""
     data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
-    out: dict[str, dict[str, str]] = {o: {} for o in OFFICES}
+    out: dict[str, dict[str, list[tuple[date | None, date | None, str]]]] = {o: {} for o in OFFICES}
     for office, members in (data or {}).items():
-        if office not in ("defence_minister", "head_of_government"):
+        if office not in OFFICES:
             raise ValueError(f"{path.name}: unknown office {office!r}")
         for iso3, entry in (members or {}).items():
-            entry = entry if isinstance(entry, dict) else {"reason": entry}
-            if iso3 not in UN_MEMBERS or not entry.get("reason") or set(entry) - {"reason", "from", "to"}:
-                raise ValueError(f"{path.name}: {office}: {iso3!r} is no UN member or has no reason")
-            start, end = entry.get("from"), entry.get("to")
-            if when is None or ((start is None or start <= when) and (end is None or when < end)):
-                out[office][iso3] = str(entry["reason"])
+            where = f"{path.name}: {office}: {iso3}"
+            if iso3 not in UN_MEMBERS:
+                raise ValueError(f"{where}: no UN member")
+            if isinstance(entry, str) and entry.strip():
+                out[office][iso3] = [(None, None, entry.strip())]
+                continue
+            if not isinstance(entry, list) or not entry:
+                raise ValueError(f"{where}: a reason or a list of {{reason, from, to}} periods expected")
+            periods = []
+            for p in entry:
+                if (not isinstance(p, dict) or set(p) - {"reason", "from", "to"} or not str(p.get("reason") or "").strip()
+                        or (p.get("from") is None and p.get("to") is None)):
+                    raise ValueError(f"{where}: a period is {{reason, from, to}} with a reason and a date: {p!r}")
+                start, end = _period_date(p.get("from"), where), _period_date(p.get("to"), where)
+                if start and end and not start < end:
+                    raise ValueError(f"{where}: period ends before it begins: {p!r}")
+                periods.append((start, end, str(p["reason"]).strip()))
+            for (_, e1, _), (s2, _, _) in zip(periods, periods[1:]):
+                if e1 is None or s2 is None or s2 < e1:
+                    raise ValueError(f"{where}: periods out of order or overlapping")
+            out[office][iso3] = periods
+    return out
+
+
+def no_office(when: date | None = None, path: Path = NO_OFFICE_FILE) -> dict[str, dict[str, str]]:
+    """{office: {iso3: reason}}: the UN members that have no such office on `when` (_no_office.yaml; any period, the
+    first one's reason, if None)."""
+    out: dict[str, dict[str, str]] = {o: {} for o in OFFICES}
+    for office, members in no_office_entries(path).items():
+        for iso3, periods in members.items():
+            for start, end, reason in periods:
+                if when is None or ((start is None or start <= when) and (end is None or when < end)):
+                    out[office].setdefault(iso3, reason)
     return out
 
 
@@ -82,10 +120,15 @@ def coverage(dictionary: ActorDictionary | None = None, when: date = date(2024, 
     return out
 
 
+def has_head(cov: dict[str, dict[str, list[str]]], none: dict[str, dict[str, str]], iso3: str) -> bool:
+    """A head of state in the dictionary, or a collective/vacant one recorded in _no_office.yaml (`none`)."""
+    return bool(cov[iso3]["head_of_state"]) or iso3 in none["head_of_state"]
+
+
 def counts(cov: dict[str, dict[str, list[str]]], offices: tuple[str, ...] = ("foreign_minister", "defence_minister"),
            when: date | None = None) -> dict[str, int]:
-    """Members with a holder of each office on `when`. A member without a defence minister (_no_office.yaml) counts
-    as covered; a presidential one counts for head_of_government when its head of state is there. `when` None:
+    """Members with a holder of each office on `when`. A member that _no_office.yaml lists for an office on `when`
+    counts as covered; for head_of_government only when its head of state is there too (has_head). `when` None:
     _no_office.yaml is not honoured (holders only)."""
     none = no_office(when) if when is not None else {o: {} for o in OFFICES}
 
@@ -94,7 +137,7 @@ def counts(cov: dict[str, dict[str, list[str]]], offices: tuple[str, ...] = ("fo
             return True
         if iso3 not in none[o]:
             return False
-        return bool(cov[iso3]["head_of_state"]) if o == "head_of_government" else True
+        return has_head(cov, none, iso3) if o == "head_of_government" else True
     return {o: sum(1 for iso3 in cov if covered(iso3, o)) for o in offices}
 
 
@@ -112,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
         none = no_office(dates[-1])
         for iso3 in sorted(cov):
             cells = [cov[iso3][o] or (["n/a"] if iso3 in none[o] and (o != "head_of_government"
-                                                                      or cov[iso3]["head_of_state"]) else [])
+                                                                      or has_head(cov, none, iso3)) else [])
                      for o in OFFICES]
             if args.missing and all(cells):
                 continue
