@@ -43,7 +43,7 @@ from tasks.actors import (  # re-exported: the flow imports the linking API from
 from tasks.agents import find_agents
 from tasks.dates import load_date_words
 from tasks.ids import stable_id
-from tasks.joined import cut_points, load_fused, load_non_joining, split_token
+from tasks.joined import cut_points, load_before_names, load_fused, load_non_joining, split_token
 from tasks.normalize import normalize_for_match, strip_punct_span
 from tasks.romanize import romanize, rules as romanize_rules
 
@@ -234,6 +234,7 @@ class _Index:
         self.qualifiers = {_key(w): kind for kind, words in (ctx.get("qualifiers") or {}).items() for w in words}
         self.honorifics = {_key(w) for w in ctx.get("honorifics") or []}
         self.coordinators = {_key(w) for w in ctx.get("coordinators") or []}
+        self.family_words = {_key(w) for w in ctx.get("family_words") or []}
         self.country_links = {_key(w) for w in ctx.get("country_links") or []}
         self.name_markers = {_key(w) for w in ctx.get("name_markers") or []}
         dw = load_date_words()
@@ -259,6 +260,7 @@ class _Index:
         self.frequent = d.frequent_words | {_key(w) for w in (*dw.months, *dw.weekdays)}
         self.fused = load_fused()
         self.non_joining = load_non_joining()
+        self.before_names = load_before_names()
         self.lookup = entity_lookup(d)
         self.places = {a.entity_id for a in d.actors.values() if a.type in ("COUNTRY", "CITY", "LOCATION")}
         built = _load_cached(d, latin)
@@ -355,14 +357,17 @@ class _Index:
 
     def split_name(self, key: str) -> list[tuple[int, int, str]]:
         """A token the dictionary does not know, read as two words at a dropped space (joined_words.yaml):
-        a known name + a postposition (کشمیرمیں) or a role word + the start of a known name (صدرحسنی)."""
+        a known name + a postposition (کشمیرمیں), a role word + the start of a known name (صدرحسنی), or a
+        postposition of ``before_names`` + the start of a known name of three letters or more (نےٹرمپ)."""
         whole = [(0, len(key), key)]
         if key in self.name_words or key in self.first_parts or key in self.function_words:
             return whole
         for cut in cut_points(key, self.non_joining):
             left, right = key[:cut], key[cut:]
             if (left in self.name_words and right in self.function_words) or \
-                    (left in self.role_words and (right in self.name_starts or right in self.name_words)):
+                    (left in self.role_words and (right in self.name_starts or right in self.name_words)) or \
+                    (left in self.before_names and len(right) >= 3 and key not in self.frequent and
+                     (right in self.name_starts or right in self.name_words)):
                 return [(0, cut, left), (cut, len(key), right)]
         return whole
 
@@ -825,13 +830,22 @@ def link_article(article: dict, sentences: list[dict], tokens: list[dict], ner_m
             full_seen_at[c.pattern.entity_id] = min(full_seen_at.get(c.pattern.entity_id, 1 << 30), c.start)
     full_seen = set(full_seen_at)
 
+    # where a place's or an organisation's exact name starts: a family name right before one ends there
+    other_starts = {c.start for c in cands if c.exact and c.pattern.kind in ("alias", "demonym") and
+                    dictionary.actors[c.pattern.entity_id].type != "PERSON"}
+
     def continues(c: _Cand) -> bool:
         """Is more of a name right after the match (کم جونگ | ڈے)? Then the match is someone else's name."""
         nxt = c.end
         if nxt >= len(toks) or toks[nxt].sent != toks[c.start].sent or not toks[nxt].key:
             return False
-        if toks[nxt].key in idx.function_words:
+        key = toks[nxt].key
+        if key in idx.function_words:
             return False
+        if key in idx.family_words:
+            return True  # شریف خاندان: the family, not one of its people
+        if key in idx.frequent or nxt in other_starts:
+            return False  # an everyday word (مودی سرکار) or another actor's name (ٹرمپ افغانستان سے): no more name
         same_ner = c.end - 1 in ner_tok and ner_tok.get(nxt) == ner_tok[c.end - 1]
         return toks[nxt].upos == "PROPN" or same_ner
 

@@ -253,6 +253,27 @@ def test_a_name_written_joined_to_a_role_word_or_postposition_is_read_apart(nlp,
     assert idx_split("کرنے") == [(0, 4, "کرنے")]  # a verb is never cut: کر is no name
 
 
+def test_a_postposition_written_joined_to_the_next_name_is_read_apart(nlp, d):
+    """نےنیتن یاہو: the space after نے (a non-joining letter) dropped; the name is read without the postposition.
+    کو, پر, کے are not cut off: they start everyday words and names (کوریا, پرانا)."""
+    text = "تل ابیب میں ہزاروں اسرائیلی شہریوں نےنیتن یاہو سے استعفیٰ دینے کا مطالبہ کردیا۔"
+    out = link(nlp, d, text, datetime(2024, 11, 20))
+    m = at(out, text, "نیتن یاہو")
+    assert m["entity_id"] == "Q43723" and m["text"] == "نیتن یاہو"
+    split = __import__("tasks.link", fromlist=["_index"])._index(d).split_name
+    assert split("کوریا") == [(0, 5, "کوریا")] and split("پرانا") == [(0, 5, "پرانا")]
+
+
+def test_a_family_name_before_an_everyday_word_still_links_but_not_before_a_family_word(nlp, d):
+    """مودی سرکار ('the Modi government'): the tagger marks سرکار as a proper noun, but an everyday word ends the
+    name, so the bare family name is Modi; شریف خاندان is the Sharif family, no one person."""
+    text = "منی پور فسادات پر مودی سرکار خاموش ہے۔ شریف خاندان نے اجلاس بلایا۔"
+    out = link(nlp, d, text, datetime(2024, 9, 20))
+    assert at(out, text, "مودی")["entity_id"] == "Q1058"
+    m = at(out, text, "شریف")
+    assert m is None or m["entity_id"] is None or m["entity_id"].startswith("prov:"), m
+
+
 def test_a_partial_unknown_name_is_the_same_provisional_person(nlp, d):
     text = "وزیر داخلہ زبیر قاسمانی نے بیان دیا۔ بعد میں وزیر داخلہ قاسمانی نے کہا کہ تحقیقات ہوں گی۔"
     out = link(nlp, d, text, datetime(2024, 6, 1))
