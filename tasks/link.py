@@ -882,11 +882,12 @@ def link_article(article: dict, sentences: list[dict], tokens: list[dict], ner_m
         named.update(range(j, min(j + 3, len(toks))))
     marked = named | {t.i for t in toks if t.upos == "PROPN"}
 
-    # countries the article names without doubt (a span only one entity's exact alias or demonym matches):
-    # they decide a place name two places share (جارجیا: the country, or the US state beside امریکا)
+    # countries the article names without doubt (a span only one entity's alias or demonym matches, exactly or
+    # equal up to confusable letters: امریکا = امریکہ): they decide a place name two places share (جارجیا: the
+    # country, or the US state beside امریکا) and an institution's bare name two countries share (سینیٹ)
     exact_by_span: dict[tuple[int, int], set[str]] = {}
     for c in cands:
-        if c.exact and c.pattern.kind in ("alias", "demonym"):
+        if (c.exact or c.strong) and c.pattern.kind in ("alias", "demonym"):
             exact_by_span.setdefault((c.start, c.end), set()).add(c.pattern.entity_id)
     sure_countries = [(s_e, dictionary.actors[next(iter(e))].country) for s_e, e in exact_by_span.items()
                       if len(e) == 1 and dictionary.actors[next(iter(e))].type in _PLACE_TYPES]
@@ -913,6 +914,11 @@ def link_article(article: dict, sentences: list[dict], tokens: list[dict], ner_m
                 total += PLACE_COUNTRY_NAMED  # its country is named elsewhere in the article
             if actor.type == "COUNTRY":
                 total += COUNTRY_PRIOR  # with nothing else to go by, a name shared with a region is the country
+        elif k == "short" and actor.type == "ORGANIZATION" and actor.country and \
+                any(iso == actor.country and (b <= c.start or c.end <= a) for (a, b), iso in sure_countries):
+            # an institution's bare name two countries' institutions share (کانگریس, سینیٹ): the one whose
+            # country the article names elsewhere; both or neither named: equal scores, no link
+            total += PLACE_COUNTRY_NAMED
         if k == "short":
             if continues(c) or led_by_another_name(c, actor):
                 continue

@@ -274,6 +274,20 @@ def test_a_family_name_before_an_everyday_word_still_links_but_not_before_a_fami
     assert m is None or m["entity_id"] is None or m["entity_id"].startswith("prov:"), m
 
 
+def test_an_institutions_bare_name_goes_to_the_country_the_article_names(nlp, d):
+    """سینیٹ / کانگریس: the US Senate or Pakistan's, the US Congress or India's Congress party, by the country the
+    article names elsewhere; with neither named (or both) the bare name links to neither."""
+    us = "امریکا میں صدارتی انتخابات کے بعد سینیٹ میں ری پبلکن پارٹی نے اکثریت حاصل کر لی۔"
+    assert at(link(nlp, d, us, datetime(2024, 11, 7)), us, "سینیٹ")["entity_id"] == "khabar:us_senate"
+    pk = "پاکستان کی قومی اسمبلی کے بعد سینیٹ نے بھی بل منظور کر لیا۔"
+    assert at(link(nlp, d, pk, datetime(2024, 11, 7)), pk, "سینیٹ")["entity_id"] == "khabar:senate_of_pakistan"
+    ind = "بھارتی ریاست منی پور میں اپوزیشن جماعت کانگریس نے احتجاج کیا۔"
+    assert at(link(nlp, d, ind, datetime(2024, 11, 7)), ind, "کانگریس")["entity_id"] == "khabar:inc"
+    bare = "سینیٹ نے بل منظور کر لیا۔"
+    m = at(link(nlp, d, bare, datetime(2024, 11, 7)), bare, "سینیٹ")
+    assert m is None or m["entity_id"] is None or m["entity_id"].startswith("prov:"), m
+
+
 def test_a_partial_unknown_name_is_the_same_provisional_person(nlp, d):
     text = "وزیر داخلہ زبیر قاسمانی نے بیان دیا۔ بعد میں وزیر داخلہ قاسمانی نے کہا کہ تحقیقات ہوں گی۔"
     out = link(nlp, d, text, datetime(2024, 6, 1))
