@@ -842,8 +842,8 @@ def link_article(article: dict, sentences: list[dict], tokens: list[dict], ner_m
         key = toks[nxt].key
         if key in idx.function_words:
             return False
-        if key in idx.family_words:
-            return True  # شریف خاندان: the family, not one of its people
+        if key in idx.family_words or key in idx.named_markers:
+            return True  # شریف خاندان: the family, not one of its people; "کملا نامی خاتون": someone named so
         if key in idx.frequent or nxt in other_starts:
             return False  # an everyday word (مودی سرکار) or another actor's name (ٹرمپ افغانستان سے): no more name
         same_ner = c.end - 1 in ner_tok and ner_tok.get(nxt) == ner_tok[c.end - 1]
@@ -1027,8 +1027,10 @@ def link_article(article: dict, sentences: list[dict], tokens: list[dict], ner_m
             role_spans.append((first, j, ctx_at))                                         # start of a known name
             taken |= set(range(first, j))
     # names told by "نامی" ('named') before a word for a person: "X اور Y نامی نوجوانوں", "X نامی شخص"
+    named_at: set[int] = set()  # "X نامی شخص": someone introduced as named X, never a listed person of that name
     for s_i, e_i in _named_person_spans(toks, idx, taken):
         role_spans.append((s_i, e_i, s_i))
+        named_at.add(s_i)
         taken |= set(range(s_i, e_i))
 
     for s_i, e_i, ctx_at in role_spans:
@@ -1040,7 +1042,7 @@ def link_article(article: dict, sentences: list[dict], tokens: list[dict], ner_m
         ctx = _context_before(ctx_at, toks, roles_at, places_at, idx)
         if ctx.role and not ctx.country:
             ctx.country = _local_office_country(ctx_at, toks, roles_at, places_at, idx)
-        known = idx.person_names.get(tuple(t.key for t in toks[s_i:e_i]), ())
+        known = () if s_i in named_at else idx.person_names.get(tuple(t.key for t in toks[s_i:e_i]), ())
         if len(known) == 1:  # a listed person's name that its context alone did not let link (نومنتخب صدر ٹرمپ)
             actor = dictionary.actors[next(iter(known))]
             mentions.append(_mention(aid, toks[s_i].sent, s, e, text, "PERSON", actor.entity_id, 0.7,

@@ -272,6 +272,9 @@ def test_a_family_name_before_an_everyday_word_still_links_but_not_before_a_fami
     assert at(out, text, "مودی")["entity_id"] == "Q1058"
     m = at(out, text, "شریف")
     assert m is None or m["entity_id"] is None or m["entity_id"].startswith("prov:"), m
+    named = "بھارتی ریاست بہار میں کملا نامی خاتون کو گرفتار کر لیا گیا۔"  # 'a woman named Kamla': not Harris
+    m = at(link(nlp, d, named, datetime(2024, 9, 20)), named, "کملا")
+    assert m is None or m["entity_id"] is None or m["entity_id"].startswith("prov:"), m
 
 
 def test_an_institutions_bare_name_goes_to_the_country_the_article_names(nlp, d):
