@@ -291,6 +291,16 @@ def test_an_institutions_bare_name_goes_to_the_country_the_article_names(nlp, d)
     assert m is None or m["entity_id"] is None or m["entity_id"].startswith("prov:"), m
 
 
+def test_us_party_adjectives_link_but_not_inside_other_names(nlp, d):
+    """ریپبلکن / ڈیموکریٹک before امیدوار are the US parties (short forms); "ڈیموکریٹک ریپبلک آف کانگو" is a country."""
+    text = "ریپبلکن امیدوار ڈونلڈ ٹرمپ نے 292 اور ڈیموکریٹ امیدوار کملا ہیرس نے 226 الیکٹورل ووٹ حاصل کیے۔"
+    out = link(nlp, d, text, datetime(2024, 11, 7))
+    assert at(out, text, "ریپبلکن")["entity_id"] == "Q29468" and at(out, text, "ڈیموکریٹ")["entity_id"] == "Q29552"
+    assert at(out, text, "ڈونلڈ ٹرمپ")["entity_id"] == "Q22686"
+    drc = "یہ امن دستے ڈیموکریٹک ریپبلک آف کانگو اور جنوبی سوڈان میں تعینات ہیں۔"
+    assert at(link(nlp, d, drc, datetime(2024, 11, 7)), drc, "ڈیموکریٹک")["entity_id"] == d.country_by_iso3["COD"]
+
+
 def test_a_partial_unknown_name_is_the_same_provisional_person(nlp, d):
     text = "وزیر داخلہ زبیر قاسمانی نے بیان دیا۔ بعد میں وزیر داخلہ قاسمانی نے کہا کہ تحقیقات ہوں گی۔"
     out = link(nlp, d, text, datetime(2024, 6, 1))
