@@ -914,11 +914,21 @@ def link_article(article: dict, sentences: list[dict], tokens: list[dict], ner_m
                 total += PLACE_COUNTRY_NAMED  # its country is named elsewhere in the article
             if actor.type == "COUNTRY":
                 total += COUNTRY_PRIOR  # with nothing else to go by, a name shared with a region is the country
-        elif k == "short" and actor.type == "ORGANIZATION" and actor.country and \
-                any(iso == actor.country and (b <= c.start or c.end <= a) for (a, b), iso in sure_countries):
-            # an institution's bare name two countries' institutions share (کانگریس, سینیٹ): the one whose
-            # country the article names elsewhere; both or neither named: equal scores, no link
-            total += PLACE_COUNTRY_NAMED
+        elif actor.type == "ORGANIZATION" and actor.country and (k == "short" or not c.exact):
+            # a bare or approximate name right after another country's demonym or genitive is that country's:
+            # "عراقی ری پبلکن گارڈز" (Iraq's Republican Guard), not the US party ("امریکی پاکستانی ری پبلکن" is)
+            p = c.start - 1
+            if p >= 0 and toks[p].key in idx.head_markers and toks[p].sent == toks[c.start].sent:
+                p -= 1
+            if p >= 0 and p in places_at and toks[p].sent == toks[c.start].sent:
+                before = {places_at[q] for q in (p, p - 1) if q >= 0 and q in places_at}
+                if actor.country not in before:
+                    continue
+            if k == "short" and \
+                    any(iso == actor.country and (b <= c.start or c.end <= a) for (a, b), iso in sure_countries):
+                # an institution's bare name two countries' institutions share (کانگریس, سینیٹ): the one whose
+                # country the article names elsewhere; both or neither named: equal scores, no link
+                total += PLACE_COUNTRY_NAMED
         if k == "short":
             if continues(c) or led_by_another_name(c, actor):
                 continue

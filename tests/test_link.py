@@ -292,13 +292,17 @@ def test_an_institutions_bare_name_goes_to_the_country_the_article_names(nlp, d)
 
 
 def test_us_party_adjectives_link_but_not_inside_other_names(nlp, d):
-    """ریپبلکن / ڈیموکریٹک before امیدوار are the US parties (short forms); "ڈیموکریٹک ریپبلک آف کانگو" is a country."""
+    """ریپبلکن / ڈیموکریٹک before امیدوار are the US parties (short forms); "ڈیموکریٹک ریپبلک آف کانگو" is a country,
+    and after another country's demonym ("عراقی ری پبلکن گارڈز") the bare name is not the US party."""
     text = "ریپبلکن امیدوار ڈونلڈ ٹرمپ نے 292 اور ڈیموکریٹ امیدوار کملا ہیرس نے 226 الیکٹورل ووٹ حاصل کیے۔"
     out = link(nlp, d, text, datetime(2024, 11, 7))
     assert at(out, text, "ریپبلکن")["entity_id"] == "Q29468" and at(out, text, "ڈیموکریٹ")["entity_id"] == "Q29552"
     assert at(out, text, "ڈونلڈ ٹرمپ")["entity_id"] == "Q22686"
     drc = "یہ امن دستے ڈیموکریٹک ریپبلک آف کانگو اور جنوبی سوڈان میں تعینات ہیں۔"
     assert at(link(nlp, d, drc, datetime(2024, 11, 7)), drc, "ڈیموکریٹک")["entity_id"] == d.country_by_iso3["COD"]
+    guard = "عراقی ری پبلکن گارڈز کے دستے پیچھے ہٹ گئے۔"  # Iraq's Republican Guard: another country's name before it
+    m = at(link(nlp, d, guard, datetime(2024, 11, 7)), guard, "پبلکن")
+    assert m is None or m["entity_id"] != "Q29468", m
 
 
 def test_a_partial_unknown_name_is_the_same_provisional_person(nlp, d):
