@@ -27,6 +27,14 @@ def load_non_joining(lang: str = "ur", lang_dir: Path = LANG_DIR) -> frozenset[s
     return frozenset(normalize_for_match(c) for c in (data or {}).get("non_joining") or [])
 
 
+@lru_cache(maxsize=8)
+def load_before_names(lang: str = "ur", lang_dir: Path = LANG_DIR) -> frozenset[str]:
+    """Words often written joined to the name after them (joined_words.yaml before_names): نےٹرمپ."""
+    path = lang_dir / lang / "joined_words.yaml"
+    data = load_yaml(path) if path.exists() else {}
+    return frozenset(normalize_for_match(w) for w in (data or {}).get("before_names") or [])
+
+
 def cut_points(key: str, non_joining: frozenset[str]) -> list[int]:
     """Offsets inside a word where a space may have been dropped: right after a non-joining letter."""
     return [i + 1 for i, ch in enumerate(key[:-1]) if ch in non_joining and i >= 1]

@@ -40,7 +40,7 @@ from tasks.actors import (  # re-exported: the flow imports the linking API from
 from tasks.agents import find_agents
 from tasks.dates import load_date_words
 from tasks.ids import stable_id
-from tasks.joined import cut_points, load_fused, load_non_joining, split_token
+from tasks.joined import cut_points, load_before_names, load_fused, load_non_joining, split_token
 from tasks.normalize import normalize_for_match, strip_punct_span
 from tasks.romanize import romanize, rules as romanize_rules
 
@@ -231,6 +231,7 @@ class _Index:
         self.qualifiers = {_key(w): kind for kind, words in (ctx.get("qualifiers") or {}).items() for w in words}
         self.honorifics = {_key(w) for w in ctx.get("honorifics") or []}
         self.coordinators = {_key(w) for w in ctx.get("coordinators") or []}
+        self.family_words = {_key(w) for w in ctx.get("family_words") or []}
         self.country_links = {_key(w) for w in ctx.get("country_links") or []}
         self.name_markers = {_key(w) for w in ctx.get("name_markers") or []}
         dw = load_date_words()
@@ -256,6 +257,7 @@ class _Index:
         self.frequent = d.frequent_words | {_key(w) for w in (*dw.months, *dw.weekdays)}
         self.fused = load_fused()
         self.non_joining = load_non_joining()
+        self.before_names = load_before_names()
         self.lookup = entity_lookup(d)
         self.places = {a.entity_id for a in d.actors.values() if a.type in ("COUNTRY", "CITY", "LOCATION")}
         built = _load_cached(d, latin)
@@ -352,14 +354,17 @@ class _Index:
 
     def split_name(self, key: str) -> list[tuple[int, int, str]]:
         """A token the dictionary does not know, read as two words at a dropped space (joined_words.yaml):
-        a known name + a postposition (کشمیرمیں) or a role word + the start of a known name (صدرحسنی)."""
+        a known name + a postposition (کشمیرمیں), a role word + the start of a known name (صدرحسنی), or a
+        postposition of ``before_names`` + the start of a known name of three letters or more (نےٹرمپ)."""
         whole = [(0, len(key), key)]
         if key in self.name_words or key in self.first_parts or key in self.function_words:
             return whole
         for cut in cut_points(key, self.non_joining):
             left, right = key[:cut], key[cut:]
             if (left in self.name_words and right in self.function_words) or \
-                    (left in self.role_words and (right in self.name_starts or right in self.name_words)):
+                    (left in self.role_words and (right in self.name_starts or right in self.name_words)) or \
+                    (left in self.before_names and len(right) >= 3 and key not in self.frequent and
+                     (right in self.name_starts or right in self.name_words)):
                 return [(0, cut, left), (cut, len(key), right)]
         return whole
 
@@ -783,13 +788,22 @@ def link_article(article: dict, sentences: list[dict], tokens: list[dict], ner_m
             full_seen_at[c.pattern.entity_id] = min(full_seen_at.get(c.pattern.entity_id, 1 << 30), c.start)
     full_seen = set(full_seen_at)
 
+    # where a place's or an organisation's exact name starts: a family name right before one ends there
+    other_starts = {c.start for c in cands if c.exact and c.pattern.kind in ("alias", "demonym") and
+                    dictionary.actors[c.pattern.entity_id].type != "PERSON"}
+
     def continues(c: _Cand) -> bool:
         """Is more of a name right after the match (کم جونگ | ڈے)? Then the match is someone else's name."""
         nxt = c.end
         if nxt >= len(toks) or toks[nxt].sent != toks[c.start].sent or not toks[nxt].key:
             return False
-        if toks[nxt].key in idx.function_words:
+        key = toks[nxt].key
+        if key in idx.function_words:
             return False
+        if key in idx.family_words or key in idx.named_markers:
+            return True  # شریف خاندان: the family, not one of its people; "کملا نامی خاتون": someone named so
+        if key in idx.frequent or nxt in other_starts:
+            return False  # an everyday word (مودی سرکار) or another actor's name (ٹرمپ افغانستان سے): no more name
         same_ner = c.end - 1 in ner_tok and ner_tok.get(nxt) == ner_tok[c.end - 1]
         return toks[nxt].upos == "PROPN" or same_ner
 
@@ -826,11 +840,12 @@ def link_article(article: dict, sentences: list[dict], tokens: list[dict], ner_m
         named.update(range(j, min(j + 3, len(toks))))
     marked = named | {t.i for t in toks if t.upos == "PROPN"}
 
-    # countries the article names without doubt (a span only one entity's exact alias or demonym matches):
-    # they decide a place name two places share (جارجیا: the country, or the US state beside امریکا)
+    # countries the article names without doubt (a span only one entity's alias or demonym matches, exactly or
+    # equal up to confusable letters: امریکا = امریکہ): they decide a place name two places share (جارجیا: the
+    # country, or the US state beside امریکا) and an institution's bare name two countries share (سینیٹ)
     exact_by_span: dict[tuple[int, int], set[str]] = {}
     for c in cands:
-        if c.exact and c.pattern.kind in ("alias", "demonym"):
+        if (c.exact or c.strong) and c.pattern.kind in ("alias", "demonym"):
             exact_by_span.setdefault((c.start, c.end), set()).add(c.pattern.entity_id)
     sure_countries = [(s_e, dictionary.actors[next(iter(e))].country) for s_e, e in exact_by_span.items()
                       if len(e) == 1 and dictionary.actors[next(iter(e))].type in _PLACE_TYPES]
@@ -857,6 +872,21 @@ def link_article(article: dict, sentences: list[dict], tokens: list[dict], ner_m
                 total += PLACE_COUNTRY_NAMED  # its country is named elsewhere in the article
             if actor.type == "COUNTRY":
                 total += COUNTRY_PRIOR  # with nothing else to go by, a name shared with a region is the country
+        elif actor.type == "ORGANIZATION" and actor.country and (k == "short" or not c.exact):
+            # a bare or approximate name right after another country's demonym or genitive is that country's:
+            # "عراقی ری پبلکن گارڈز" (Iraq's Republican Guard), not the US party ("امریکی پاکستانی ری پبلکن" is)
+            p = c.start - 1
+            if p >= 0 and toks[p].key in idx.head_markers and toks[p].sent == toks[c.start].sent:
+                p -= 1
+            if p >= 0 and p in places_at and toks[p].sent == toks[c.start].sent:
+                before = {places_at[q] for q in (p, p - 1) if q >= 0 and q in places_at}
+                if actor.country not in before:
+                    continue
+            if k == "short" and \
+                    any(iso == actor.country and (b <= c.start or c.end <= a) for (a, b), iso in sure_countries):
+                # an institution's bare name two countries' institutions share (کانگریس, سینیٹ): the one whose
+                # country the article names elsewhere; both or neither named: equal scores, no link
+                total += PLACE_COUNTRY_NAMED
         if k == "short":
             if continues(c) or led_by_another_name(c, actor):
                 continue
@@ -965,8 +995,10 @@ def link_article(article: dict, sentences: list[dict], tokens: list[dict], ner_m
             role_spans.append((first, j, ctx_at))                                         # start of a known name
             taken |= set(range(first, j))
     # names told by "نامی" ('named') before a word for a person: "X اور Y نامی نوجوانوں", "X نامی شخص"
+    named_at: set[int] = set()  # "X نامی شخص": someone introduced as named X, never a listed person of that name
     for s_i, e_i in _named_person_spans(toks, idx, taken):
         role_spans.append((s_i, e_i, s_i))
+        named_at.add(s_i)
         taken |= set(range(s_i, e_i))
 
     for s_i, e_i, ctx_at in role_spans:
@@ -978,7 +1010,7 @@ def link_article(article: dict, sentences: list[dict], tokens: list[dict], ner_m
         ctx = _context_before(ctx_at, toks, roles_at, places_at, idx)
         if ctx.role and not ctx.country:
             ctx.country = _local_office_country(ctx_at, toks, roles_at, places_at, idx)
-        known = idx.person_names.get(tuple(t.key for t in toks[s_i:e_i]), ())
+        known = () if s_i in named_at else idx.person_names.get(tuple(t.key for t in toks[s_i:e_i]), ())
         if len(known) == 1:  # a listed person's name that its context alone did not let link (نومنتخب صدر ٹرمپ)
             actor = dictionary.actors[next(iter(known))]
             mentions.append(_mention(aid, toks[s_i].sent, s, e, text, "PERSON", actor.entity_id, 0.7,

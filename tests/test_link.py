@@ -253,6 +253,58 @@ def test_a_name_written_joined_to_a_role_word_or_postposition_is_read_apart(nlp,
     assert idx_split("کرنے") == [(0, 4, "کرنے")]  # a verb is never cut: کر is no name
 
 
+def test_a_postposition_written_joined_to_the_next_name_is_read_apart(nlp, d):
+    """نےنیتن یاہو: the space after نے (a non-joining letter) dropped; the name is read without the postposition.
+    کو, پر, کے are not cut off: they start everyday words and names (کوریا, پرانا)."""
+    text = "تل ابیب میں ہزاروں اسرائیلی شہریوں نےنیتن یاہو سے استعفیٰ دینے کا مطالبہ کردیا۔"
+    out = link(nlp, d, text, datetime(2024, 11, 20))
+    m = at(out, text, "نیتن یاہو")
+    assert m["entity_id"] == "Q43723" and m["text"] == "نیتن یاہو"
+    split = __import__("tasks.link", fromlist=["_index"])._index(d).split_name
+    assert split("کوریا") == [(0, 5, "کوریا")] and split("پرانا") == [(0, 5, "پرانا")]
+
+
+def test_a_family_name_before_an_everyday_word_still_links_but_not_before_a_family_word(nlp, d):
+    """مودی سرکار ('the Modi government'): the tagger marks سرکار as a proper noun, but an everyday word ends the
+    name, so the bare family name is Modi; شریف خاندان is the Sharif family, no one person."""
+    text = "منی پور فسادات پر مودی سرکار خاموش ہے۔ شریف خاندان نے اجلاس بلایا۔"
+    out = link(nlp, d, text, datetime(2024, 9, 20))
+    assert at(out, text, "مودی")["entity_id"] == "Q1058"
+    m = at(out, text, "شریف")
+    assert m is None or m["entity_id"] is None or m["entity_id"].startswith("prov:"), m
+    named = "بھارتی ریاست بہار میں کملا نامی خاتون کو گرفتار کر لیا گیا۔"  # 'a woman named Kamla': not Harris
+    m = at(link(nlp, d, named, datetime(2024, 9, 20)), named, "کملا")
+    assert m is None or m["entity_id"] is None or m["entity_id"].startswith("prov:"), m
+
+
+def test_an_institutions_bare_name_goes_to_the_country_the_article_names(nlp, d):
+    """سینیٹ / کانگریس: the US Senate or Pakistan's, the US Congress or India's Congress party, by the country the
+    article names elsewhere; with neither named (or both) the bare name links to neither."""
+    us = "امریکا میں صدارتی انتخابات کے بعد سینیٹ میں ری پبلکن پارٹی نے اکثریت حاصل کر لی۔"
+    assert at(link(nlp, d, us, datetime(2024, 11, 7)), us, "سینیٹ")["entity_id"] == "khabar:us_senate"
+    pk = "پاکستان کی قومی اسمبلی کے بعد سینیٹ نے بھی بل منظور کر لیا۔"
+    assert at(link(nlp, d, pk, datetime(2024, 11, 7)), pk, "سینیٹ")["entity_id"] == "khabar:senate_of_pakistan"
+    ind = "بھارتی ریاست منی پور میں اپوزیشن جماعت کانگریس نے احتجاج کیا۔"
+    assert at(link(nlp, d, ind, datetime(2024, 11, 7)), ind, "کانگریس")["entity_id"] == "khabar:inc"
+    bare = "سینیٹ نے بل منظور کر لیا۔"
+    m = at(link(nlp, d, bare, datetime(2024, 11, 7)), bare, "سینیٹ")
+    assert m is None or m["entity_id"] is None or m["entity_id"].startswith("prov:"), m
+
+
+def test_us_party_adjectives_link_but_not_inside_other_names(nlp, d):
+    """ریپبلکن / ڈیموکریٹک before امیدوار are the US parties (short forms); "ڈیموکریٹک ریپبلک آف کانگو" is a country,
+    and after another country's demonym ("عراقی ری پبلکن گارڈز") the bare name is not the US party."""
+    text = "ریپبلکن امیدوار ڈونلڈ ٹرمپ نے 292 اور ڈیموکریٹ امیدوار کملا ہیرس نے 226 الیکٹورل ووٹ حاصل کیے۔"
+    out = link(nlp, d, text, datetime(2024, 11, 7))
+    assert at(out, text, "ریپبلکن")["entity_id"] == "Q29468" and at(out, text, "ڈیموکریٹ")["entity_id"] == "Q29552"
+    assert at(out, text, "ڈونلڈ ٹرمپ")["entity_id"] == "Q22686"
+    drc = "یہ امن دستے ڈیموکریٹک ریپبلک آف کانگو اور جنوبی سوڈان میں تعینات ہیں۔"
+    assert at(link(nlp, d, drc, datetime(2024, 11, 7)), drc, "ڈیموکریٹک")["entity_id"] == d.country_by_iso3["COD"]
+    guard = "عراقی ری پبلکن گارڈز کے دستے پیچھے ہٹ گئے۔"  # Iraq's Republican Guard: another country's name before it
+    m = at(link(nlp, d, guard, datetime(2024, 11, 7)), guard, "پبلکن")
+    assert m is None or m["entity_id"] != "Q29468", m
+
+
 def test_a_partial_unknown_name_is_the_same_provisional_person(nlp, d):
     text = "وزیر داخلہ زبیر قاسمانی نے بیان دیا۔ بعد میں وزیر داخلہ قاسمانی نے کہا کہ تحقیقات ہوں گی۔"
     out = link(nlp, d, text, datetime(2024, 6, 1))
