@@ -371,9 +371,11 @@ def _job_size(job: Job) -> int:
     return sum(map(_text_chars, job.parse)) + sum(map(item_weight, job.items))
 
 
-def pool_initargs(settings: Settings, models_dir: Path, langs: tuple[str, ...], lanes: int) -> tuple:
-    """What a pool worker is started with (flows.workers.init_worker): models, languages, torch threads, GPU."""
-    return (str(models_dir), tuple(sorted(langs)), max(1, default_workers() // lanes), settings.use_gpu)
+def pool_initargs(settings: Settings, models_dir: Path | None, langs: tuple[str, ...], lanes: int) -> tuple:
+    """What a pool worker is started with (flows.workers.init_worker): models (None: the pool only extracts, so
+    its workers import neither torch nor Stanza), languages, torch threads, GPU."""
+    return (None if models_dir is None else str(models_dir), tuple(sorted(langs)), max(1, default_workers() // lanes),
+            settings.use_gpu)
 
 
 def start_pool(docs: list, settings: Settings) -> LanePool | None:
@@ -444,7 +446,7 @@ def run_nlp_extract(articles: list[dict], settings: Settings, run_id: str, *,
             outs = run_lanes(jobs, [_job_size(j) for j in jobs], task_, params, pool.workers + 1, pool.initargs,
                              pool.threads, done, pool=pool)
         else:
-            initargs = pool_initargs(settings, plan.models_dir, langs, lanes)
+            initargs = pool_initargs(settings, plan.models_dir if plan.todo else None, langs, lanes)
             outs = run_lanes(jobs, [_job_size(j) for j in jobs], task_, params, lanes, initargs, initargs[2], done)
     else:
         threads = default_workers()  # one process: all its cores
