@@ -46,10 +46,28 @@ def signature(out) -> tuple:
     return tuple(key(getattr(out, t)) for t in ("mentions", "entities", "events", "relations"))
 
 
-def fused(args: argparse.Namespace) -> None:
-    """1 vs W workers on the pipeline's path: all articles parse-cache hits, extracted in the workers."""
+def one_and_many(workers: int, run) -> tuple[tuple, tuple]:
+    """``run(w)`` -> (ExtractOutput, a count, a note) with 1 and ``workers`` workers inside one Prefect flow, timed;
+    each as (seconds, rows' signature, events, the count). Stops if the rows differ."""
     from prefect import flow
 
+    @flow(name="bench-extract")
+    def bench() -> dict:
+        out = {}
+        for w in (1, workers):
+            t = time.perf_counter()
+            res, count, note = run(w)
+            out[w] = (time.perf_counter() - t, signature(res), len(res.events), count)
+            print(f"  workers={w}: {out[w][0]:.2f} s, {note}; pids {sorted(res.pids)}", flush=True)
+        return out
+
+    res = bench()
+    assert res[1][1] == res[workers][1], "rows differ between 1 and W workers"
+    return res[1], res[workers]
+
+
+def fused(args: argparse.Namespace) -> None:
+    """1 vs W workers on the pipeline's path: all articles parse-cache hits, extracted in the workers."""
     from flows.nlp import run_nlp_extract
     from khabar.config import Settings
     from warehouse import read_earlier
@@ -59,21 +77,12 @@ def fused(args: argparse.Namespace) -> None:
             for k in range(args.repeat) for a in parsed]
     print(f"{len(arts)} articles (repeat {args.repeat}), all parse-cache hits", flush=True)
 
-    @flow(name="bench-extract-fused")
-    def bench() -> dict:
-        out = {}
-        for w in (1, args.workers):
-            settings = Settings(warehouse=args.warehouse, workers=w, models_dir=args.models_dir)
-            t = time.perf_counter()
-            nlp, res = run_nlp_extract(arts, settings, "bench")
-            out[w] = (time.perf_counter() - t, signature(res), len(res.events), len(nlp.cached_ids))
-            print(f"  workers={w}: {out[w][0]:.2f} s, {out[w][3]} cache hits, {len(res.events)} events, "
-                  f"pids {sorted(res.pids)}", flush=True)
-        return out
+    def run(w: int) -> tuple:
+        nlp, res = run_nlp_extract(arts, Settings(warehouse=args.warehouse, workers=w, models_dir=args.models_dir),
+                                   "bench")
+        return res, len(nlp.cached_ids), f"{len(nlp.cached_ids)} cache hits, {len(res.events)} events"
 
-    res = bench()
-    one, many = res[1], res[args.workers]
-    assert one[1] == many[1], "rows differ between 1 and W workers"
+    one, many = one_and_many(args.workers, run)
     print(f"run_nlp_extract (cache hits), ratio 1/{args.workers}: {one[0] / many[0]:.2f}x  (same rows: yes)")
 
 
@@ -89,8 +98,6 @@ def main() -> None:
         fused(args)
         return
 
-    from prefect import flow
-
     import flows.extract as fx
     from khabar.config import Settings
     from tasks.extract import extract_articles, item_weight
@@ -103,22 +110,12 @@ def main() -> None:
     extract_articles(items)
     plain = time.perf_counter() - t
 
-    @flow(name="bench-extract")
-    def bench() -> dict:
-        out = {}
+    def run(w: int) -> tuple:
         fx.TOKENS_PER_EXTRA_WORKER = 1  # the bench decides the worker count, not the sizing rule
-        for w in (1, args.workers):
-            settings = Settings(warehouse=args.warehouse, workers=w)
-            t = time.perf_counter()
-            res = fx.run_extract(items, settings)
-            out[w] = (time.perf_counter() - t, signature(res), len(res.events), len(res.relations))
-            print(f"  workers={w}: {out[w][0]:.2f} s, of which in extract_articles {res.seconds:.2f} s "
-                  f"(summed over chunks; pids {sorted(res.pids)})", flush=True)
-        return out
+        res = fx.run_extract(items, Settings(warehouse=args.warehouse, workers=w))
+        return res, len(res.relations), f"of which in extract_articles {res.seconds:.2f} s (summed over chunks)"
 
-    res = bench()
-    one, many = res[1], res[args.workers]
-    assert one[1] == many[1], "rows differ between 1 and W workers"
+    one, many = one_and_many(args.workers, run)
     print(f"plain functions (no Prefect), 1 process: {plain:.2f} s")
     print(f"run_extract, 1 worker : {one[0]:.2f} s  ({one[2]} events, {one[3]} relations)")
     print(f"run_extract, {args.workers} workers: {many[0]:.2f} s  (spawn + dictionary load counted)")

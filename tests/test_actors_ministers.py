@@ -28,19 +28,24 @@ def test_every_entry_is_a_foreign_or_defence_minister_of_a_country(d, mine):
         assert a.country in {r.country for r in offices}, a.entity_id
 
 
-def test_aliases_are_full_names_owned_by_one_entity(d, mine):
-    """A full Urdu alias has at least two words and names nothing else; a short form is no everyday word."""
+def assert_aliases_owned(d, actors) -> None:
+    """A full Urdu alias of each of ``actors`` has at least two words and names nothing else in the dictionary ``d``;
+    a short form is no everyday word and names nothing else either."""
     owners = defaultdict(set)
     for a in d.actors.values():
         for n in a.all_aliases():
             owners[normalize_for_match(n)].add(a.entity_id)
-    for a in mine:
+    for a in actors:
         for n in a.aliases["ur"]:
             assert len(n.split()) >= 2, (a.entity_id, n)
             assert owners[normalize_for_match(n)] == {a.entity_id}, (n, owners[normalize_for_match(n)])
         for n in a.short.get("ur", ()):
             assert normalize_for_match(n) not in d.frequent_words, (a.entity_id, n)
             assert owners[normalize_for_match(n)] == {a.entity_id}, (n, owners[normalize_for_match(n)])
+
+
+def test_aliases_are_full_names_owned_by_one_entity(d, mine):
+    assert_aliases_owned(d, mine)
 
 
 def _by_name(d, name):
@@ -322,21 +327,12 @@ def test_region_entries_hold_an_office_and_own_their_aliases(d, region, at_least
     """Every entry holds one of the four offices of its own country, a member of the file's region; a full Urdu
     alias has two words or more and names nothing else; a short form is no everyday word and names nothing else."""
     assert sorted(set().union(*REGIONS.values())) == sorted(_coverage_tool().UN_MEMBERS)
-    owners = defaultdict(set)
-    for a in d.actors.values():
-        for n in a.all_aliases():
-            owners[normalize_for_match(n)].add(a.entity_id)
     entries = read_actor_file(ACTORS_DIR / f"people_offices_{region}.yaml", d.roles)
     assert len(entries) >= at_least
     for a in entries:
         assert a.entity_id in d.actors and a.type == "PERSON" and a.country in REGIONS[region], a.entity_id
         assert a.country in {r.country for r in a.roles if r.role in OFFICES4}, a.entity_id
-        for n in a.aliases["ur"]:
-            assert len(n.split()) >= 2, (a.entity_id, n)
-            assert owners[normalize_for_match(n)] == {a.entity_id}, (n, owners[normalize_for_match(n)])
-        for n in a.short.get("ur", ()):
-            assert normalize_for_match(n) not in d.frequent_words, (a.entity_id, n)
-            assert owners[normalize_for_match(n)] == {a.entity_id}, (n, owners[normalize_for_match(n)])
+    assert_aliases_owned(d, entries)
 
 
 # codes at dates from the regional passes (Europe, Americas and Oceania, Africa)
