@@ -1,6 +1,6 @@
 """Per-article work (NLP parse, link, events, relations) with 1 worker vs 2, in one run of this script.
 
-    python bench/per_article.py [N] [--models-dir DIR] [--docs PATH] [--variants one,fused,split,etl1,etl2,stanza]
+    python bench/per_article.py [N] [--models-dir DIR] [--docs PATH] [--variants one,fused,split,etl1,etl2,stanza,stanza1]
 
 N real articles from the COUNTER dev set (title + blank line + body, repeated under new ids and content hashes
 until there are N, so the parse cache never hits). Each variant runs in a fresh Python process (imports and the
@@ -12,6 +12,7 @@ Prefect API started before the clock) and is timed from "start" to "rows in hand
         when the batch is large enough: flows.extract.TOKENS_PER_EXTRA_WORKER);
   etl1 / etl2  end to end: the `khabar-etl` flow (ingest .. load into a new warehouse) on the same N records
         as a JSONL file, workers 1 / 2.
+  stanza1 the same with one torch thread (what each of two lanes has: shows what torch's own threads give);
   stanza  plain Stanza in one process (torch threads = cores): pipeline load + bulk_process of the same texts,
         the Overhead baseline (etl1 / stanza, etl2 / stanza are printed); peak memory (ru_maxrss) of each variant's
         process and of its ended children is printed too.
@@ -56,16 +57,17 @@ def digest(out) -> str:
     return h.hexdigest()[:16]
 
 
-def bare_stanza(n: int, models_dir: Path, docs: Path) -> dict:
-    """Issue 13's baseline for the Overhead check: plain Stanza in one process (torch threads = cores), pipeline
-    load + bulk_process of the same texts, as the NLP stage prepares them; no Prefect, no warehouse."""
+def bare_stanza(n: int, models_dir: Path, docs: Path, threads: int | None = None) -> dict:
+    """Issue 13's baseline for the Overhead check: plain Stanza in one process (torch threads = cores, or
+    ``threads``), pipeline load + bulk_process of the same texts, as the NLP stage prepares them; no Prefect, no
+    warehouse."""
     import stanza
 
     from tasks.nlp import default_torch_threads, pipeline_processors, prepare_text, set_torch_threads
 
     texts = [prepare_text(a["text"])[0] for a in articles(docs, n)]
     t0 = time.perf_counter()
-    set_torch_threads(default_torch_threads())
+    set_torch_threads(threads or default_torch_threads())
     nlp = stanza.Pipeline("ur", dir=str(models_dir), processors=pipeline_processors("ur", models_dir),
                           download_method=None, logging_level="WARN", use_gpu=False)
     docs_out = nlp.bulk_process([stanza.Document([], text=t) for t in texts])
@@ -83,6 +85,8 @@ def peak_mb() -> dict:
 def variant(name: str, n: int, models_dir: Path, docs: Path) -> dict:
     if name == "stanza":
         return {"variant": name, "workers": 1, "n": n, **bare_stanza(n, models_dir, docs), **peak_mb()}
+    if name == "stanza1":  # one torch thread: what each of two lanes has (how much torch's own threads give)
+        return {"variant": name, "workers": 1, "n": n, **bare_stanza(n, models_dir, docs, threads=1), **peak_mb()}
     for key, value in (("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90"), ("DO_NOT_TRACK", "1"),
                        ("PREFECT_SERVER_ANALYTICS_ENABLED", "false")):
         os.environ.setdefault(key, value)
@@ -163,7 +167,8 @@ def main() -> None:
         print(json.dumps(results[name]), flush=True)
     with open("/proc/loadavg") as fh:
         print("load average after:", fh.read().split()[:3])
-    pairs = [("one", "fused"), ("one", "split"), ("etl1", "etl2"), ("etl1", "stanza"), ("etl2", "stanza")]
+    pairs = [("one", "fused"), ("one", "split"), ("etl1", "etl2"), ("etl1", "stanza"), ("etl2", "stanza"),
+             ("stanza1", "stanza")]
     for a, b in pairs:
         if a in results and b in results:
             print(f"{a} {results[a]['seconds']:.1f} s / {b} {results[b]['seconds']:.1f} s = "
