@@ -149,7 +149,7 @@ def run_lanes(jobs: Sequence[Any], sizes: Sequence[int], task_: Any, params_of: 
     whose task fails (e.g. the process was killed) takes no more jobs and this process does the rest.
     ``params_of(job, threads)``: the task's parameters. Returns each job's result (or exception), in job order.
     ``pool``: workers started earlier (``LanePool``: they may be up already) used instead of spawning
-    lanes - 1 of them here, and left running for the next fan-out; a worker that fails marks it broken.
+    lanes - 1 of them here, and left for their owner to close.
     """
     import queue
     from collections import deque
@@ -198,15 +198,10 @@ def run_lanes(jobs: Sequence[Any], sizes: Sequence[int], task_: Any, params_of: 
                 if isinstance(ready, BaseException):
                     log.warning("a %s worker process failed to start (%s: %s); working here instead", what,
                                 type(ready).__name__, ready)
-                    if shared is not None:
-                        shared.broken = True
                 else:
                     workers_ready += 1
-                    if shared is None or ready not in shared.announced:
-                        log.info("%s worker %s up after %.1f s (%d of %d jobs left)", what, ready,
-                                 time.perf_counter() - started, len(todo), len(jobs))
-                    if shared is not None:
-                        shared.announced.add(ready)
+                    log.info("%s worker %s up after %.1f s (%d of %d jobs left)", what, ready,
+                             time.perf_counter() - started, len(todo), len(jobs))
                     feed_pool()
                 continue
             del held[i]
@@ -215,8 +210,6 @@ def run_lanes(jobs: Sequence[Any], sizes: Sequence[int], task_: Any, params_of: 
                 job_done(i)
             if runner is pool and isinstance(outcome[i], BaseException):
                 workers_ready = max(0, workers_ready - 1)  # that worker is gone (or broken): it gets nothing more
-                if shared is not None:
-                    shared.broken = True  # the next fan-out starts workers of its own
             if runner is here and todo:
                 launch(here)
             feed_pool()
@@ -226,15 +219,12 @@ def run_lanes(jobs: Sequence[Any], sizes: Sequence[int], task_: Any, params_of: 
 class LanePool:
     """Pool workers (``run_lanes``' spawned lanes) started before their jobs exist: a run starts them when a batch
     large enough to need them is read, so they import and load their models while the batch is cleaned and
-    deduplicated; ``run_lanes(pool=...)`` then uses them, and ``close`` ends them. A worker that fails in a fan-out
-    marks the pool ``broken``."""
+    deduplicated; ``run_lanes(pool=...)`` then uses them, and ``close`` ends them (one batch's fan-out each)."""
 
     def __init__(self, workers: int, initargs: tuple, threads: int) -> None:
         from prefect.task_runners import ProcessPoolTaskRunner
 
         self.workers, self.initargs, self.threads = int(workers), initargs, int(threads)
-        self.broken = False
-        self.announced: set[int] = set()  # pids of the workers whose start was logged
         self.started = time.perf_counter()
         self.runner = ProcessPoolTaskRunner(max_workers=self.workers, initializer=init_worker, initargs=initargs)
         with shared_api():
@@ -243,8 +233,8 @@ class LanePool:
             self.starting = [self.runner.submit(worker_ready, {}) for _ in range(self.workers)]
 
     def usable(self, models_dir: str, use_gpu: bool) -> bool:
-        """Whether a fan-out parsing with these models can use this pool (no worker failed in it)."""
-        return not self.broken and self.initargs[0] == models_dir and self.initargs[3] == use_gpu
+        """Whether a fan-out parsing with these models on this device can use this pool."""
+        return self.initargs[0] == models_dir and self.initargs[3] == use_gpu
 
     def close(self, wait: bool = False) -> None:
         """End the workers: in a thread (they take ~2 s to exit; every result is in hand), or here if ``wait``."""
