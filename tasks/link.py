@@ -260,6 +260,7 @@ class _Index:
         self.before_names = load_before_names()
         self.lookup = entity_lookup(d)
         self.places = {a.entity_id for a in d.actors.values() if a.type in ("COUNTRY", "CITY", "LOCATION")}
+        self.align_trees: dict[str, tuple[list[int], _AlignNode]] = {}  # _align_tree's, built as first parts occur
         built = _load_cached(d, latin)
         if built is None:
             built = self._build_patterns(d, latin)
@@ -527,12 +528,28 @@ def _candidates(toks: list[_Tok], idx: _Index, fuzzy_starts: set[int] | frozense
     forms = sorted({idx.folder.fold(t.key) for t in toks if t.i in fuzzy_starts and t.key and
                     t.key not in idx.frequent})
     close: dict[str, list[str]] = {}
+    # of a form's close first parts, those whose patterns' first part may reach PART_MIN against the form itself
+    # (a ratio of PART_MIN, or the same skeleton; folder.similarity); the others only against the form joined to
+    # the next token (_near_joined), else never: 9 in 10 of the close first parts of a dev pass
+    near: dict[str, set[str]] = {}
+    skeletons: dict[str, str] = {}
     if forms:
         scores = process.cdist(forms, idx.first_keys, scorer=fuzz.ratio, score_cutoff=PART_MIN * 100 - 15,
                                workers=1)
-        for r, k in zip(*np.nonzero(scores)):
-            if idx.first_keys[k] != forms[r]:
-                close.setdefault(forms[r], []).append(idx.first_keys[k])
+        rows, cols = np.nonzero(scores)
+        skeleton, first_keys = idx.folder.skeleton, idx.first_keys
+        for r, k, score in zip(rows.tolist(), cols.tolist(), scores[rows, cols].tolist()):
+            first, form = first_keys[k], forms[r]
+            if first != form:
+                close.setdefault(form, []).append(first)
+                sf = skeletons.get(first)
+                if sf is None:
+                    sf = skeletons[first] = skeleton(first)
+                sw = skeletons.get(form)
+                if sw is None:
+                    sw = skeletons[form] = skeleton(form)
+                if score >= PART_MIN * 100 - 1 or sf == sw:  # a point below: float32 scores
+                    near.setdefault(form, set()).add(first)
     by_words, longest = idx.by_words, idx.longest
     for sent_toks in sentences.values():
         words = [t for t in sent_toks if t.key]
@@ -571,21 +588,147 @@ def _candidates(toks: list[_Tok], idx: _Index, fuzzy_starts: set[int] | frozense
         # spellings equal up to confusable letters (پوٹن/پوتن): any token, by a lookup of its folded form
         folded = [idx.folder.fold(t.key) for t in words]
         starts: list[tuple[int, str]] = [(wi, f) for wi, f in enumerate(folded) if f in idx.first_parts]
-        starts += [(wi, first) for wi, t in enumerate(words) if t.i in fuzzy_starts
-                   for first in close.get(folded[wi], ())]
+        for wi, t in enumerate(words):
+            if t.i in fuzzy_starts and folded[wi] in close:
+                cl = close[folded[wi]]
+                ok = near.get(folded[wi], frozenset())
+                joined_key = _joined_key(words, wi, idx.function_words)
+                if joined_key is not None:
+                    ok = ok | _near_joined(cl, joined_key, idx.folder, skeletons)
+                starts += [(wi, first) for first in cl if first in ok]
+        # every pattern of a first part aligned at once, along the tree of their parts (_AlignNode): what
+        # _align(pattern, words, wi) gives for each, in the first part's order of patterns
         for wi, first in starts:
-            for pid in idx.first_parts[first]:
-                got = _align(idx.patterns[pid], words, wi, idx.folder, idx.function_words)
-                if got is not None:
-                    end_w, score, weakest = got
-                    cands.append(_Cand(words[wi].i, words[end_w - 1].i + 1, idx.patterns[pid], score,
+            pids = idx.first_parts[first]
+            got: list[tuple[int, tuple[int, float, float]]] = []
+            _walk(_align_tree(idx, first, pids), words, wi, [], idx.folder, idx.function_words, got)
+            if got:
+                got.sort()
+                for pos, (end_w, score, weakest) in got:
+                    cands.append(_Cand(words[wi].i, words[end_w - 1].i + 1, idx.patterns[pids[pos]], score,
                                        score >= 1.0, weakest >= FOLDED))
     return cands
 
 
+class _AlignNode:
+    """The patterns of one first part as a tree of their parts: patterns sharing their first k parts share the
+    first k comparisons (111 patterns start with محمد; each محمد of a text compared their parts one by one)."""
+    __slots__ = ("ends", "kids", "children", "folds", "by_fold", "by_skel")
+
+    def __init__(self) -> None:
+        self.ends: list[int] = []              # positions, in the first part's list, of the patterns ending here
+        self.kids: dict[str, _AlignNode] = {}  # next part -> node
+        self.children: list[tuple[str, _AlignNode]] = []
+        self.folds: list[str] | None = None    # many children: their parts folded, to skip the hopeless ones
+        self.by_fold: dict[str, list[int]] = {}
+        self.by_skel: dict[str, list[int]] = {}
+
+
+ALIGN_FILTER_MIN = 12  # children of a node from which a vectorised filter picks those worth comparing
+
+
+def _align_tree(idx: _Index, first: str, pids: list[int]) -> _AlignNode:
+    """The tree of ``idx.first_parts[first]``'s patterns, built on first use in the process and kept with the
+    index, not in its cache (the 30 dev articles use 646 of the Urdu index's 3,759 first parts)."""
+    hit = idx.align_trees.get(first)
+    if hit is not None and hit[0] is pids:
+        return hit[1]
+    root = _AlignNode()
+    for pos, pid in enumerate(pids):
+        node = root
+        for part in idx.patterns[pid].parts:
+            child = node.kids.get(part)
+            if child is None:
+                child = node.kids[part] = _AlignNode()
+            node = child
+        node.ends.append(pos)
+    folder = idx.folder
+    todo = [root]
+    while todo:
+        node = todo.pop()
+        node.children = list(node.kids.items())
+        todo += node.kids.values()
+        if len(node.children) >= ALIGN_FILTER_MIN:
+            node.folds = [folder.fold(part) for part, _ in node.children]
+            for i, f in enumerate(node.folds):
+                node.by_fold.setdefault(f, []).append(i)
+                node.by_skel.setdefault(folder.skeleton(f), []).append(i)
+    idx.align_trees[first] = (pids, root)
+    return root
+
+
+def _worth_comparing(node: _AlignNode, keys: tuple[str | None, str | None], folder: _Folder
+                     ) -> list[tuple[str, _AlignNode]]:
+    """The children whose part may reach PART_MIN against one of ``keys`` (a superset: each is then compared as
+    _align compares it). ``folder.similarity`` is >= PART_MIN only for the same fold, or for folds of at least
+    MIN_EDIT_LEN letters with a ratio of at least PART_MIN or the same skeleton."""
+    keep: set[int] = set()
+    for key in keys:
+        if key is None:
+            continue
+        fk = folder.fold(key)
+        keep.update(node.by_fold.get(fk, ()))
+        if len(fk) >= MIN_EDIT_LEN:
+            keep.update(node.by_skel.get(folder.skeleton(fk), ()))
+            keep.update(i for _, _, i in process.extract(fk, node.folds, scorer=fuzz.ratio,
+                                                          score_cutoff=PART_MIN * 100 - 1, limit=None))
+    return [node.children[i] for i in sorted(keep)]
+
+
+def _joined_key(words: list[_Tok], j: int, function_words: frozenset[str] | set[str]) -> str | None:
+    """words[j] and words[j + 1] as one word, as _align may compare a part with them: written apart (at most a
+    space between), neither a function word; else None."""
+    if j + 1 < len(words) and words[j + 1].start - words[j].end <= 1 and words[j].key not in function_words and \
+            words[j + 1].key not in function_words:
+        return words[j].key + words[j + 1].key
+    return None
+
+
+def _near_joined(firsts: list[str], joined_key: str, folder: _Folder, skeletons: dict[str, str]) -> set[str]:
+    """Of ``firsts`` (folded first parts), those whose patterns' first part may reach PART_MIN against
+    ``joined_key`` (a superset, as _worth_comparing's)."""
+    fj = folder.fold(joined_key)
+    sj = folder.skeleton(fj)
+    out = {firsts[i] for _, _, i in process.extract(fj, firsts, scorer=fuzz.ratio, score_cutoff=PART_MIN * 100 - 1,
+                                                    limit=None)}
+    out.update(f for f in firsts if f == fj or skeletons[f] == sj)
+    return out
+
+
+def _walk(node: _AlignNode, words: list[_Tok], j: int, sims: list[float], folder: _Folder,
+          function_words: frozenset[str] | set[str], out: list[tuple[int, tuple[int, float, float]]]) -> None:
+    """_align for every pattern below ``node`` whose parts so far scored ``sims``, the next part at words[j]:
+    (position, _align's result) of each pattern that aligns, appended to ``out``."""
+    if j >= len(words):
+        return
+    key = words[j].key
+    joined_key = _joined_key(words, j, function_words)
+    children = node.children if node.folds is None else _worth_comparing(node, (key, joined_key), folder)
+    similarity = folder.similarity
+    for part, child in children:
+        best, step = similarity(part, key), 1
+        if best < 1.0 and joined_key is not None:
+            joined = similarity(part, joined_key)
+            if joined > best and joined >= PART_MIN:
+                best, step = joined, 2
+        if best < PART_MIN:
+            continue
+        sims.append(best)
+        if child.ends:
+            mean = sum(sims) / len(sims)
+            if mean >= (SINGLE_MIN if len(sims) == 1 else MULTI_MEAN):
+                got = (j + step, mean, min(sims))
+                out += [(pos, got) for pos in child.ends]
+        if child.children:
+            _walk(child, words, j + step, sims, folder, function_words, out)
+        sims.pop()
+
+
 def _align(p: _Pattern, words: list[_Tok], wi: int, folder: _Folder,
            function_words: frozenset[str] | set[str] = frozenset()) -> tuple[int, float, float] | None:
-    """Align the pattern's parts, in order, with tokens from words[wi]; a part may span two tokens."""
+    """Align the pattern's parts, in order, with tokens from words[wi]; a part may span two tokens. The plain way:
+    _candidates aligns all patterns of a first part together (_walk), with the same results
+    (tests/test_link_index.py)."""
     sims, j = [], wi
     for part in p.parts:
         if j >= len(words):
