@@ -28,7 +28,7 @@ import re
 import sys
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Callable, NamedTuple, Sequence
+from typing import Any, Callable, Iterable, NamedTuple, Sequence
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -269,14 +269,31 @@ class _Index:
             setattr(self, name, built[name])
 
     def _build_patterns(self, d: ActorDictionary, latin: bool) -> dict[str, Any]:
-        """The part of the index built from the ~13,000 name patterns (most of the build): what the cache holds.
-        Written for speed (every change to the dictionary or the code rebuilds it once): one loop per step, each
-        name keyed once."""
+        """The part of the index built from the ~15,000 name patterns (most of the build): what the cache holds.
+        Written for speed (every change to the dictionary or the code rebuilds it once): each name keyed once,
+        each pattern filed in every lookup as it is made (one pass; two more passes over the patterns cost ~15 %
+        of the build)."""
         patterns: list[_Pattern] = []
         self.patterns = patterns
         seen: set[tuple] = set()
         common_words = self.common_words
         keyed: dict[str, tuple[str, ...]] = {}
+        # Exact matches: the patterns by their words, and how many words the longest one starting with a word has.
+        # (An Aho-Corasick automaton over the names' letters did this until 2026-11: ~10x slower to build and to
+        # pickle than these two dicts, for the same matches; over words as its letters, slower still to build.)
+        by_words: dict[tuple[str, ...], list[int]] = {}
+        longest: dict[str, int] = {}
+        # Fuzzy candidates start from the first part; roles and demonyms are closed word lists, matched exactly.
+        # Also: whole one-word keys of names, the words that may be written joined to a name, and every listed
+        # person's names and short forms, for a name its title marks (صدر X) but context did not link.
+        first_parts: dict[str, list[int]] = {}
+        name_words: set[str] = set()
+        name_starts: set[str] = set()
+        role_words: set[str] = set()
+        person_names: dict[tuple[str, ...], set[str]] = {}
+        fold = self.folder.fold
+        people = {a.entity_id for a in d.actors.values() if a.type == "PERSON"}
+        make = tuple.__new__  # _Pattern(...) goes through a Python __new__
 
         def parts_of(name: str) -> tuple[str, ...]:
             parts = keyed.get(name)
@@ -290,67 +307,58 @@ class _Index:
             if not parts or seen_key in seen:
                 return
             seen.add(seen_key)
-            patterns.append(_Pattern(len(patterns), kind, parts, entity_id, role, common_words.issuperset(parts),
-                                     joined))
-            if len(parts) > 1:  # written joined (نوازشریف, وزیراعظم): the same name, matched exactly
+            pid = len(patterns)
+            common = common_words.issuperset(parts)
+            patterns.append(make(_Pattern, (pid, kind, parts, entity_id, role, common, joined)))
+            pids = by_words.get(parts)
+            if pids is None:
+                by_words[parts] = [pid]
+            else:
+                pids.append(pid)
+            first, n = parts[0], len(parts)
+            if longest.get(first, 0) < n:
+                longest[first] = n
+            if kind == "alias" or kind == "short":
+                name_words.add(first)
+                if n > 1:
+                    name_starts.add(first)
+                if not joined:
+                    first_parts.setdefault(fold(first), []).append(pid)
+                    if not common and entity_id in people:
+                        person_names.setdefault(parts, set()).add(entity_id)
+            elif kind == "demonym":
+                name_words.add(first)
+            elif kind == "role":
+                role_words.add(parts[-1])
+            if n > 1:  # written joined (نوازشریف, وزیراعظم): the same name, matched exactly
                 add_parts(kind, ("".join(parts),), entity_id, role, True)  # parts are keyed already
 
-        def add(kind: str, name: str, entity_id: str | None, role: str | None = None) -> None:
-            if latin or not _LATIN.search(name):
-                add_parts(kind, parts_of(name), entity_id, role)
+        def add(kind: str, names: Iterable[str], entity_id: str | None, role: str | None = None) -> None:
+            for name in names:
+                if latin or not _LATIN.search(name):
+                    parts = keyed.get(name)
+                    add_parts(kind, parts if parts is not None else parts_of(name), entity_id, role)
 
         for actor in d.actors.values():
             eid = actor.entity_id
             for names in actor.aliases.values():
-                for n in names:
-                    add("alias", n, eid)
+                add("alias", names, eid)
             for names in actor.short.values():
-                for n in names:
-                    add("short", n, eid)
+                add("short", names, eid)
             if actor.short:
                 for short in _short_forms_written_apart(actor, parts_of):  # روز ویلٹ, as "فرینکلن ڈی روز ویلٹ"
                     add_parts("short", short, eid, None)                # writes روزویلٹ
         for word, eid in d.demonyms.items():
-            add("demonym", word, eid)
+            add("demonym", (word,), eid)
         for word, eid in d.demonyms_need_context.items():
-            add("demonym_ctx", word, eid)
+            add("demonym_ctx", (word,), eid)
         for key, rdef in d.roles.items():
             for words in rdef.words.values():
-                for w in words:
-                    add("role", w, None, key)
-        # Exact matches: the patterns by their words, and how many words the longest one starting with a word has.
-        # (An Aho-Corasick automaton over the names' letters did this until 2026-11: ~10x slower to build and to
-        # pickle than these two dicts, for the same matches; over words as its letters, slower still to build.)
-        self.by_words = {}
-        self.longest = {}
-        for p in patterns:
-            self.by_words.setdefault(p.parts, []).append(p.pid)
-            n = len(p.parts)
-            if self.longest.get(p.parts[0], 0) < n:
-                self.longest[p.parts[0]] = n
-        # Fuzzy candidates start from the first part; roles and demonyms are closed word lists, matched exactly.
-        # Also: whole one-word keys of names, the words that may be written joined to a name, and every listed
-        # person's names and short forms, for a name its title marks (صدر X) but context did not link.
-        self.first_parts = {}
-        self.name_words, self.name_starts, self.role_words = set(), set(), set()
-        self.person_names = {}
-        fold = self.folder.fold
-        people = {a.entity_id for a in d.actors.values() if a.type == "PERSON"}
-        for p in patterns:
-            kind = p.kind
-            if kind == "alias" or kind == "short":
-                self.name_words.add(p.parts[0])
-                if len(p.parts) > 1:
-                    self.name_starts.add(p.parts[0])
-                if not p.joined:
-                    self.first_parts.setdefault(fold(p.parts[0]), []).append(p.pid)
-                    if not p.common and p.entity_id in people:
-                        self.person_names.setdefault(p.parts, set()).add(p.entity_id)
-            elif kind == "demonym":
-                self.name_words.add(p.parts[0])
-            elif kind == "role":
-                self.role_words.add(p.parts[-1])
-        self.first_keys = list(self.first_parts)
+                add("role", words, None, key)
+        self.by_words, self.longest, self.first_parts = by_words, longest, first_parts
+        self.name_words, self.name_starts, self.role_words = name_words, name_starts, role_words
+        self.person_names = person_names
+        self.first_keys = list(first_parts)
         return {name: getattr(self, name) for name in _CACHED_FIELDS}
 
     def split_name(self, key: str) -> list[tuple[int, int, str]]:
