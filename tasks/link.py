@@ -618,21 +618,16 @@ def _candidates(toks: list[_Tok], idx: _Index, fuzzy_starts: set[int] | frozense
     return cands
 
 
-class _AlignNode:
+class _AlignNode(NamedTuple):
     """The patterns of one first part as a tree of their parts: patterns sharing their first k parts share the
     first k comparisons (111 patterns start with محمد; each محمد of a text compared their parts one by one)."""
-    __slots__ = ("ends", "kids", "children", "folds", "by_fold", "by_skel")
-
-    def __init__(self) -> None:
-        self.ends: list[int] = []              # positions, in the first part's list, of the patterns ending here
-        self.kids: dict[str, _AlignNode] = {}  # next part -> node
-        self.children: list[tuple[str, _AlignNode]] = []
-        self.folds: list[str] | None = None    # many children: their parts folded, to skip the hopeless ones
-        self.by_fold: dict[str, list[int]] = {}
-        self.by_skel: dict[str, list[int]] = {}
+    ends: list[int]               # positions, in the first part's list, of the patterns ending here
+    kids: dict[str, _AlignNode]   # next part -> node
+    wide: list                    # [] or, for a node of many children, [folds, by_fold, by_skel]: _worth_comparing
 
 
 ALIGN_FILTER_MIN = 12  # children of a node from which a vectorised filter picks those worth comparing
+_node = tuple.__new__  # _AlignNode(...) goes through a Python __new__
 
 
 def _align_tree(idx: _Index, first: str, pids: list[int]) -> _AlignNode:
@@ -641,26 +636,27 @@ def _align_tree(idx: _Index, first: str, pids: list[int]) -> _AlignNode:
     hit = idx.align_trees.get(first)
     if hit is not None and hit[0] is pids:
         return hit[1]
-    root = _AlignNode()
+    root = _node(_AlignNode, ([], {}, []))
+    wide = []
     for pos, pid in enumerate(pids):
         node = root
         for part in idx.patterns[pid].parts:
             child = node.kids.get(part)
             if child is None:
-                child = node.kids[part] = _AlignNode()
+                child = node.kids[part] = _node(_AlignNode, ([], {}, []))
+                if len(node.kids) == ALIGN_FILTER_MIN:
+                    wide.append(node)
             node = child
         node.ends.append(pos)
     folder = idx.folder
-    todo = [root]
-    while todo:
-        node = todo.pop()
-        node.children = list(node.kids.items())
-        todo += node.kids.values()
-        if len(node.children) >= ALIGN_FILTER_MIN:
-            node.folds = [folder.fold(part) for part, _ in node.children]
-            for i, f in enumerate(node.folds):
-                node.by_fold.setdefault(f, []).append(i)
-                node.by_skel.setdefault(folder.skeleton(f), []).append(i)
+    for node in wide:
+        folds = [folder.fold(part) for part in node.kids]
+        by_fold: dict[str, list[int]] = {}
+        by_skel: dict[str, list[int]] = {}
+        for i, f in enumerate(folds):
+            by_fold.setdefault(f, []).append(i)
+            by_skel.setdefault(folder.skeleton(f), []).append(i)
+        node.wide[:] = [folds, by_fold, by_skel]
     idx.align_trees[first] = (pids, root)
     return root
 
@@ -670,17 +666,19 @@ def _worth_comparing(node: _AlignNode, keys: tuple[str | None, str | None], fold
     """The children whose part may reach PART_MIN against one of ``keys`` (a superset: each is then compared as
     _align compares it). ``folder.similarity`` is >= PART_MIN only for the same fold, or for folds of at least
     MIN_EDIT_LEN letters with a ratio of at least PART_MIN or the same skeleton."""
+    folds, by_fold, by_skel = node.wide
     keep: set[int] = set()
     for key in keys:
         if key is None:
             continue
         fk = folder.fold(key)
-        keep.update(node.by_fold.get(fk, ()))
+        keep.update(by_fold.get(fk, ()))
         if len(fk) >= MIN_EDIT_LEN:
-            keep.update(node.by_skel.get(folder.skeleton(fk), ()))
-            keep.update(i for _, _, i in process.extract(fk, node.folds, scorer=fuzz.ratio,
+            keep.update(by_skel.get(folder.skeleton(fk), ()))
+            keep.update(i for _, _, i in process.extract(fk, folds, scorer=fuzz.ratio,
                                                           score_cutoff=PART_MIN * 100 - 1, limit=None))
-    return [node.children[i] for i in sorted(keep)]
+    children = list(node.kids.items())
+    return [children[i] for i in sorted(keep)]
 
 
 def _joined_key(words: list[_Tok], j: int, function_words: frozenset[str] | set[str]) -> str | None:
@@ -711,7 +709,7 @@ def _walk(node: _AlignNode, words: list[_Tok], j: int, sims: list[float], folder
         return
     key = words[j].key
     joined_key = _joined_key(words, j, function_words)
-    children = node.children if node.folds is None else _worth_comparing(node, (key, joined_key), folder)
+    children = node.kids.items() if not node.wide else _worth_comparing(node, (key, joined_key), folder)
     similarity = folder.similarity
     for part, child in children:
         best, step = similarity(part, key), 1
@@ -727,7 +725,7 @@ def _walk(node: _AlignNode, words: list[_Tok], j: int, sims: list[float], folder
             if mean >= (SINGLE_MIN if len(sims) == 1 else MULTI_MEAN):
                 got = (j + step, mean, min(sims))
                 out += [(pos, got) for pos in child.ends]
-        if child.children:
+        if child.kids:
             _walk(child, words, j + step, sims, folder, function_words, out)
         sims.pop()
 
