@@ -380,7 +380,7 @@ class _Index:
 
 _CACHED_FIELDS = ("patterns", "by_words", "longest", "first_parts", "first_keys", "name_words", "name_starts", "role_words",
                   "person_names")
-_CACHE_FORMAT = 2  # 2: exact matches by words (no automaton), patterns stored as plain tuples
+_CACHE_FORMAT = 3  # 2: exact matches by words (no automaton), patterns stored as plain tuples; 3: as columns
 _TASKS_DIR = Path(__file__).resolve().parent
 _LANG_DIR = _TASKS_DIR.parent / "khabar" / "lang"
 
@@ -420,17 +420,22 @@ def _babel_version() -> str:
 def _load_cached(d: ActorDictionary, latin: bool) -> dict[str, Any] | None:
     """The cached build, or None when there is none or it cannot be read (then it is rebuilt and rewritten)."""
     built = load_pickle(_cache_path(d, latin))
-    if isinstance(built, dict) and all(name in built for name in _CACHED_FIELDS):
-        built["patterns"] = list(map(_Pattern._make, built["patterns"]))
+    if isinstance(built, dict) and "pattern_columns" in built and \
+            all(name in built for name in _CACHED_FIELDS if name != "patterns"):
+        columns = built.pop("pattern_columns")
+        built["patterns"] = list(map(_Pattern._make, zip(range(len(columns[0])), *columns)))
         return built
     return None
 
 
 def _store_cached(d: ActorDictionary, latin: bool, built: dict[str, Any]) -> None:
-    """Write the build to the cache (khabar.cache: atomic; old builds not written for 30 days dropped), patterns
-    as plain tuples: a NamedTuple pickles through a Python call each (3x slower)."""
-    store_pickle(_cache_path(d, latin), {**built, "patterns": [tuple(p) for p in built["patterns"]]},
-                 stale_glob="link-index-*")
+    """Write the build to the cache (khabar.cache: atomic; old builds not written for 30 days dropped), the
+    patterns as columns without their pid (their position): a NamedTuple pickles through a Python call each (3x
+    slower than a plain tuple), and 15,000 tuples are each memoised by the pickler (columns: dump -35 %, load -15 %)."""
+    patterns = built["patterns"]
+    columns = tuple(zip(*patterns))[1:] if patterns else ((),) * (len(_Pattern._fields) - 1)
+    store_pickle(_cache_path(d, latin), {**{k: v for k, v in built.items() if k != "patterns"},
+                                         "pattern_columns": columns}, stale_glob="link-index-*")
 
 
 _INDEXES: dict[tuple[int, bool], tuple[ActorDictionary, _Index]] = {}
