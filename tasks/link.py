@@ -291,7 +291,7 @@ class _Index:
         name_starts: set[str] = set()
         role_words: set[str] = set()
         person_names: dict[tuple[str, ...], set[str]] = {}
-        fold = self.folder.fold
+        fold, folds = self.folder.fold, self.folder._folds  # fold's memo, read first: most first words repeat
         people = {a.entity_id for a in d.actors.values() if a.type == "PERSON"}
         make = tuple.__new__  # _Pattern(...) goes through a Python __new__
 
@@ -323,9 +323,14 @@ class _Index:
                 if n > 1:
                     name_starts.add(first)
                 if not joined:
-                    first_parts.setdefault(fold(first), []).append(pid)
+                    folded = folds.get(first)
+                    first_parts.setdefault(folded if folded is not None else fold(first), []).append(pid)
                     if not common and entity_id in people:
-                        person_names.setdefault(parts, set()).add(entity_id)
+                        ids = person_names.get(parts)
+                        if ids is None:
+                            person_names[parts] = {entity_id}
+                        else:
+                            ids.add(entity_id)
             elif kind == "demonym":
                 name_words.add(first)
             elif kind == "role":
@@ -392,7 +397,9 @@ def _cache_path(d: ActorDictionary, latin: bool) -> Path | None:
     folder = cache_dir()
     if folder is None or not d.sources:
         return None
-    files = [f for f in (*d.sources, *sorted(_LANG_DIR.rglob("*")), *sorted(_TASKS_DIR.glob("*.py"))) if f.is_file()]
+    # the dictionary's files are mostly in khabar/lang too: each read and hashed once
+    files = [f for f in dict.fromkeys((*d.sources, *sorted(_LANG_DIR.rglob("*")), *sorted(_TASKS_DIR.glob("*.py"))))
+             if f.is_file()]
     try:
         stamp = tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files)
         digest = _DIGESTS.get(stamp)
