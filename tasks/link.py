@@ -261,6 +261,9 @@ class _Index:
         self.lookup = entity_lookup(d)
         self.places = {a.entity_id for a in d.actors.values() if a.type in ("COUNTRY", "CITY", "LOCATION")}
         self.align_trees: dict[str, tuple[list[int], _AlignNode]] = {}  # _align_tree's, built as first parts occur
+        # _candidates': by form, its close first parts and those near it; the skeletons of forms and first parts
+        self.close_memo: tuple[list[str] | None, dict[str, tuple[list[str], set[str]]], dict[str, str]] = \
+            (None, {}, {})
         built = _load_cached(d, latin)
         if built is None:
             built = self._build_patterns(d, latin)
@@ -544,24 +547,32 @@ def _candidates(toks: list[_Tok], idx: _Index, fuzzy_starts: set[int] | frozense
     for t in toks:
         sentences.setdefault(t.sent, []).append(t)
     # edit-distance spellings: only tokens something marks as a name (the only ones allowed to link fuzzily
-    # later), never an everyday word; each distinct form once per article, vectorised against every first part
+    # later), never an everyday word; each distinct form once, vectorised against every first part
     forms = sorted({idx.folder.fold(t.key) for t in toks if t.i in fuzzy_starts and t.key and
                     t.key not in idx.frequent})
-    close: dict[str, list[str]] = {}
-    # of a form's close first parts, those whose patterns' first part may reach PART_MIN against the form itself
-    # (a ratio of PART_MIN, or the same skeleton; folder.similarity); the others only against the form joined to
-    # the next token (_near_joined), else never: 9 in 10 of the close first parts of a dev pass
-    near: dict[str, set[str]] = {}
-    skeletons: dict[str, str] = {}
-    if forms:
-        scores = process.cdist(forms, idx.first_keys, scorer=fuzz.ratio, score_cutoff=PART_MIN * 100 - 15,
+    # a form's close first parts, and of those the ones whose patterns' first part may reach PART_MIN against the
+    # form itself (a ratio of PART_MIN, or the same skeleton; folder.similarity); the others only against the form
+    # joined to the next token (_near_joined), else never: 9 in 10 of the close first parts of a dev pass. Kept
+    # with the index by form (names recur from article to article: 337 forms in the 30 dev articles, 269 distinct)
+    memo_keys, memo, skeletons = idx.close_memo
+    if memo_keys is not idx.first_keys:  # a copy of the index with other first parts (tests)
+        memo, skeletons = {}, {}
+        idx.close_memo = (idx.first_keys, memo, skeletons)
+    if len(memo) > 100_000:  # bounded: names recur, but not without end
+        memo.clear()
+    new_forms = [f for f in forms if f not in memo]
+    if new_forms:
+        for f in new_forms:
+            memo[f] = ([], set())
+        scores = process.cdist(new_forms, idx.first_keys, scorer=fuzz.ratio, score_cutoff=PART_MIN * 100 - 15,
                                workers=1)
         rows, cols = np.nonzero(scores)
         skeleton, first_keys = idx.folder.skeleton, idx.first_keys
         for r, k, score in zip(rows.tolist(), cols.tolist(), scores[rows, cols].tolist()):
-            first, form = first_keys[k], forms[r]
+            first, form = first_keys[k], new_forms[r]
             if first != form:
-                close.setdefault(form, []).append(first)
+                firsts, near_form = memo[form]
+                firsts.append(first)
                 sf = skeletons.get(first)
                 if sf is None:
                     sf = skeletons[first] = skeleton(first)
@@ -569,7 +580,9 @@ def _candidates(toks: list[_Tok], idx: _Index, fuzzy_starts: set[int] | frozense
                 if sw is None:
                     sw = skeletons[form] = skeleton(form)
                 if score >= PART_MIN * 100 - 1 or sf == sw:  # a point below: float32 scores
-                    near.setdefault(form, set()).add(first)
+                    near_form.add(first)
+    close: dict[str, list[str]] = {f: memo[f][0] for f in forms if memo[f][0]}
+    near: dict[str, set[str]] = {f: memo[f][1] for f in forms if memo[f][1]}
     by_words, longest = idx.by_words, idx.longest
     for sent_toks in sentences.values():
         words = [t for t in sent_toks if t.key]
