@@ -28,7 +28,7 @@ import re
 import sys
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Callable, NamedTuple, Sequence
+from typing import Any, Callable, Iterable, NamedTuple, Sequence
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -260,6 +260,10 @@ class _Index:
         self.before_names = load_before_names()
         self.lookup = entity_lookup(d)
         self.places = {a.entity_id for a in d.actors.values() if a.type in ("COUNTRY", "CITY", "LOCATION")}
+        self.align_trees: dict[str, tuple[list[int], _AlignNode]] = {}  # _align_tree's, built as first parts occur
+        # _candidates': by form, its close first parts and those near it; the skeletons of forms and first parts
+        self.close_memo: tuple[list[str] | None, dict[str, tuple[list[str], set[str]]], dict[str, str]] = \
+            (None, {}, {})
         built = _load_cached(d, latin)
         if built is None:
             built = self._build_patterns(d, latin)
@@ -268,14 +272,31 @@ class _Index:
             setattr(self, name, built[name])
 
     def _build_patterns(self, d: ActorDictionary, latin: bool) -> dict[str, Any]:
-        """The part of the index built from the ~13,000 name patterns (most of the build): what the cache holds.
-        Written for speed (every change to the dictionary or the code rebuilds it once): one loop per step, each
-        name keyed once."""
+        """The part of the index built from the ~15,000 name patterns (most of the build): what the cache holds.
+        Written for speed (every change to the dictionary or the code rebuilds it once): each name keyed once,
+        each pattern filed in every lookup as it is made (one pass; two more passes over the patterns cost ~15 %
+        of the build)."""
         patterns: list[_Pattern] = []
         self.patterns = patterns
         seen: set[tuple] = set()
         common_words = self.common_words
         keyed: dict[str, tuple[str, ...]] = {}
+        # Exact matches: the patterns by their words, and how many words the longest one starting with a word has.
+        # (An Aho-Corasick automaton over the names' letters did this until 2026-11: ~10x slower to build and to
+        # pickle than these two dicts, for the same matches; over words as its letters, slower still to build.)
+        by_words: dict[tuple[str, ...], list[int]] = {}
+        longest: dict[str, int] = {}
+        # Fuzzy candidates start from the first part; roles and demonyms are closed word lists, matched exactly.
+        # Also: whole one-word keys of names, the words that may be written joined to a name, and every listed
+        # person's names and short forms, for a name its title marks (صدر X) but context did not link.
+        first_parts: dict[str, list[int]] = {}
+        name_words: set[str] = set()
+        name_starts: set[str] = set()
+        role_words: set[str] = set()
+        person_names: dict[tuple[str, ...], set[str]] = {}
+        fold, folds = self.folder.fold, self.folder._folds  # fold's memo, read first: most first words repeat
+        people = {a.entity_id for a in d.actors.values() if a.type == "PERSON"}
+        make = tuple.__new__  # _Pattern(...) goes through a Python __new__
 
         def parts_of(name: str) -> tuple[str, ...]:
             parts = keyed.get(name)
@@ -289,67 +310,63 @@ class _Index:
             if not parts or seen_key in seen:
                 return
             seen.add(seen_key)
-            patterns.append(_Pattern(len(patterns), kind, parts, entity_id, role, common_words.issuperset(parts),
-                                     joined))
-            if len(parts) > 1:  # written joined (نوازشریف, وزیراعظم): the same name, matched exactly
+            pid = len(patterns)
+            common = common_words.issuperset(parts)
+            patterns.append(make(_Pattern, (pid, kind, parts, entity_id, role, common, joined)))
+            pids = by_words.get(parts)
+            if pids is None:
+                by_words[parts] = [pid]
+            else:
+                pids.append(pid)
+            first, n = parts[0], len(parts)
+            if longest.get(first, 0) < n:
+                longest[first] = n
+            if kind == "alias" or kind == "short":
+                name_words.add(first)
+                if n > 1:
+                    name_starts.add(first)
+                if not joined:
+                    folded = folds.get(first)
+                    first_parts.setdefault(folded if folded is not None else fold(first), []).append(pid)
+                    if not common and entity_id in people:
+                        ids = person_names.get(parts)
+                        if ids is None:
+                            person_names[parts] = {entity_id}
+                        else:
+                            ids.add(entity_id)
+            elif kind == "demonym":
+                name_words.add(first)
+            elif kind == "role":
+                role_words.add(parts[-1])
+            if n > 1:  # written joined (نوازشریف, وزیراعظم): the same name, matched exactly
                 add_parts(kind, ("".join(parts),), entity_id, role, True)  # parts are keyed already
 
-        def add(kind: str, name: str, entity_id: str | None, role: str | None = None) -> None:
-            if latin or not _LATIN.search(name):
-                add_parts(kind, parts_of(name), entity_id, role)
+        def add(kind: str, names: Iterable[str], entity_id: str | None, role: str | None = None) -> None:
+            for name in names:
+                if latin or not _LATIN.search(name):
+                    parts = keyed.get(name)
+                    add_parts(kind, parts if parts is not None else parts_of(name), entity_id, role)
 
         for actor in d.actors.values():
             eid = actor.entity_id
             for names in actor.aliases.values():
-                for n in names:
-                    add("alias", n, eid)
+                add("alias", names, eid)
             for names in actor.short.values():
-                for n in names:
-                    add("short", n, eid)
+                add("short", names, eid)
             if actor.short:
                 for short in _short_forms_written_apart(actor, parts_of):  # روز ویلٹ, as "فرینکلن ڈی روز ویلٹ"
                     add_parts("short", short, eid, None)                # writes روزویلٹ
         for word, eid in d.demonyms.items():
-            add("demonym", word, eid)
+            add("demonym", (word,), eid)
         for word, eid in d.demonyms_need_context.items():
-            add("demonym_ctx", word, eid)
+            add("demonym_ctx", (word,), eid)
         for key, rdef in d.roles.items():
             for words in rdef.words.values():
-                for w in words:
-                    add("role", w, None, key)
-        # Exact matches: the patterns by their words, and how many words the longest one starting with a word has.
-        # (An Aho-Corasick automaton over the names' letters did this until 2026-11: ~10x slower to build and to
-        # pickle than these two dicts, for the same matches; over words as its letters, slower still to build.)
-        self.by_words = {}
-        self.longest = {}
-        for p in patterns:
-            self.by_words.setdefault(p.parts, []).append(p.pid)
-            n = len(p.parts)
-            if self.longest.get(p.parts[0], 0) < n:
-                self.longest[p.parts[0]] = n
-        # Fuzzy candidates start from the first part; roles and demonyms are closed word lists, matched exactly.
-        # Also: whole one-word keys of names, the words that may be written joined to a name, and every listed
-        # person's names and short forms, for a name its title marks (صدر X) but context did not link.
-        self.first_parts = {}
-        self.name_words, self.name_starts, self.role_words = set(), set(), set()
-        self.person_names = {}
-        fold = self.folder.fold
-        people = {a.entity_id for a in d.actors.values() if a.type == "PERSON"}
-        for p in patterns:
-            kind = p.kind
-            if kind == "alias" or kind == "short":
-                self.name_words.add(p.parts[0])
-                if len(p.parts) > 1:
-                    self.name_starts.add(p.parts[0])
-                if not p.joined:
-                    self.first_parts.setdefault(fold(p.parts[0]), []).append(p.pid)
-                    if not p.common and p.entity_id in people:
-                        self.person_names.setdefault(p.parts, set()).add(p.entity_id)
-            elif kind == "demonym":
-                self.name_words.add(p.parts[0])
-            elif kind == "role":
-                self.role_words.add(p.parts[-1])
-        self.first_keys = list(self.first_parts)
+                add("role", words, None, key)
+        self.by_words, self.longest, self.first_parts = by_words, longest, first_parts
+        self.name_words, self.name_starts, self.role_words = name_words, name_starts, role_words
+        self.person_names = person_names
+        self.first_keys = list(first_parts)
         return {name: getattr(self, name) for name in _CACHED_FIELDS}
 
     def split_name(self, key: str) -> list[tuple[int, int, str]]:
@@ -371,7 +388,7 @@ class _Index:
 
 _CACHED_FIELDS = ("patterns", "by_words", "longest", "first_parts", "first_keys", "name_words", "name_starts", "role_words",
                   "person_names")
-_CACHE_FORMAT = 2  # 2: exact matches by words (no automaton), patterns stored as plain tuples
+_CACHE_FORMAT = 3  # 2: exact matches by words (no automaton), patterns stored as plain tuples; 3: as columns
 _TASKS_DIR = Path(__file__).resolve().parent
 _LANG_DIR = _TASKS_DIR.parent / "khabar" / "lang"
 
@@ -383,7 +400,9 @@ def _cache_path(d: ActorDictionary, latin: bool) -> Path | None:
     folder = cache_dir()
     if folder is None or not d.sources:
         return None
-    files = [f for f in (*d.sources, *sorted(_LANG_DIR.rglob("*")), *sorted(_TASKS_DIR.glob("*.py"))) if f.is_file()]
+    # the dictionary's files are mostly in khabar/lang too: each read and hashed once
+    files = [f for f in dict.fromkeys((*d.sources, *sorted(_LANG_DIR.rglob("*")), *sorted(_TASKS_DIR.glob("*.py"))))
+             if f.is_file()]
     try:
         stamp = tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files)
         digest = _DIGESTS.get(stamp)
@@ -411,17 +430,22 @@ def _babel_version() -> str:
 def _load_cached(d: ActorDictionary, latin: bool) -> dict[str, Any] | None:
     """The cached build, or None when there is none or it cannot be read (then it is rebuilt and rewritten)."""
     built = load_pickle(_cache_path(d, latin))
-    if isinstance(built, dict) and all(name in built for name in _CACHED_FIELDS):
-        built["patterns"] = list(map(_Pattern._make, built["patterns"]))
+    if isinstance(built, dict) and "pattern_columns" in built and \
+            all(name in built for name in _CACHED_FIELDS if name != "patterns"):
+        columns = built.pop("pattern_columns")
+        built["patterns"] = list(map(_Pattern._make, zip(range(len(columns[0])), *columns)))
         return built
     return None
 
 
 def _store_cached(d: ActorDictionary, latin: bool, built: dict[str, Any]) -> None:
-    """Write the build to the cache (khabar.cache: atomic; old builds not written for 30 days dropped), patterns
-    as plain tuples: a NamedTuple pickles through a Python call each (3x slower)."""
-    store_pickle(_cache_path(d, latin), {**built, "patterns": [tuple(p) for p in built["patterns"]]},
-                 stale_glob="link-index-*")
+    """Write the build to the cache (khabar.cache: atomic; old builds not written for 30 days dropped), the
+    patterns as columns without their pid (their position): a NamedTuple pickles through a Python call each (3x
+    slower than a plain tuple), and 15,000 tuples are each memoised by the pickler (columns: dump -35 %, load -15 %)."""
+    patterns = built["patterns"]
+    columns = tuple(zip(*patterns))[1:] if patterns else ((),) * (len(_Pattern._fields) - 1)
+    store_pickle(_cache_path(d, latin), {**{k: v for k, v in built.items() if k != "patterns"},
+                                         "pattern_columns": columns}, stale_glob="link-index-*")
 
 
 _INDEXES: dict[tuple[int, bool], tuple[ActorDictionary, _Index]] = {}
@@ -523,16 +547,42 @@ def _candidates(toks: list[_Tok], idx: _Index, fuzzy_starts: set[int] | frozense
     for t in toks:
         sentences.setdefault(t.sent, []).append(t)
     # edit-distance spellings: only tokens something marks as a name (the only ones allowed to link fuzzily
-    # later), never an everyday word; each distinct form once per article, vectorised against every first part
+    # later), never an everyday word; each distinct form once, vectorised against every first part
     forms = sorted({idx.folder.fold(t.key) for t in toks if t.i in fuzzy_starts and t.key and
                     t.key not in idx.frequent})
-    close: dict[str, list[str]] = {}
-    if forms:
-        scores = process.cdist(forms, idx.first_keys, scorer=fuzz.ratio, score_cutoff=PART_MIN * 100 - 15,
+    # a form's close first parts, and of those the ones whose patterns' first part may reach PART_MIN against the
+    # form itself (a ratio of PART_MIN, or the same skeleton; folder.similarity); the others only against the form
+    # joined to the next token (_near_joined), else never: 9 in 10 of the close first parts of a dev pass. Kept
+    # with the index by form (names recur from article to article: 337 forms in the 30 dev articles, 269 distinct)
+    memo_keys, memo, skeletons = idx.close_memo
+    if memo_keys is not idx.first_keys:  # a copy of the index with other first parts (tests)
+        memo, skeletons = {}, {}
+        idx.close_memo = (idx.first_keys, memo, skeletons)
+    if len(memo) > 100_000:  # bounded: names recur, but not without end
+        memo.clear()
+    new_forms = [f for f in forms if f not in memo]
+    if new_forms:
+        for f in new_forms:
+            memo[f] = ([], set())
+        scores = process.cdist(new_forms, idx.first_keys, scorer=fuzz.ratio, score_cutoff=PART_MIN * 100 - 15,
                                workers=1)
-        for r, k in zip(*np.nonzero(scores)):
-            if idx.first_keys[k] != forms[r]:
-                close.setdefault(forms[r], []).append(idx.first_keys[k])
+        rows, cols = np.nonzero(scores)
+        skeleton, first_keys = idx.folder.skeleton, idx.first_keys
+        for r, k, score in zip(rows.tolist(), cols.tolist(), scores[rows, cols].tolist()):
+            first, form = first_keys[k], new_forms[r]
+            if first != form:
+                firsts, near_form = memo[form]
+                firsts.append(first)
+                sf = skeletons.get(first)
+                if sf is None:
+                    sf = skeletons[first] = skeleton(first)
+                sw = skeletons.get(form)
+                if sw is None:
+                    sw = skeletons[form] = skeleton(form)
+                if score >= PART_MIN * 100 - 1 or sf == sw:  # a point below: float32 scores
+                    near_form.add(first)
+    close: dict[str, list[str]] = {f: memo[f][0] for f in forms if memo[f][0]}
+    near: dict[str, set[str]] = {f: memo[f][1] for f in forms if memo[f][1]}
     by_words, longest = idx.by_words, idx.longest
     for sent_toks in sentences.values():
         words = [t for t in sent_toks if t.key]
@@ -571,21 +621,145 @@ def _candidates(toks: list[_Tok], idx: _Index, fuzzy_starts: set[int] | frozense
         # spellings equal up to confusable letters (پوٹن/پوتن): any token, by a lookup of its folded form
         folded = [idx.folder.fold(t.key) for t in words]
         starts: list[tuple[int, str]] = [(wi, f) for wi, f in enumerate(folded) if f in idx.first_parts]
-        starts += [(wi, first) for wi, t in enumerate(words) if t.i in fuzzy_starts
-                   for first in close.get(folded[wi], ())]
+        for wi, t in enumerate(words):
+            if t.i in fuzzy_starts and folded[wi] in close:
+                cl = close[folded[wi]]
+                ok = near.get(folded[wi], frozenset())
+                joined_key = _joined_key(words, wi, idx.function_words)
+                if joined_key is not None:
+                    ok = ok | _near_joined(cl, joined_key, idx.folder, skeletons)
+                starts += [(wi, first) for first in cl if first in ok]
+        # every pattern of a first part aligned at once, along the tree of their parts (_AlignNode): what
+        # _align(pattern, words, wi) gives for each, in the first part's order of patterns
         for wi, first in starts:
-            for pid in idx.first_parts[first]:
-                got = _align(idx.patterns[pid], words, wi, idx.folder, idx.function_words)
-                if got is not None:
-                    end_w, score, weakest = got
-                    cands.append(_Cand(words[wi].i, words[end_w - 1].i + 1, idx.patterns[pid], score,
+            pids = idx.first_parts[first]
+            got: list[tuple[int, tuple[int, float, float]]] = []
+            _walk(_align_tree(idx, first, pids), words, wi, [], idx.folder, idx.function_words, got)
+            if got:
+                got.sort()
+                for pos, (end_w, score, weakest) in got:
+                    cands.append(_Cand(words[wi].i, words[end_w - 1].i + 1, idx.patterns[pids[pos]], score,
                                        score >= 1.0, weakest >= FOLDED))
     return cands
 
 
+class _AlignNode(NamedTuple):
+    """The patterns of one first part as a tree of their parts: patterns sharing their first k parts share the
+    first k comparisons (111 patterns start with محمد; each محمد of a text compared their parts one by one)."""
+    ends: list[int]               # positions, in the first part's list, of the patterns ending here
+    kids: dict[str, _AlignNode]   # next part -> node
+    wide: list                    # [] or, for a node of many children, [folds, by_fold, by_skel]: _worth_comparing
+
+
+ALIGN_FILTER_MIN = 12  # children of a node from which a vectorised filter picks those worth comparing
+_node = tuple.__new__  # _AlignNode(...) goes through a Python __new__
+
+
+def _align_tree(idx: _Index, first: str, pids: list[int]) -> _AlignNode:
+    """The tree of ``idx.first_parts[first]``'s patterns, built on first use in the process and kept with the
+    index, not in its cache (the 30 dev articles use 646 of the Urdu index's 3,759 first parts)."""
+    hit = idx.align_trees.get(first)
+    if hit is not None and hit[0] is pids:
+        return hit[1]
+    root = _node(_AlignNode, ([], {}, []))
+    wide = []
+    for pos, pid in enumerate(pids):
+        node = root
+        for part in idx.patterns[pid].parts:
+            child = node.kids.get(part)
+            if child is None:
+                child = node.kids[part] = _node(_AlignNode, ([], {}, []))
+                if len(node.kids) == ALIGN_FILTER_MIN:
+                    wide.append(node)
+            node = child
+        node.ends.append(pos)
+    folder = idx.folder
+    for node in wide:
+        folds = [folder.fold(part) for part in node.kids]
+        by_fold: dict[str, list[int]] = {}
+        by_skel: dict[str, list[int]] = {}
+        for i, f in enumerate(folds):
+            by_fold.setdefault(f, []).append(i)
+            by_skel.setdefault(folder.skeleton(f), []).append(i)
+        node.wide[:] = [folds, by_fold, by_skel]
+    idx.align_trees[first] = (pids, root)
+    return root
+
+
+def _worth_comparing(node: _AlignNode, keys: tuple[str | None, str | None], folder: _Folder
+                     ) -> list[tuple[str, _AlignNode]]:
+    """The children whose part may reach PART_MIN against one of ``keys`` (a superset: each is then compared as
+    _align compares it). ``folder.similarity`` is >= PART_MIN only for the same fold, or for folds of at least
+    MIN_EDIT_LEN letters with a ratio of at least PART_MIN or the same skeleton."""
+    folds, by_fold, by_skel = node.wide
+    keep: set[int] = set()
+    for key in keys:
+        if key is None:
+            continue
+        fk = folder.fold(key)
+        keep.update(by_fold.get(fk, ()))
+        if len(fk) >= MIN_EDIT_LEN:
+            keep.update(by_skel.get(folder.skeleton(fk), ()))
+            keep.update(i for _, _, i in process.extract(fk, folds, scorer=fuzz.ratio,
+                                                          score_cutoff=PART_MIN * 100 - 1, limit=None))
+    children = list(node.kids.items())
+    return [children[i] for i in sorted(keep)]
+
+
+def _joined_key(words: list[_Tok], j: int, function_words: frozenset[str] | set[str]) -> str | None:
+    """words[j] and words[j + 1] as one word, as _align may compare a part with them: written apart (at most a
+    space between), neither a function word; else None."""
+    if j + 1 < len(words) and words[j + 1].start - words[j].end <= 1 and words[j].key not in function_words and \
+            words[j + 1].key not in function_words:
+        return words[j].key + words[j + 1].key
+    return None
+
+
+def _near_joined(firsts: list[str], joined_key: str, folder: _Folder, skeletons: dict[str, str]) -> set[str]:
+    """Of ``firsts`` (folded first parts), those whose patterns' first part may reach PART_MIN against
+    ``joined_key`` (a superset, as _worth_comparing's)."""
+    fj = folder.fold(joined_key)
+    sj = folder.skeleton(fj)
+    out = {firsts[i] for _, _, i in process.extract(fj, firsts, scorer=fuzz.ratio, score_cutoff=PART_MIN * 100 - 1,
+                                                    limit=None)}
+    out.update(f for f in firsts if f == fj or skeletons[f] == sj)
+    return out
+
+
+def _walk(node: _AlignNode, words: list[_Tok], j: int, sims: list[float], folder: _Folder,
+          function_words: frozenset[str] | set[str], out: list[tuple[int, tuple[int, float, float]]]) -> None:
+    """_align for every pattern below ``node`` whose parts so far scored ``sims``, the next part at words[j]:
+    (position, _align's result) of each pattern that aligns, appended to ``out``."""
+    if j >= len(words):
+        return
+    key = words[j].key
+    joined_key = _joined_key(words, j, function_words)
+    children = node.kids.items() if not node.wide else _worth_comparing(node, (key, joined_key), folder)
+    similarity = folder.similarity
+    for part, child in children:
+        best, step = similarity(part, key), 1
+        if best < 1.0 and joined_key is not None:
+            joined = similarity(part, joined_key)
+            if joined > best and joined >= PART_MIN:
+                best, step = joined, 2
+        if best < PART_MIN:
+            continue
+        sims.append(best)
+        if child.ends:
+            mean = sum(sims) / len(sims)
+            if mean >= (SINGLE_MIN if len(sims) == 1 else MULTI_MEAN):
+                got = (j + step, mean, min(sims))
+                out += [(pos, got) for pos in child.ends]
+        if child.kids:
+            _walk(child, words, j + step, sims, folder, function_words, out)
+        sims.pop()
+
+
 def _align(p: _Pattern, words: list[_Tok], wi: int, folder: _Folder,
            function_words: frozenset[str] | set[str] = frozenset()) -> tuple[int, float, float] | None:
-    """Align the pattern's parts, in order, with tokens from words[wi]; a part may span two tokens."""
+    """Align the pattern's parts, in order, with tokens from words[wi]; a part may span two tokens. The plain way:
+    _candidates aligns all patterns of a first part together (_walk), with the same results
+    (tests/test_link_index.py)."""
     sims, j = [], wi
     for part in p.parts:
         if j >= len(words):

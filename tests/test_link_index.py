@@ -111,3 +111,66 @@ def test_dateline_source_by_words(d):
     assert app.name == "Associated Press of Pakistan"
     assert link_mod.dateline_source({"dateline": "کابل ۔ 10 اگست (اے پی پی)"}, d) == app.entity_id
     assert link_mod.dateline_source({"dateline": "کابل ۔ 10 اگست"}, d) is None
+
+
+def _aligned_one_by_one(toks, idx, fuzzy_starts):
+    """The fuzzy and confusable candidates as _candidates made them before its shortcuts: every first part within
+    the cdist cutoff of a marked token's form, then _align for each of that first part's patterns in turn."""
+    from rapidfuzz import fuzz
+    fold = idx.folder.fold
+    out = []
+    for sent in sorted({t.sent for t in toks}):
+        words = [t for t in toks if t.sent == sent and t.key]
+        starts = [(wi, fold(t.key)) for wi, t in enumerate(words) if fold(t.key) in idx.first_parts]
+        for wi, t in enumerate(words):
+            f = fold(t.key)
+            if t.i in fuzzy_starts and t.key not in idx.frequent:
+                starts += [(wi, k) for k in idx.first_keys
+                           if k != f and fuzz.ratio(f, k) >= link_mod.PART_MIN * 100 - 15]
+        for wi, first in starts:
+            for pid in idx.first_parts[first]:
+                got = link_mod._align(idx.patterns[pid], words, wi, idx.folder, idx.function_words)
+                if got is not None:
+                    out.append((words[wi].i, words[got[0] - 1].i + 1, pid, got[1], got[2] >= link_mod.FOLDED))
+    return out
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_aligned_together_as_one_by_one(d, seed):
+    """_candidates aligns a first part's patterns along the tree of their parts and skips the close first parts
+    (and the children of a node) that cannot reach PART_MIN: the same candidates, in the same order, as _align
+    pattern by pattern. Windows: a name's parts, misspelt, cut in two, joined, or followed by other names' parts."""
+    idx = link_mod._index(d, "")
+    exact_only = copy.copy(idx)
+    exact_only.first_parts, exact_only.first_keys = {}, []
+    rnd = random.Random(seed)
+    parts = sorted({w for p in idx.patterns for w in p.parts})
+    firsts = [k for k, v in idx.first_parts.items() if len(v) >= 2] + ["محمد"] * 20
+    n = 0
+    for _ in range(150):
+        ws = list(idx.patterns[rnd.choice(idx.first_parts[rnd.choice(firsts)])].parts)
+        k = rnd.randrange(len(ws))
+        r, w = rnd.random(), ws[k]
+        if r < 0.3 and len(w) > 3:  # a letter dropped or another put in
+            i = rnd.randrange(len(w))
+            ws[k] = w[:i] + w[i + 1:] if rnd.random() < 0.5 else w[:i] + rnd.choice("اویہ") + w[i:]
+        elif r < 0.5 and len(w) > 3:  # cut in two tokens
+            i = rnd.randrange(1, len(w))
+            ws[k:k + 1] = [w[:i], w[i:]]
+        elif r < 0.6 and k + 1 < len(ws):  # two parts joined
+            ws[k:k + 2] = [ws[k] + ws[k + 1]]
+        elif r < 0.8:
+            ws = ws[:k + 1] + [rnd.choice(parts) for _ in range(rnd.randint(1, 3))]
+        ws += [rnd.choice(parts + ["و", "کے", "نے"]) for _ in range(rnd.randint(0, 2))]
+        toks, pos = [], 0
+        for i, w in enumerate(ws):
+            toks.append(link_mod._Tok(i, 0, pos, pos + len(w), w, "PROPN"))
+            pos += len(w) + rnd.choice([1, 1, 1, 0, 2])
+        fuzzy = {t.i for t in toks if rnd.random() < 0.7}
+        got = [(c.start, c.end, c.pattern.pid, c.score, c.strong) for c in link_mod._candidates(toks, idx, fuzzy)]
+        exact = link_mod._candidates(toks, exact_only)  # one sentence: the exact matches come first
+        assert got[:len(exact)] == [(c.start, c.end, c.pattern.pid, 1.0, True) for c in exact]
+        want = _aligned_one_by_one(toks, idx, fuzzy)
+        assert got[len(exact):] == want, ws
+        n += len(want)
+    assert n > 150
