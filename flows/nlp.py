@@ -394,7 +394,7 @@ def start_pool(docs: list, settings: Settings) -> LanePool | None:
     langs = tuple(lang for lang in langs if lang and has_models(lang, models_dir))
     if not langs:
         return None
-    return LanePool(lanes - 1, pool_initargs(settings, models_dir, langs, lanes), max(1, default_workers() // lanes))
+    return LanePool(lanes - 1, pool_initargs(settings, models_dir, langs, lanes))
 
 
 def run_nlp_extract(articles: list[dict], settings: Settings, run_id: str, *,

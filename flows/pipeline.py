@@ -170,9 +170,9 @@ def set_dateline_sources(articles: list[dict], credited: dict[str, str]) -> None
 
 
 def apply_nlp(nlp: Any, articles: list[dict], canonical: list[dict], tables: dict[str, list[dict]],
-              scopes: dict[str, list[str]]) -> tuple[dict[str, list[dict]], list[dict]]:
+              scopes: dict[str, list[str]]) -> list[dict]:
     """Record an NLP result (flows.nlp.NlpResult) on the batch: each article's status, the rows to stage and
-    the articles they replace. Returns the rows link/events read (fresh + cached) and the articles that have them."""
+    the articles they replace. Returns the articles that have a parse (fresh or cached)."""
     for art in articles:
         if art["article_id"] in nlp.statuses:
             art["nlp_status"], art["nlp_reason"] = nlp.statuses[art["article_id"]]
@@ -181,8 +181,7 @@ def apply_nlp(nlp: Any, articles: list[dict], canonical: list[dict], tables: dic
     parsed = list(nlp.parsed_ids)
     scopes.update({"sentences": parsed, "tokens": parsed, "mentions": parsed})
     with_parse_ids = {r["article_id"] for r in nlp.sentences}
-    with_parse = [a for a in canonical if a["article_id"] in with_parse_ids]
-    return {"sentences": nlp.sentences, "tokens": nlp.tokens, "mentions": nlp.mentions}, with_parse
+    return [a for a in canonical if a["article_id"] in with_parse_ids]
 
 
 # ---------------------------------------------------------------- a run's state across batches
@@ -442,7 +441,7 @@ def run_batch(batch: ingest.IngestBatch, run: "RunState") -> None:
         nlp, extracted = run_per_article_stage(canonical, cfg, run_id, events=run.reaches("events"), pool=run.pool)
     elif run.reaches("nlp") and canonical:
         nlp = run_nlp_stage(canonical, cfg, run_id)
-    _, with_parse = apply_nlp(nlp, articles, canonical, tables, scopes) if nlp else ({}, [])
+    with_parse = apply_nlp(nlp, articles, canonical, tables, scopes) if nlp else []
     if nlp:
         run.model_versions.update(nlp.model_versions)
         lap("nlp", parsed=len(nlp.parsed_ids), cached=len(nlp.cached_ids), failures=len(nlp.failures))
@@ -478,17 +477,6 @@ def run_per_article_stage(canonical: list[dict], cfg: Settings, run_id: str, *, 
     nlp, out = run_nlp_extract(canonical, cfg, run_id, events=events, pool=pool)
     log_extract(out)
     return nlp, out
-
-
-def run_extract_stage(with_parse: list[dict], nlp_rows: dict[str, list[dict]], cfg: Settings, *,
-                      events: bool = True) -> Any:
-    """Link + events + relations of parsed articles on their own (flows.extract.run_extract)."""
-    from flows.extract import run_extract
-    from tasks.extract import extract_items
-
-    out = run_extract(extract_items(with_parse, nlp_rows), cfg, events=events)
-    log_extract(out)
-    return out
 
 
 def log_extract(out: Any) -> None:

@@ -86,22 +86,27 @@ def shut_down_after(pool: Any, pending: Sequence[Any] = ()) -> Iterator[Any]:
     was still handing one to the executor left a worker process waiting for work forever (seen on a busy machine:
     the interpreter then hung at exit, joining it).
     """
-    import threading
-
-    def close() -> None:
-        for future in list(pending):
-            result(future)
-        pool.__exit__(None, None, None)
-
     pool.__enter__()
     try:
         yield pool
     except BaseException:
-        for future in list(pending):
-            result(future)
-        pool.__exit__(*sys.exc_info())
+        close_runner(pool, pending, sys.exc_info())
         raise
-    threading.Thread(target=close, name="khabar-pool-shutdown").start()
+    close_in_thread(pool, pending)
+
+
+def close_runner(runner: Any, pending: Sequence[Any] = (), exc_info: tuple = (None, None, None)) -> None:
+    """Wait for ``pending`` futures (see shut_down_after), then leave the runner's context."""
+    for future in list(pending):
+        result(future)
+    runner.__exit__(*exc_info)
+
+
+def close_in_thread(runner: Any, pending: Sequence[Any] = ()) -> None:
+    """close_runner in a thread that is not a daemon (the interpreter still waits for it at exit)."""
+    import threading
+
+    threading.Thread(target=close_runner, args=(runner, pending), name="khabar-pool-shutdown").start()
 
 
 def result(future: Any) -> Outcome:
@@ -221,10 +226,11 @@ class LanePool:
     large enough to need them is read, so they import and load their models while the batch is cleaned and
     deduplicated; ``run_lanes(pool=...)`` then uses them, and ``close`` ends them (one batch's fan-out each)."""
 
-    def __init__(self, workers: int, initargs: tuple, threads: int) -> None:
+    def __init__(self, workers: int, initargs: tuple) -> None:
+        """``initargs``: init_worker's (models_dir, langs, torch_threads, use_gpu)."""
         from prefect.task_runners import ProcessPoolTaskRunner
 
-        self.workers, self.initargs, self.threads = int(workers), initargs, int(threads)
+        self.workers, self.initargs, self.threads = int(workers), initargs, int(initargs[2])
         self.started = time.perf_counter()
         self.runner = ProcessPoolTaskRunner(max_workers=self.workers, initializer=init_worker, initargs=initargs)
         with shared_api():
@@ -236,19 +242,9 @@ class LanePool:
         """Whether a fan-out parsing with these models on this device can use this pool."""
         return self.initargs[0] == models_dir and self.initargs[3] == use_gpu
 
-    def close(self, wait: bool = False) -> None:
-        """End the workers: in a thread (they take ~2 s to exit; every result is in hand), or here if ``wait``."""
-        import threading
-
-        def close() -> None:
-            for future in self.starting:
-                result(future)
-            self.runner.__exit__(None, None, None)
-
-        if wait:
-            close()
-        else:
-            threading.Thread(target=close, name="khabar-pool-shutdown").start()
+    def close(self) -> None:
+        """End the workers, in a thread (they take ~2 s to exit; every result is in hand)."""
+        close_in_thread(self.runner, self.starting)
 
 
 def run_on_dask(address: str, jobs: Sequence[Any], task_: Any, params_of: Callable[[Any, int], dict],

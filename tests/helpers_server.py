@@ -232,3 +232,15 @@ def wait_final(client, run_id, timeout: float, *procs: Proc):
             return state
         time.sleep(2)
     return state
+
+
+def wait_deployment(client, name: str, timeout: float, served: Proc):
+    """The deployment ``name`` once `khabar serve` (``served``, which must stay up) has registered it, or None."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert served.proc.poll() is None, served.output()
+        try:
+            return client.read_deployment_by_name(name)
+        except Exception:  # not registered yet
+            time.sleep(1)
+    return None

@@ -134,7 +134,7 @@ def test_inbox_runs_pick_up_only_new_files(inbox: Path, tmp_path: Path, seeds_di
 @pytest.mark.slow
 def test_served_deployment_has_the_cron_schedule_and_runs(inbox: Path, tmp_path: Path):
     from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId, FlowRunFilter, FlowRunFilterId
-    from helpers_server import count, shared_server, start_khabar, wait_final
+    from helpers_server import count, shared_server, start_khabar, wait_deployment, wait_final
 
     server = shared_server()
     wh = tmp_path / "wh"
@@ -144,14 +144,7 @@ def test_served_deployment_has_the_cron_schedule_and_runs(inbox: Path, tmp_path:
                            "--min-age", "0", "--name", name], server.env())
     try:
         with server.client() as client:
-            deployment = None
-            deadline = time.monotonic() + 180
-            while time.monotonic() < deadline and deployment is None:
-                assert served.proc.poll() is None, served.output()
-                try:
-                    deployment = client.read_deployment_by_name(f"khabar-inbox/{name}")
-                except Exception:  # not registered yet
-                    time.sleep(1)
+            deployment = wait_deployment(client, f"khabar-inbox/{name}", 180, served)
             assert deployment is not None, served.output()
             assert [s.schedule.cron for s in deployment.schedules] == [cron]
             assert deployment.parameters["inbox_dir"] == str(inbox.resolve())
@@ -181,7 +174,7 @@ def test_serve_keeps_its_worker_pool_warm_between_ticks_and_shuts_it_down(inbox:
     import psutil
     from prefect.client.schemas.filters import (FlowRunFilter, FlowRunFilterParentFlowRunId, LogFilter,
                                                 LogFilterFlowRunId)
-    from helpers_server import count, shared_server, start_khabar, wait_final
+    from helpers_server import count, shared_server, start_khabar, wait_deployment, wait_final
 
     server = shared_server()
     wh = tmp_path / "wh"
@@ -206,14 +199,7 @@ def test_serve_keeps_its_worker_pool_warm_between_ticks_and_shuts_it_down(inbox:
 
     try:
         with server.client() as client:
-            deployment = None
-            deadline = time.monotonic() + 240
-            while time.monotonic() < deadline and deployment is None:
-                assert served.proc.poll() is None, served.output()
-                try:
-                    deployment = client.read_deployment_by_name(f"khabar-inbox/{name}")
-                except Exception:  # not registered yet (the pool starts first)
-                    time.sleep(1)
+            deployment = wait_deployment(client, f"khabar-inbox/{name}", 240, served)  # (the pool starts first)
             assert deployment is not None, served.output()
             assert deployment.parameters["settings"]["dask_address"].startswith("tcp://")
             first, loads1 = tick(client, deployment)
