@@ -174,7 +174,7 @@ def compact(
     result = compact_warehouse(warehouse, keep_minutes=keep_minutes)
     merged = ", ".join(f"{t} ({n} files)" for t, n in result.tables.items()) or "nothing to merge"
     out.print(f"compacted: {merged}; removed {result.files_removed} obsolete files "
-              f"({result.bytes_removed / 1e6:.1f} MB)")
+              f"({result.bytes_removed / 1e6:.1f} MB); memory limit {result.memory_limit or 'none (retried without)'}")
 
 
 @app.command()

@@ -235,6 +235,33 @@ def test_compaction_merges_partitions_and_keeps_every_row(tmp_path: Path):
     assert {t: sorted(map(str, read_snapshot(wh, t).to_pylist())) for t in before} == before
 
 
+def test_compaction_stays_within_a_memory_limit(tmp_path: Path):
+    """Compaction runs under a memory limit, by one thread, in row groups of at most ~16 MB: a plain COPY of
+    these 3,000 articles (~110 MB of text: one row group) does not fit under 192 MB, and without a limit a
+    100,000-article warehouse's compaction peaked at 3.5 GB (docs/performance.md, Storage)."""
+    wh = tmp_path / "wh"
+    for run in range(3):
+        arts = [_article(f"a{run}-{i}", "".join(f"{run}.{i}.{j} " for j in range(2_000))) for i in range(1_000)]
+        load.stage(wh, f"r{run}", "articles", arts)
+        load.load_run(wh, f"r{run}")
+    before = read_snapshot(wh, "articles", ["article_id", "text"])
+    con = storage.open_writer(wh)
+    try:
+        con.execute("SET memory_limit = '192MB'")
+        with pytest.raises(duckdb.OutOfMemoryException):
+            con.execute(f"COPY (SELECT * FROM articles) TO '{tmp_path / 'one.parquet'}' (FORMAT parquet)")
+        result = storage.compact(con, wh, memory_limit="192MB")
+    finally:
+        con.close()
+    assert result.tables == {"articles": 3} and result.memory_limit == "192MB"   # not retried without the limit
+    [file] = [p for p in (wh / "parquet" / "articles").iterdir() if "compacted" in p.name]
+    meta = pq.ParquetFile(file).metadata
+    assert meta.num_rows == 3_000 and meta.num_row_groups > 3
+    assert max(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups)) < 40 * 2**20
+    after = read_snapshot(wh, "articles", ["article_id", "text"])
+    assert after.to_pylist() == before.to_pylist()                      # every row, in the same (stored) order
+
+
 def test_a_moved_warehouse_is_published_again_on_open(tmp_path: Path):
     wh = tmp_path / "wh"
     load.stage(wh, "r1", "articles", [_article("a1")])

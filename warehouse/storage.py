@@ -50,8 +50,8 @@ PARTITIONS_DDL = """CREATE TABLE _partitions (
 # DuckDB's memory limit for a load (tasks.load.load_run); DuckDB spills past it where it can. Without one, the
 # checkpoint that ends a load now and then rewrote a table's column segments all in memory (DuckDB's default
 # allows 80 % of RAM): the run's peak rose by up to +990 MB at every 32nd load of 2,000 articles (+450 at every
-# 16th; docs/performance.md, Size). A load that needs more (a very large batch) is done again without the cap,
-# and compaction is not capped (its Parquet writer buffers whole row groups of the largest tables).
+# 16th; docs/performance.md, Size). A load that needs more (a very large batch) is done again without the cap.
+# Compaction runs under the same cap (it writes row groups of at most ~32 MB: COMPACT_COPY_OPTIONS).
 # KHABAR_WRITER_MEMORY_LIMIT overrides it (any DuckDB size: '2GB').
 WRITER_MEMORY_LIMIT = "512MB"
 
@@ -220,9 +220,10 @@ def _safe(run_id: str) -> str:
 
 
 def write_partition(con: duckdb.DuckDBPyConnection, warehouse: Path, table: str, seq: int, run_id: str,
-                    select_sql: str, kind: str = "rows") -> int:
+                    select_sql: str, kind: str = "rows", options: str = "") -> int:
     """Write the rows of ``select_sql`` (the table's columns, or for tombstones its primary key) as a new
     partition file and list it in _partitions (inside the caller's transaction). Nothing is written for no rows.
+    ``options``: more COPY options (e.g. row-group sizes).
 
     DuckDB's COPY streams the rows to Parquet: a compaction of millions of rows never holds them as Arrow."""
     suffix = ".tombstones.parquet" if kind == "tombstones" else ".parquet"
@@ -230,7 +231,7 @@ def write_partition(con: duckdb.DuckDBPyConnection, warehouse: Path, table: str,
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     written = con.execute(f"COPY (SELECT *, {int(seq)}::BIGINT AS _seq FROM ({select_sql})) TO {_quote(tmp)} "
-                          f"(FORMAT parquet, COMPRESSION zstd)").fetchall()[0][0]
+                          f"(FORMAT parquet, COMPRESSION zstd{', ' + options if options else ''})").fetchall()[0][0]
     if not written:
         tmp.unlink(missing_ok=True)
         return 0
@@ -341,12 +342,44 @@ class CompactResult:
     tables: dict[str, int]          # table -> live partition files merged into one
     files_removed: int              # obsolete files deleted (made obsolete by an earlier compaction)
     bytes_removed: int
+    memory_limit: str | None = None  # the DuckDB memory limit it ran under; None: without one (see compact)
 
 
-def compact(con: duckdb.DuckDBPyConnection, warehouse: Path, keep: timedelta = timedelta(hours=1)) -> CompactResult:
+# Row groups of the files compaction writes: DuckDB's default of 122,880 rows, but at most ~16 MB each. DuckDB's
+# Parquet writer holds a whole row group in memory; 122,880 articles (text and raw_text) would be ~1.2 GB, so under
+# a memory limit the COPY failed ("failed to allocate 128 MiB") and without one it took GBs (docs/performance.md,
+# Storage). One thread: with two, the order-preserving COPY kept more row groups in flight than a small limit
+# allows. The insertion order is kept: dedup reads signatures "in stored order" (its tie-breaks).
+COMPACT_COPY_OPTIONS = "ROW_GROUP_SIZE 122880, ROW_GROUP_SIZE_BYTES '16MB'"
+COMPACT_THREADS = 1
+
+
+def compact(con: duckdb.DuckDBPyConnection, warehouse: Path, keep: timedelta = timedelta(hours=1),
+            memory_limit: str | None = None) -> CompactResult:
     """Merge each table's live partitions (and tombstones) into one partition, in one transaction, then publish.
     The caller holds the writer lock. Files made obsolete stay until a compaction at least ``keep`` later, so a
-    reader that opened the previous catalog keeps working; older obsolete files are deleted now."""
+    reader that opened the previous catalog keeps working; older obsolete files are deleted now.
+
+    Memory: each table is copied from the writer's tables in row groups of at most ~16 MB, by one thread, under
+    the writer's memory limit (``memory_limit``, default writer_memory_limit(); DuckDB spills past it into
+    state/writer.duckdb.tmp). A compaction that still runs out of memory under the limit is rolled back and
+    done again without it (``CompactResult.memory_limit`` is then None)."""
+    limit = memory_limit or writer_memory_limit()
+    threads = con.execute("SELECT current_setting('threads')").fetchall()[0][0]
+    con.execute("SET memory_limit = ?", [limit])
+    con.execute(f"SET threads = {COMPACT_THREADS}")
+    try:
+        try:
+            return _compact(con, warehouse, keep, limit)
+        except duckdb.OutOfMemoryException:
+            con.execute("RESET memory_limit")
+            return _compact(con, warehouse, keep, None)
+    finally:
+        con.execute("RESET memory_limit")
+        con.execute(f"SET threads = {int(threads)}")
+
+
+def _compact(con: duckdb.DuckDBPyConnection, warehouse: Path, keep: timedelta, limit: str | None) -> CompactResult:
     now = datetime.now(timezone.utc)
     stale = con.execute("SELECT file, bytes FROM _partitions WHERE obsolete_since IS NOT NULL "
                         "AND obsolete_since <= ?", [now - keep]).fetchall()
@@ -361,7 +394,8 @@ def compact(con: duckdb.DuckDBPyConnection, warehouse: Path, keep: timedelta = t
                 continue
             con.execute("UPDATE _partitions SET obsolete_since = ? WHERE table_name = ? AND obsolete_since IS NULL",
                         [now, name])
-            write_partition(con, warehouse, name, seq, "compacted", f"SELECT {_cols(name)} FROM {name}")
+            write_partition(con, warehouse, name, seq, "compacted", f"SELECT {_cols(name)} FROM {name}",
+                            options=COMPACT_COPY_OPTIONS)
             merged[name] = live[0]
         con.execute("DELETE FROM _partitions WHERE file IN (SELECT unnest(?))", [[f for f, _ in stale]])
         con.execute("COMMIT")
@@ -371,7 +405,7 @@ def compact(con: duckdb.DuckDBPyConnection, warehouse: Path, keep: timedelta = t
     publish(con, warehouse)
     for file, _ in stale:
         (Path(warehouse) / file).unlink(missing_ok=True)
-    return CompactResult(merged, len(stale), sum(b for _, b in stale))
+    return CompactResult(merged, len(stale), sum(b for _, b in stale), limit)
 
 
 def refresh_catalog(warehouse: Path) -> bool:
