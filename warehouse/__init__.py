@@ -12,6 +12,7 @@ Readers never block the writer, nor the writer a reader: an open reader keeps th
 from __future__ import annotations
 
 import time
+import warnings
 from pathlib import Path
 from typing import Collection, Mapping, Sequence
 
@@ -84,10 +85,17 @@ def read_snapshot(warehouse: Path, table: str, columns: list[str] | None = None,
     con = connect_readonly(warehouse)
     try:
         if not names:  # no column: only the number of matching rows
-            n = con.sql(f"SELECT count(*) FROM {table}{where}", params=params or None).fetchall()[0][0]
+            n = con.execute(f"SELECT count(*) FROM {table}{where}", params).fetchall()[0][0]
             return pa.table({"n": pa.nulls(n)}).drop_columns(["n"])
-        data = con.sql(f"SELECT {', '.join(_ident(c) for c in names)} FROM {table}{where}",
-                       params=params or None).to_arrow_table()
+        sql = f"SELECT {', '.join(_ident(c) for c in names)} FROM {table}{where}"
+        if params:  # con.sql(sql, params=…) binds the statement, and its parameter lists, once more than this
+            # (+0.03 s for a lookup of a batch's 62k band keys, whatever it returns); the "extra copy" it warns of
+            # is of the rows that match, i.e. of the batch's size
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)
+                data = con.execute(sql, params).to_arrow_reader().read_all()
+        else:
+            data = con.sql(sql).to_arrow_table()
     finally:
         con.close()
     return data.cast(target)
@@ -122,11 +130,23 @@ _OPS = {"=": "=", "==": "=", "!=": "<>", "<": "<", "<=": "<=", ">": ">", ">=": "
 
 
 def _filter_sql(filters: list | None) -> tuple[str, list]:
-    """pyarrow's DNF filters as a SQL WHERE clause with parameters."""
+    """pyarrow's DNF filters as SQL with parameters: a WHERE clause; or, for one group of conditions, its ``in``
+    lists as semi joins (then the rest as a WHERE clause). DuckDB plans ``col IN (SELECT unnest(?))`` as a semi
+    join too, but one that decodes every projected column of the whole scan first; written as a join it reads
+    the key column, then the rest of the rows that match (62k band keys against 3.1M stored: 0.06 -> 0.035 s)."""
     if not filters:
         return "", []
     groups = [filters] if isinstance(filters[0], tuple) else filters
     params: list = []
+    if len(groups) == 1 and any(op.lower() == "in" for _, op, _ in groups[0]):
+        joins, others = [], [c for c in groups[0] if c[1].lower() != "in"]
+        for column, op, value in groups[0]:
+            if op.lower() == "in":
+                q = f"_in{len(joins)}"
+                joins.append(f" SEMI JOIN (SELECT unnest(?) AS _key) {q} ON {_ident(column)} = {q}._key")
+                params.append(list(value))
+        rest, rest_params = _filter_sql([others]) if others else ("", [])
+        return "".join(joins) + rest, params + rest_params
     ors = []
     for group in groups:
         ands = []
