@@ -174,7 +174,7 @@ EarlierReader = Callable[[str, "list[str] | None", Any], pa.Table]
 def earlier_signatures(sketch: BatchSketch, config: DedupConfig,
                        read: EarlierReader) -> tuple[pa.Table, list[dict]]:
     """The stored signatures that can matter to the batch (its ids, its content hashes, the canonical articles
-    sharing a band key with it), in stored order; and ``signature_bands`` rows to store for signatures that have
+    sharing a band key with it), in the order the warehouse returns them; and ``signature_bands`` rows to store for signatures that have
     none in this layout yet (written before the index existed, or under another threshold): those are banded
     here once, from every stored signature of the layout, and the next runs read the stored keys.
     """
@@ -189,8 +189,11 @@ def earlier_signatures(sketch: BatchSketch, config: DedupConfig,
     wanted = set(keys)
     candidates = read("signature_bands", ["article_id"], {"band_key": keys}).column("article_id").to_pylist()
     candidates += [r["article_id"] for r in backfill if r["band_key"] in wanted]
-    stored = read("signatures", None, [{"article_id": [*sketch.hashes, *candidates]},
-                                       {"content_hash": list(sketch.hashes.values())}])
+    # the ids first (two key columns), then whole rows of those ids: read at once, the MinHash lists (1 kB a row)
+    # of every stored signature were decoded before the filter (100,000 stored: 0.17 -> 0.10 s a batch)
+    wanted_ids = read("signatures", ["article_id"], [{"article_id": [*sketch.hashes, *candidates]},
+                                                     {"content_hash": list(sketch.hashes.values())}])
+    stored = read("signatures", None, {"article_id": wanted_ids.column("article_id").to_pylist()})
     return stored, backfill
 
 
