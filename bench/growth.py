@@ -424,6 +424,8 @@ def main(argv: list[str]) -> None:
             print(f"| {r + 1} | ratio | " + " | ".join(f"{n / e:.2f}" if e else "-" for n, e in zip(n_sec, e_sec))
                   + f" | {n_tot / e_tot:.2f} | {n_wall / e_wall:.2f} | {n_rss / e_rss:.2f} | {n_tree / e_tree:.2f} | |")
             for name, res in runs.items():
+                print(f"| {r + 1} | {name}: seconds per stage, each batch | " + "; ".join(
+                    f"{st} {[round(x, 2) for x in v]}" for st, v in res.get("laps", {}).items()) + " | | |")
                 print(f"| {r + 1} | {name}: peak MB per stage, each batch | " + "; ".join(
                     f"{st} {v}" for st, v in res.get("lap_peaks", {}).items()) + " | | |")
             peaks = [[res["stage_peak_mb"].get(s, 0.0) for s in (*STAGES, "after load")] for res in runs.values()]
