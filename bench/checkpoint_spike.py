@@ -7,7 +7,8 @@ appends of 2,000 rows, each in its own transaction and connection, as `tasks.loa
 checkpoints when the connection closes; printed per append: the close's seconds and the process's peak RSS
 during it (VmHWM, reset before). Measured at 25e7190 (DuckDB 2.0.0, memory_limit 512MB): most closes 0.17-0.58 s
 and +10..+80 MB, every 4th ~1.2 s and +140 MB, and the append that crosses 122,880 rows (DuckDB's row group)
-21.5 s and +470 MB. With --row-group-size 16384 the largest was 7.5 s and +457 MB (at 114,000 -> 116,000).
+21.5 s and +470 MB. With --row-group-size 16384 the largest was 7.5 s and +457 MB (at 114,000 -> 116,000);
+with --set "force_compression='zstd'" 1.8 s and +467 MB; with --set threads=1 20.0 s and +466 MB.
 Writes ~1.3 GB under DIR.
 """
 from __future__ import annotations
@@ -49,6 +50,7 @@ def main() -> None:
     ap.add_argument("--step", type=int, default=2_000)
     ap.add_argument("--row-group-size", type=int)
     ap.add_argument("--memory-limit", default="512MB")
+    ap.add_argument("--set", action="append", default=[], help="a DuckDB setting for each load, e.g. threads=1")
     args = ap.parse_args()
     args.dir.mkdir(parents=True, exist_ok=True)
     path = args.dir / "checkpoint_spike.duckdb"
@@ -60,6 +62,8 @@ def main() -> None:
     for _ in range(args.loads):
         con = connect(path, args.row_group_size)
         con.execute(f"SET memory_limit = '{args.memory_limit}'")
+        for setting in args.set:
+            con.execute(f"SET {setting}")
         n = con.execute("SELECT count(*) FROM a").fetchall()[0][0]
         con.execute("BEGIN TRANSACTION")
         con.execute("INSERT INTO a " + ROWS.format(lo=n, hi=n + args.step))
