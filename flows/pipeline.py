@@ -32,7 +32,8 @@ from flows.report import publish_report_link, publish_run_artifacts
 from khabar import __version__
 from khabar.config import STAGES, Settings
 from tasks import clean, dedup, ingest, load
-from tasks.ids import file_identity, sha256_text, stable_id
+from tasks.ids import file_identity, stable_id
+from tasks.ingest import article_id_of
 from warehouse import read_earlier, store_quarantined
 
 
@@ -94,11 +95,6 @@ def file_rows(paths: list[Path], *, run_id: str) -> list[dict]:
         rows.append({"file_hash": digest, "source_path": str(path), "size_bytes": size,
                      "mtime_ns": mtime_ns, "run_id": run_id, "seen_at": _now()})
     return rows
-
-
-def article_id_of(doc: ingest.RawDocument) -> str:
-    """An article's id: its source key and raw content (the same file read again is the same article)."""
-    return stable_id("a", doc.source_path, sha256_text(doc.raw_text))
 
 
 def article_rows(docs: list[ingest.RawDocument], *, run_id: str, existing: dict[str, dict],

@@ -300,6 +300,13 @@ def test_each_batch_starts_its_workers_when_read_and_the_rows_are_those_of_one_p
         assert not {p.pid for p in multiprocessing.active_children()} - earlier  # the workers have ended
         one = etl([str(src)], settings=Settings(warehouse=tmp_path / "one", models_dir=stanza_dir, workers=1,
                                                 batch_size=6))
+        before = events_of(tmp_path / "two")
+        again = etl([str(src)], settings=Settings(warehouse=tmp_path / "two", models_dir=stanza_dir, workers=2,
+                                                  batch_size=6, nlp_batch_size=1))
+    assert again["counts"]["articles"] == 18 and events_of(tmp_path / "two") == before
+    # read again, every article is a parse-cache hit: no batch starts a worker to load Stanza for nothing
+    assert [pool for pool, _, _ in calls[6:]] == [None, None, None]
+    del calls[6:]
     assert len(calls) == 6  # 18 articles in batches of 6: three fan-outs a run
     pools = [pool for pool, _, _ in calls[:3]]
     assert all(pool is not None for pool in pools) and len({id(p) for p in pools}) == 3  # one pool a batch
