@@ -369,8 +369,8 @@ def run_batch(batch: ingest.IngestBatch, run: "RunState") -> None:
     cfg, run_id, limit, lap = run.cfg, run.run_id, run.limit, run.lap
     tables: dict[str, list[dict]] = {}
     scopes: dict[str, list[str]] = {}
+    run.start_workers(batch)  # first: the batch's documents are read already; the ingest task only records them
     tables["quarantine"], tables["source_files"] = limit(ingest_task)(quote(batch), cfg, run_id)
-    run.start_workers(batch)
     lap("ingest", documents=len(batch.docs), quarantined=len(tables["quarantine"]))
     articles: list[dict] = []
     if run.reaches("clean"):
