@@ -382,9 +382,11 @@ def start_pool(docs: list, settings: Settings) -> LanePool | None:
     """Start the worker processes a batch of ingested documents (tasks.ingest.RawDocument) will need, before it is
     cleaned and deduplicated: they import and load their models meanwhile. None when the batch keeps no worker
     busy (workers_for on its raw text), a Dask cluster does the work, or the models are missing (the NLP stage then
-    says so). The workers load the languages of the first 50 documents (declared, the default, else detected)."""
+    says so). Sized by the text of documents not parsed before (_not_parsed_before); the workers load the languages
+    of the first 50 of them (declared, the default, else detected)."""
     if settings.dask_address:
         return None
+    docs = _not_parsed_before(docs, settings)
     texts = [(d.main_text if d.main_text is not None else d.raw_text, d.language) for d in docs]
     lanes = workers_for(max(1, int(settings.workers)), sum(max(1, len(t or "")) for t, _ in texts))
     if lanes < 2:
@@ -395,6 +397,19 @@ def start_pool(docs: list, settings: Settings) -> LanePool | None:
     if not langs:
         return None
     return LanePool(lanes - 1, pool_initargs(settings, models_dir, langs, lanes))
+
+
+def _not_parsed_before(docs: list, settings: Settings) -> list:
+    """The documents whose article has no parse in the warehouse yet: a batch read again (a re-run) is mostly served
+    from the parse cache, and its workers should not start Stanza for text nobody will parse. (By article id: an
+    article whose text is unchanged but whose id is new, or the reverse, is found by the NLP stage's own lookup.)"""
+    from tasks.ingest import article_id_of
+    from warehouse import read_earlier
+
+    ids = [article_id_of(d) for d in docs]
+    parsed = set(read_earlier(settings.warehouse, "parses", columns=["article_id"],
+                              where={"article_id": ids}).column("article_id").to_pylist())
+    return [d for d, aid in zip(docs, ids) if aid not in parsed] if parsed else docs
 
 
 def run_nlp_extract(articles: list[dict], settings: Settings, run_id: str, *,

@@ -28,11 +28,12 @@ from prefect.runtime import flow_run
 from prefect.utilities.annotations import quote  # rows pass as-is: Prefect would visit every dict (seconds)
 
 from flows import ops, progress
+from flows.clean import run_clean
 from flows.report import publish_report_link, publish_run_artifacts
 from khabar import __version__
 from khabar.config import STAGES, Settings
-from tasks import clean, dedup, ingest, load
-from tasks.ids import file_identity, sha256_text, stable_id
+from tasks import dedup, ingest, load
+from tasks.ids import file_identity, stable_id
 from warehouse import read_earlier, store_quarantined
 
 
@@ -93,50 +94,6 @@ def file_rows(paths: list[Path], *, run_id: str) -> list[dict]:
         digest, size, mtime_ns = identity
         rows.append({"file_hash": digest, "source_path": str(path), "size_bytes": size,
                      "mtime_ns": mtime_ns, "run_id": run_id, "seen_at": _now()})
-    return rows
-
-
-def article_id_of(doc: ingest.RawDocument) -> str:
-    """An article's id: its source key and raw content (the same file read again is the same article)."""
-    return stable_id("a", doc.source_path, sha256_text(doc.raw_text))
-
-
-def article_rows(docs: list[ingest.RawDocument], *, run_id: str, existing: dict[str, dict],
-                 default_language: str | None = None) -> list[dict]:
-    """Clean each document into an `articles` row. Ids come from the source key and the raw content.
-
-    Language: the record's, else the configured default, else detected from the text as written (before
-    cleaning, which folds Arabic letters into Urdu's for Urdu text only: folded Persian reads as Urdu).
-    """
-    from tasks.nlp import detect_language
-
-    rows = []
-    now = _now()
-    for doc in docs:
-        article_id = article_id_of(doc)
-        body = doc.main_text if doc.main_text is not None else doc.raw_text
-        language = doc.language or default_language or detect_language(body)
-        cleaned = clean.clean_document(body, language=language, title=doc.title)
-        first = existing.get(article_id, {})
-        rows.append({
-            "article_id": article_id,
-            "source_path": doc.source_path,
-            "source_url": doc.url or cleaned.source_url,
-            "title": cleaned.title,
-            "text": cleaned.text,
-            "raw_text": doc.raw_text,
-            "language": language,
-            "published_at": doc.published_at,
-            "dateline": cleaned.dateline,
-            "content_hash": dedup.content_hash(cleaned.text),
-            "run_id": first.get("run_id") or run_id,
-            "ingested_at": first.get("ingested_at") or now,
-            "record_id": doc.record_id,
-            "source_name": doc.source_name,
-            "encoding": doc.encoding,
-            "removed_lines": cleaned.removed_lines,
-            "nlp_status": "pending",
-        })
     return rows
 
 
@@ -328,17 +285,6 @@ def ingest_task(batch: ingest.IngestBatch, settings: Settings, run_id: str) -> t
     return quarantined, files
 
 
-@task(name="clean", cache_policy=NO_CACHE)
-def clean_task(docs: list[ingest.RawDocument], settings: Settings, run_id: str) -> list[dict]:
-    existing = read_earlier(settings.warehouse, "articles", columns=["article_id", "run_id", "ingested_at"],
-                            where={"article_id": [article_id_of(d) for d in docs]})  # re-read articles only
-    first_seen = {r["article_id"]: r for r in existing.to_pylist()}
-    rows = article_rows(docs, run_id=run_id, existing=first_seen, default_language=settings.default_language)
-    removed = sum(len(r["removed_lines"]) for r in rows)
-    get_run_logger().info("clean: %d articles, %d furniture lines removed", len(rows), removed)
-    return rows
-
-
 @task(name="dedup", cache_policy=NO_CACHE)
 def dedup_task(articles: list[dict], settings: Settings) -> tuple[list[dict], list[dict]]:
     signatures, bands = dedup_rows(articles, settings)
@@ -423,12 +369,12 @@ def run_batch(batch: ingest.IngestBatch, run: "RunState") -> None:
     cfg, run_id, limit, lap = run.cfg, run.run_id, run.limit, run.lap
     tables: dict[str, list[dict]] = {}
     scopes: dict[str, list[str]] = {}
+    run.start_workers(batch)  # first: the batch's documents are read already; the ingest task only records them
     tables["quarantine"], tables["source_files"] = limit(ingest_task)(quote(batch), cfg, run_id)
-    run.start_workers(batch)
     lap("ingest", documents=len(batch.docs), quarantined=len(tables["quarantine"]))
     articles: list[dict] = []
     if run.reaches("clean"):
-        articles = limit(clean_task)(quote(batch.docs), cfg, run_id)
+        articles = run_clean(batch.docs, cfg, run_id, pool=run.pool)
         lap("clean", articles=len(articles))
     if run.reaches("dedup"):
         tables["signatures"], tables["signature_bands"] = limit(dedup_task)(quote(articles), cfg)

@@ -3,12 +3,13 @@ link index, the language identifier's model unpacked, the report's chart bundle)
 rebuilt; one that cannot be written is no error. Nothing here knows what it stores."""
 from __future__ import annotations
 
+import hashlib
 import os
 import pickle
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, Iterable, TypeVar
 
 T = TypeVar("T")
 
@@ -68,3 +69,24 @@ def cached(name: str, build: Callable[[], T], *, stale_glob: str | None = None) 
         value = build()
         store_pickle(path, value, stale_glob=stale_glob)
     return value
+
+
+_DIGESTS: dict[tuple, str] = {}
+
+
+def files_digest(files: Iterable[Path], *salt: object) -> str | None:
+    """A hash of ``files`` (names and bytes, the missing ones skipped) and ``salt`` (versions, a format number), to
+    name a cache file by what its value is built from; None when one cannot be read. Each set of files is read and
+    hashed once per process while none of them changes (name, size, mtime: ~3 ms each time otherwise)."""
+    files = [f for f in dict.fromkeys(files) if f.is_file()]
+    try:
+        stamp = (repr(salt), *((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files))
+        digest = _DIGESTS.get(stamp)
+        if digest is None:
+            h = hashlib.sha256(repr(salt).encode())
+            for f in files:
+                h.update(str(f).encode() + b"\0" + f.read_bytes() + b"\0")
+            digest = _DIGESTS[stamp] = h.hexdigest()[:32]
+    except OSError:
+        return None
+    return digest

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -285,3 +286,45 @@ def clean_document(raw_text: str, *, language: str | None = "ur", title: str | N
 
     text = "\n\n".join(([headline] if headline else []) + paragraphs)
     return CleanResult(text=text, title=headline, source_url=source_url, dateline=dateline, removed_lines=removed)
+
+
+def article_rows(docs: list, *, run_id: str, existing: dict[str, dict], default_language: str | None = None,
+                 now: datetime | None = None) -> list[dict]:
+    """Clean each document (tasks.ingest.RawDocument) into an `articles` row. Ids come from the source key and the
+    raw content; ``existing``: first-seen run and time of articles stored before, by id.
+
+    Language: the record's, else the configured default, else detected from the text as written (before
+    cleaning, which folds Arabic letters into Urdu's for Urdu text only: folded Persian reads as Urdu).
+    """
+    from tasks.dedup import content_hash
+    from tasks.ingest import article_id_of
+    from tasks.nlp import detect_language
+
+    rows = []
+    now = now or datetime.now(timezone.utc)
+    for doc in docs:
+        article_id = article_id_of(doc)
+        body = doc.main_text if doc.main_text is not None else doc.raw_text
+        language = doc.language or default_language or detect_language(body)
+        cleaned = clean_document(body, language=language, title=doc.title)
+        first = existing.get(article_id, {})
+        rows.append({
+            "article_id": article_id,
+            "source_path": doc.source_path,
+            "source_url": doc.url or cleaned.source_url,
+            "title": cleaned.title,
+            "text": cleaned.text,
+            "raw_text": doc.raw_text,
+            "language": language,
+            "published_at": doc.published_at,
+            "dateline": cleaned.dateline,
+            "content_hash": content_hash(cleaned.text),
+            "run_id": first.get("run_id") or run_id,
+            "ingested_at": first.get("ingested_at") or now,
+            "record_id": doc.record_id,
+            "source_name": doc.source_name,
+            "encoding": doc.encoding,
+            "removed_lines": cleaned.removed_lines,
+            "nlp_status": "pending",
+        })
+    return rows

@@ -26,6 +26,7 @@ import trafilatura
 from lxml import etree
 from lxml import html as lxml_html
 
+from tasks.ids import sha256_text, stable_id
 from tasks.normalize import normalize_text
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,11 @@ class RawDocument:
     source_name: str | None = None
     language: str | None = None
     main_text: str | None = None  # HTML: main text (trafilatura); .txt with a metadata header: the text after it
+
+
+def article_id_of(doc: RawDocument) -> str:
+    """An article's id: its source key and raw content (the same file read again is the same article)."""
+    return stable_id("a", doc.source_path, sha256_text(doc.raw_text))
 
 
 @dataclass(frozen=True)

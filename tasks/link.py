@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 import atexit
 import gc
-import hashlib
 import itertools
 import re
 import sys
@@ -33,7 +32,7 @@ from typing import Any, Callable, Iterable, NamedTuple, Sequence
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from khabar.cache import cache_dir, load_pickle, store_pickle
+from khabar.cache import cache_dir, files_digest, load_pickle, store_pickle
 from tasks.actors import (  # re-exported: the flow imports the linking API from here
     ActorDictionary, EntityLookup, dictionary_entity_rows, entity_lookup, entity_row, load_dictionary,
 )
@@ -401,22 +400,9 @@ def _cache_path(d: ActorDictionary, latin: bool) -> Path | None:
     if folder is None or not d.sources:
         return None
     # the dictionary's files are mostly in khabar/lang too: each read and hashed once
-    files = [f for f in dict.fromkeys((*d.sources, *sorted(_LANG_DIR.rglob("*")), *sorted(_TASKS_DIR.glob("*.py"))))
-             if f.is_file()]
-    try:
-        stamp = tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files)
-        digest = _DIGESTS.get(stamp)
-        if digest is None:  # read and hashed once per process while no file changes (~3 ms each time otherwise)
-            h = hashlib.sha256(repr((_CACHE_FORMAT, sys.version, _babel_version())).encode())
-            for f in files:
-                h.update(str(f).encode() + b"\0" + f.read_bytes() + b"\0")
-            digest = _DIGESTS[stamp] = h.hexdigest()[:32]
-    except OSError:
-        return None
-    return folder / f"link-index-{digest}-{'latin' if latin else 'urdu'}.pickle"
-
-
-_DIGESTS: dict[tuple, str] = {}
+    digest = files_digest((*d.sources, *sorted(_LANG_DIR.rglob("*")), *sorted(_TASKS_DIR.glob("*.py"))),
+                          _CACHE_FORMAT, sys.version, _babel_version())
+    return None if digest is None else folder / f"link-index-{digest}-{'latin' if latin else 'urdu'}.pickle"
 
 
 def _babel_version() -> str:

@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -25,6 +26,8 @@ from typing import Any
 
 from tasks.ids import sha256_file, stable_id
 from tasks.yamlload import load_yaml
+
+log = logging.getLogger("khabar.nlp")
 
 NER_LABELS_FILE = Path(__file__).resolve().parent.parent / "khabar" / "lang" / "ner_labels.yaml"
 TARGET_LABELS = ("PERSON", "LOCATION", "ORGANIZATION", "NUMBER", "TIME", "ARTIFACT", "MISC")
@@ -275,7 +278,7 @@ def use_device(want_gpu: bool) -> bool:
         return _DEVICE["gpu"]  # decided before in this process (every chunk asks again)
     on_gpu = bool(want_gpu) and gpu_present()
     if want_gpu and not on_gpu:
-        logging.getLogger("khabar.nlp").info("use_gpu is set but torch sees no GPU here: parsing on the CPU")
+        log.info("use_gpu is set but torch sees no GPU here: parsing on the CPU")
     _DEVICE.update(asked=bool(want_gpu), gpu=on_gpu)
     return on_gpu
 
@@ -296,15 +299,15 @@ def get_pipeline(lang: str, models_dir: Path, torch_threads: int | None = None):
         if key in _PIPELINES:
             return _PIPELINES[key]
         processors = pipeline_processors(lang, models_dir)
+        load = lambda: stanza.Pipeline(lang, dir=str(models_dir), processors=processors,  # noqa: E731
+                                       download_method=None, logging_level="WARN", use_gpu=_DEVICE["gpu"])
         try:
-            nlp = stanza.Pipeline(
-                lang,
-                dir=str(models_dir),
-                processors=processors,
-                download_method=None,
-                logging_level="WARN",
-                use_gpu=_DEVICE["gpu"],
-            )
+            try:
+                with _no_optimizers():
+                    nlp = load()
+            except Exception:  # noqa: BLE001 - a Stanza that uses its optimizers while loading: load as it wants
+                log.debug("Stanza pipeline %s: loading with its training optimizers", lang, exc_info=True)
+                nlp = load()
         except Exception as exc:
             raise ModelNotFoundError(
                 _missing_message(lang, models_dir, f"loading failed: {type(exc).__name__}: {exc}")
@@ -312,6 +315,39 @@ def get_pipeline(lang: str, models_dir: Path, torch_threads: int | None = None):
         _PIPELINES[key] = nlp
         PIPELINE_LOADS += 1
         return nlp
+
+
+class _UnusedOptimizer:
+    """Stands in for the optimizer Stanza builds beside each model it loads: only training steps one. Holds the
+    parameter groups (a learning-rate scheduler built with it reads and sets their 'lr'); nothing else."""
+
+    def __init__(self, params: Any, lr: float | None = None, **_: Any) -> None:
+        groups = list(params)
+        if groups and not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        self.param_groups = [{"lr": lr, **g} for g in groups]
+        self.state: dict = {}
+
+    def state_dict(self) -> dict:
+        return {}
+
+    def load_state_dict(self, state: dict) -> None:
+        pass
+
+
+@contextmanager
+def _no_optimizers():
+    """While a pipeline loads: Stanza's models get _UnusedOptimizer instead of torch optimizers. The first torch
+    Optimizer of a process imports torch._dynamo (~1.2 s of CPU, measured: most of a pipeline's load) for a
+    training step that inference never takes. Stanza's own helper is swapped (no option asks it not to)."""
+    from stanza.models.common import utils
+
+    real = utils.dispatch_optimizer
+    utils.dispatch_optimizer = lambda name, parameters, opt_logger=None, lr=None, **kw: _UnusedOptimizer(parameters, lr)
+    try:
+        yield
+    finally:
+        utils.dispatch_optimizer = real
 
 
 def init_worker(models_dir: str | None, langs: tuple[str, ...], torch_threads: int | None,

@@ -300,6 +300,13 @@ def test_each_batch_starts_its_workers_when_read_and_the_rows_are_those_of_one_p
         assert not {p.pid for p in multiprocessing.active_children()} - earlier  # the workers have ended
         one = etl([str(src)], settings=Settings(warehouse=tmp_path / "one", models_dir=stanza_dir, workers=1,
                                                 batch_size=6))
+        before = events_of(tmp_path / "two")
+        again = etl([str(src)], settings=Settings(warehouse=tmp_path / "two", models_dir=stanza_dir, workers=2,
+                                                  batch_size=6, nlp_batch_size=1))
+    assert again["counts"]["articles"] == 18 and events_of(tmp_path / "two") == before
+    # read again, every article is a parse-cache hit: no batch starts a worker to load Stanza for nothing
+    assert [pool for pool, _, _ in calls[6:]] == [None, None, None]
+    del calls[6:]
     assert len(calls) == 6  # 18 articles in batches of 6: three fan-outs a run
     pools = [pool for pool, _, _ in calls[:3]]
     assert all(pool is not None for pool in pools) and len({id(p) for p in pools}) == 3  # one pool a batch
@@ -310,3 +317,50 @@ def test_each_batch_starts_its_workers_when_read_and_the_rows_are_those_of_one_p
     assert all(pids >= {os.getpid()} for _, _, pids in calls)
     assert two["counts"]["articles"] == one["counts"]["articles"] == 18
     assert events_of(tmp_path / "two") == events_of(tmp_path / "one") != []
+
+
+# ------------------------------------------------------------ clean: on the same lanes as the rest of the work
+
+def test_clean_on_pool_workers_and_on_a_dask_cluster_gives_the_rows_of_one_process(counter_dir, tmp_path,
+                                                                                   monkeypatch):
+    """flows.clean.run_clean: the batch's `articles` rows are the same, in the same order, cleaned in this process,
+    on this process + a pool worker that is up, and on a local Dask cluster of 2 worker processes (none here)."""
+    from distributed import LocalCluster
+    from prefect import flow
+    from prefect.testing.utilities import prefect_test_harness
+
+    import flows.clean
+    from flows.nlp import pool_initargs
+    from flows.workers import LanePool, result
+    from tasks.ingest import RawDocument, iter_ingest
+
+    src = tmp_path / "in.jsonl"
+    with open(counter_dir / "docs.jsonl", encoding="utf-8") as fh:
+        src.write_text("".join(next(fh) for _ in range(60)), encoding="utf-8")
+    docs = [d for d in iter_ingest([str(src)], max_bytes=10**8) if isinstance(d, RawDocument)]
+    assert len(docs) == 60
+    monkeypatch.setattr(flows.clean, "MIN_DOCS_PER_CHUNK", 5)  # 60 documents: several chunks a lane
+
+    def comparable(rows):  # ingested_at is the time of the call: one value per batch
+        assert len({r["ingested_at"] for r in rows}) == 1
+        return [{k: v for k, v in r.items() if k != "ingested_at"} for r in rows]
+
+    @flow
+    def clean_three_ways(address: str):
+        settings = Settings(warehouse=tmp_path / "wh", workers=2)
+        one = flows.clean.run_clean(docs, Settings(warehouse=tmp_path / "wh", workers=1), "r1")
+        pool = LanePool(1, pool_initargs(settings, None, (), 2))  # extract-only initializer: no Stanza to load
+        try:
+            assert all(not isinstance(result(f), BaseException) for f in pool.starting)  # the worker is up
+            lanes = flows.clean.run_clean(docs, settings, "r1", pool=pool)
+        finally:
+            pool.close()
+        dask = flows.clean.run_clean(docs, Settings(warehouse=tmp_path / "wh", workers=2, dask_address=address), "r1")
+        return one, lanes, dask
+
+    with prefect_test_harness(server_startup_timeout=90), \
+            LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        one, lanes, dask = clean_three_ways(cluster.scheduler_address)
+    assert [r["article_id"] for r in one] == [r["article_id"] for r in lanes] == [r["article_id"] for r in dask]
+    assert comparable(one) == comparable(lanes) == comparable(dask)
+    assert len({r["article_id"] for r in one}) == 60 and all(r["text"] for r in one)

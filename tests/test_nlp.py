@@ -349,3 +349,38 @@ def test_use_gpu_is_a_checked_run_setting():
     assert Settings.from_flags(use_gpu="yes").use_gpu is True and Settings.from_flags().use_gpu is False
     with pytest.raises(SettingsError, match="KHABAR_USE_GPU.*not true or false"):
         Settings.from_flags(use_gpu="maybe")
+
+
+LOAD_AND_PARSE = """
+import hashlib, json, sys
+from pathlib import Path
+import stanza
+from tasks import nlp
+stanza_loaded = {load!r}
+models = Path(sys.argv[1])
+if stanza_loaded:  # Stanza's own load: each model gets its torch optimizer
+    p = stanza.Pipeline('ur', dir=str(models), processors=nlp.pipeline_processors('ur', models),
+                        download_method=None, logging_level='WARN')
+else:
+    p = nlp.get_pipeline('ur', models, 1)
+docs = p.bulk_process([stanza.Document([], text=t) for t in json.loads(sys.argv[2])])
+rows = [[(w.text, w.upos, w.lemma, w.head, w.deprel) for s in d.sentences for w in s.words] + [e.text for e in d.ents]
+        for d in docs]
+print(json.dumps({{"dynamo": "torch._dynamo" in sys.modules, "rows": rows}}))
+"""
+
+
+def test_pipeline_loads_without_training_optimizers_and_parses_the_same(stanza_dir, seeds_dir):
+    """get_pipeline gives Stanza's models stand-ins for their training optimizers: torch._dynamo (imported by the
+    first torch optimizer, ~1.2 s) is never imported, and the parse equals that of Stanza's own load."""
+    import subprocess
+    import sys
+
+    texts = json.dumps([p.read_text(encoding="utf-8")[:1500] for p in sorted(seeds_dir.glob("*.txt"))[:2]])
+    out = {}
+    for own in (False, True):
+        done = subprocess.run([sys.executable, "-c", LOAD_AND_PARSE.format(load=own), str(stanza_dir), texts],
+                              capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent, check=True)
+        out[own] = json.loads(done.stdout.strip().splitlines()[-1])
+    assert out[False]["dynamo"] is False and out[True]["dynamo"] is True  # the stand-ins are what saves the import
+    assert out[False]["rows"] == out[True]["rows"] and len(out[False]["rows"][0]) > 50
