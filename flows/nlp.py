@@ -183,9 +183,10 @@ def guided_chunks(items: list[dict], lanes: int, max_items: int, min_items: int 
     return chunks
 
 
-# A spawned worker needs ~5.5 s to start (imports, model load; docs/nlp.md) and takes a core from this process
-# meanwhile: measured, 2 workers lost to 1 at 60 articles and won at 200. So each worker past the first needs
-# this much text to parse (characters: ~110 COUNTER articles, ~25 s of one lane's work).
+# A spawned worker needed ~5.5 s to start (imports, model load; docs/nlp.md; ~3 s since docs/performance.md's
+# start-up cuts) and takes a core from this process meanwhile: measured, 2 workers lost to 1 at 60 articles and won
+# at 200. So each worker past the first needs this much text to parse (characters: ~110 COUNTER articles, ~25 s of
+# one lane's work). Not re-measured since the start got shorter.
 TEXT_PER_EXTRA_WORKER = 150_000
 
 
