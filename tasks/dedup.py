@@ -174,9 +174,11 @@ EarlierReader = Callable[[str, "list[str] | None", Any], pa.Table]
 def earlier_signatures(sketch: BatchSketch, config: DedupConfig,
                        read: EarlierReader) -> tuple[pa.Table, list[dict]]:
     """The stored signatures that can matter to the batch (its ids, its content hashes, the canonical articles
-    sharing a band key with it), in the order the warehouse returns them; and ``signature_bands`` rows to store for signatures that have
-    none in this layout yet (written before the index existed, or under another threshold): those are banded
-    here once, from every stored signature of the layout, and the next runs read the stored keys.
+    sharing a band key with it), by article_id (filtered reads come back in no fixed order: this way a tie
+    between two stored candidates is decided the same way every run); and ``signature_bands`` rows to store for
+    signatures that have none in this layout yet (written before the index existed, or under another
+    threshold): those are banded here once, from every stored signature of the layout, and the next runs read
+    the stored keys.
     """
     layout, (bands, _) = layout_name(config), lsh_layout(config)
     this_config = {"num_perm": [config.num_perm], "shingle_size": [config.shingle_size]}
@@ -194,7 +196,7 @@ def earlier_signatures(sketch: BatchSketch, config: DedupConfig,
     wanted_ids = read("signatures", ["article_id"], [{"article_id": [*sketch.hashes, *candidates]},
                                                      {"content_hash": list(sketch.hashes.values())}])
     stored = read("signatures", None, {"article_id": wanted_ids.column("article_id").to_pylist()})
-    return stored, backfill
+    return stored.sort_by("article_id"), backfill
 
 
 def _minhash(values: np.ndarray) -> MinHash:
@@ -239,8 +241,8 @@ def deduplicate(articles: Sequence[tuple[str, str]], existing: pa.Table, config:
                 sketch: BatchSketch | None = None) -> list[DedupDecision]:
     """One decision per (article_id, cleaned text), in input order; see the module docstring for the rules.
 
-    ``existing``: ``signatures`` rows of earlier runs, in stored order (may be empty; the rows that matter to
-    the batch are enough, see the module docstring). ``sketch``: the batch's hashes and MinHash values if
+    ``existing``: ``signatures`` rows of earlier runs, in a fixed order (a tie goes to the first; may be empty;
+    the rows that matter to the batch are enough, see the module docstring). ``sketch``: the batch's hashes and MinHash values if
     already computed (``sketch_batch``). An article_id repeated within ``articles`` gets the decision of its
     first occurrence.
     """

@@ -51,7 +51,7 @@ PARTITIONS_DDL = """CREATE TABLE _partitions (
 # checkpoint that ends a load now and then rewrote a table's column segments all in memory (DuckDB's default
 # allows 80 % of RAM): the run's peak rose by up to +990 MB at every 32nd load of 2,000 articles (+450 at every
 # 16th; docs/performance.md, Size). A load that needs more (a very large batch) is done again without the cap.
-# Compaction runs under the same cap (it writes row groups of at most ~32 MB: COMPACT_COPY_OPTIONS).
+# Compaction runs under the same cap (it writes row groups of at most ~16 MB: COMPACT_COPY_OPTIONS).
 # KHABAR_WRITER_MEMORY_LIMIT overrides it (any DuckDB size: '2GB').
 WRITER_MEMORY_LIMIT = "512MB"
 
