@@ -14,7 +14,7 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from flows import ops
-from flows.workers import LanePool, run_here, run_lanes, run_on_dask
+from flows.workers import LanePool, run_here, run_on_dask
 from khabar.config import Settings
 from tasks.clean import article_rows
 from tasks.ingest import article_id_of
@@ -52,8 +52,7 @@ def run_clean(docs: list, settings: Settings, run_id: str, pool: LanePool | None
     if settings.dask_address and jobs:
         outs = run_on_dask(settings.dask_address, jobs, task_, params)
     elif pool is not None and len(jobs) > 1:
-        outs = run_lanes(jobs, [len(c) for c, _ in chunks], task_, params, pool.workers + 1, pool.initargs,
-                         pool.threads, what="clean", pool=pool)
+        outs = pool.run(jobs, [len(c) for c, _ in chunks], task_, params, what="clean")
     else:
         outs = run_here(jobs, lambda job: task_(job=job))
     rows: list[dict] = []

@@ -459,8 +459,7 @@ def run_nlp_extract(articles: list[dict], settings: Settings, run_id: str, *,
         langs = {a["language"] for a in plan.todo}
         if pool is not None and pool.usable(str(plan.models_dir), settings.use_gpu):  # (a language it did not
             # load at start is loaded at its first chunk there: tasks.nlp.get_pipeline)
-            outs = run_lanes(jobs, [_job_size(j) for j in jobs], task_, params, pool.workers + 1, pool.initargs,
-                             pool.threads, done, pool=pool)
+            outs = pool.run(jobs, [_job_size(j) for j in jobs], task_, params, done)
         else:
             initargs = pool_initargs(settings, plan.models_dir if plan.todo else None, langs, lanes)
             outs = run_lanes(jobs, [_job_size(j) for j in jobs], task_, params, lanes, initargs, initargs[2], done)

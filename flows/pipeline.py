@@ -239,7 +239,6 @@ class RunState:
             return
         from flows.nlp import start_pool  # here: a run that does not parse never imports torch/Stanza
 
-        self.stop_workers()
         self.pool = start_pool(batch.docs, self.cfg)
 
     def stop_workers(self) -> None:

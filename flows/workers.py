@@ -224,7 +224,7 @@ def run_lanes(jobs: Sequence[Any], sizes: Sequence[int], task_: Any, params_of: 
 class LanePool:
     """Pool workers (``run_lanes``' spawned lanes) started before their jobs exist: a run starts them when a batch
     large enough to need them is read, so they import and load their models while the batch is cleaned and
-    deduplicated; ``run_lanes(pool=...)`` then uses them, and ``close`` ends them (one batch's fan-out each)."""
+    deduplicated; ``run`` (run_lanes on them) then uses them, and ``close`` ends them (one batch's fan-outs each)."""
 
     def __init__(self, workers: int, initargs: tuple) -> None:
         """``initargs``: init_worker's (models_dir, langs, torch_threads, use_gpu)."""
@@ -237,6 +237,12 @@ class LanePool:
             self.runner.__enter__()
             # each submit spawns one worker process; worker-ready runs after its initializer (imports, models)
             self.starting = [self.runner.submit(worker_ready, {}) for _ in range(self.workers)]
+
+    def run(self, jobs: Sequence[Any], sizes: Sequence[int], task_: Any, params_of: Callable[[Any, int], dict],
+            job_done: Callable[[int], None] | None = None, what: str = "per-article") -> list[Outcome]:
+        """run_lanes on this process and these workers (they stay up: ``close`` ends them)."""
+        return run_lanes(jobs, sizes, task_, params_of, self.workers + 1, self.initargs, self.threads, job_done,
+                         what=what, pool=self)
 
     def usable(self, models_dir: str, use_gpu: bool) -> bool:
         """Whether a fan-out parsing with these models on this device can use this pool."""
