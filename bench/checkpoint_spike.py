@@ -9,7 +9,8 @@ during it (VmHWM, reset before). Measured at 25e7190 (DuckDB 2.0.0, memory_limit
 and +10..+80 MB, every 4th ~1.2 s and +140 MB, and the append that crosses 122,880 rows (DuckDB's row group)
 21.5 s and +470 MB. With --row-group-size 16384 the largest was 7.5 s and +457 MB (at 114,000 -> 116,000);
 with --set "force_compression='zstd'" 1.8 s and +467 MB; with --set threads=1 20.0 s and +466 MB.
-Writes ~1.3 GB under DIR.
+Writes ~1.3 GB under DIR. --keys-only: the table holds the key column only, as the writer's tables have since
+2026-12-01 (the rows live in the Parquet partitions alone).
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ import duckdb
 
 ROWS = ("SELECT md5(i::VARCHAR), repeat(md5(i::VARCHAR) || md5((i * 7)::VARCHAR), 80), "
         "repeat(md5((i + 3)::VARCHAR), 150), i FROM range({lo}, {hi}) t(i)")
+KEYS = "SELECT md5(i::VARCHAR) FROM range({lo}, {hi}) t(i)"
 
 
 def hwm_mb() -> int:
@@ -51,13 +53,16 @@ def main() -> None:
     ap.add_argument("--row-group-size", type=int)
     ap.add_argument("--memory-limit", default="512MB")
     ap.add_argument("--set", action="append", default=[], help="a DuckDB setting for each load, e.g. threads=1")
+    ap.add_argument("--keys-only", action="store_true", help="the table holds the key column only")
     args = ap.parse_args()
+    rows = KEYS if args.keys_only else ROWS
     args.dir.mkdir(parents=True, exist_ok=True)
     path = args.dir / "checkpoint_spike.duckdb"
     if not path.exists():
         con = connect(path, args.row_group_size)
-        con.execute("CREATE TABLE a (id VARCHAR, text VARCHAR, raw VARCHAR, k BIGINT)")
-        con.execute("INSERT INTO a " + ROWS.format(lo=0, hi=args.start))
+        con.execute("CREATE TABLE a (id VARCHAR)" if args.keys_only else
+                    "CREATE TABLE a (id VARCHAR, text VARCHAR, raw VARCHAR, k BIGINT)")
+        con.execute("INSERT INTO a " + rows.format(lo=0, hi=args.start))
         con.close()
     for _ in range(args.loads):
         con = connect(path, args.row_group_size)
@@ -66,7 +71,7 @@ def main() -> None:
             con.execute(f"SET {setting}")
         n = con.execute("SELECT count(*) FROM a").fetchall()[0][0]
         con.execute("BEGIN TRANSACTION")
-        con.execute("INSERT INTO a " + ROWS.format(lo=n, hi=n + args.step))
+        con.execute("INSERT INTO a " + rows.format(lo=n, hi=n + args.step))
         con.execute("COMMIT")
         before = hwm_mb()
         reset_hwm()

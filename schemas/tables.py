@@ -273,6 +273,14 @@ def replace_key(name: str) -> str | None:
     return value.decode() if value else None
 
 
+def key_columns(name: str) -> list[str]:
+    """The primary key's columns, then the replace key if it is not one of them: everything a load decides by (the
+    warehouse's writer keeps only these; the rows themselves live in the Parquet partitions)."""
+    cols = primary_key(name)
+    rkey = replace_key(name)
+    return cols + ([rkey] if rkey and rkey not in cols else [])
+
+
 def on_conflict(name: str) -> str:
     return TABLES[name].metadata[b"on_conflict"].decode()
 
@@ -336,18 +344,14 @@ def duck_type(typ: pa.DataType) -> str:
     return _DUCK_TYPES[typ]
 
 
-def add_missing_columns_sql(name: str, existing: set[str]) -> list[str]:
-    """ALTER TABLE statements adding the schema's nullable columns that an older warehouse lacks."""
-    return [f'ALTER TABLE {name} ADD COLUMN "{f.name}" {duck_type(f.type)}'
-            for f in TABLES[name] if f.name not in existing and f.nullable]
-
-
-def ddl(name: str, with_primary_key: bool = True, table: str | None = None) -> str:
-    """CREATE TABLE statement derived from the Arrow schema (named ``table`` if given). The warehouse's writer
-    creates its tables ``with_primary_key=False``: its load keeps keys unique itself (tasks.load), and a DuckDB
-    PRIMARY KEY is an index that every insert into the table loads (its memory grows with the table)."""
+def ddl(name: str, with_primary_key: bool = True, table: str | None = None, columns: list[str] | None = None) -> str:
+    """CREATE TABLE statement derived from the Arrow schema (named ``table`` if given; only ``columns`` if given,
+    in the schema's order). The warehouse's writer creates its tables of key_columns() ``with_primary_key=False``:
+    its load keeps keys unique itself (tasks.load), and a DuckDB PRIMARY KEY is an index that every insert into
+    the table loads (its memory grows with the table)."""
     sch = TABLES[name]
-    cols = [f'"{f.name}" {duck_type(f.type)}{"" if f.nullable else " NOT NULL"}' for f in sch]
+    cols = [f'"{f.name}" {duck_type(f.type)}{"" if f.nullable else " NOT NULL"}' for f in sch
+            if columns is None or f.name in columns]
     if with_primary_key:
         cols.append("PRIMARY KEY (" + ", ".join(primary_key(name)) + ")")
     return f"CREATE TABLE IF NOT EXISTS {table or name} (\n  " + ",\n  ".join(cols) + "\n)"

@@ -5,7 +5,7 @@ Semantics per table come from schemas/ metadata:
 - other tables: upsert by primary key (on_conflict=replace) or keep the first row (on_conflict=ignore).
 Loading the same staged data twice therefore changes nothing.
 
-The writer's own tables (warehouse/storage.py: DIR/state/writer.duckdb) decide what changes; what changed is
+The writer's own tables (warehouse/storage.py: DIR/state/writer.duckdb, keys only) decide what changes; what changed is
 appended as Parquet partitions (the rows inserted, the keys deleted or replaced) listed in the same transaction,
 then the readers' catalog DIR/khabar.duckdb is published. A load's cost follows its batch: no existing file is
 rewritten.
@@ -81,6 +81,7 @@ def _load_table(con: duckdb.DuckDBPyConnection, warehouse: Path, seq: int, run_i
     if files:
         file_list = ", ".join(f"'{p}'" for p in files)
         cols = ", ".join(f'"{c}"' for c in schemas.schema(name).names)
+        writer_cols = ", ".join(f'"{c}"' for c in schemas.key_columns(name))   # the writer keeps keys only
         # One row per key inside the staged data itself (first part wins), then against the table.
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE _staged AS SELECT {cols} FROM read_parquet([{file_list}], filename=false) "
@@ -93,7 +94,7 @@ def _load_table(con: duckdb.DuckDBPyConnection, warehouse: Path, seq: int, run_i
             con.execute(f"DELETE {replaced}")
         con.execute(f"CREATE OR REPLACE TEMP TABLE _new AS SELECT {cols} FROM _staged s "
                     f"WHERE NOT EXISTS (SELECT 1 FROM {name} t WHERE {join})")
-        con.execute(f"INSERT INTO {name} ({cols}) SELECT {cols} FROM _new")
+        con.execute(f"INSERT INTO {name} ({writer_cols}) SELECT {writer_cols} FROM _new")
         write_partition(con, warehouse, name, seq, run_id, "SELECT * FROM _new")
         con.execute("DROP TABLE _staged")
         con.execute("DROP TABLE _new")

@@ -58,10 +58,10 @@ def test_read_earlier_fills_a_column_an_older_partition_lacks(tmp_path: Path) ->
     load.init_warehouse(wh)
     con = storage.open_writer(wh)  # a partition as a version before mtime_ns wrote it
     con.execute("BEGIN TRANSACTION")
-    con.execute("INSERT INTO source_files (file_hash, source_path, size_bytes, run_id, seen_at) "
-                "VALUES ('h', '/a.txt', 1, 'r0', now())")
+    con.execute("INSERT INTO source_files (file_hash) VALUES ('h')")
     storage.write_partition(con, wh, "source_files", storage.next_seq(con), "r0",
-                            "SELECT file_hash, source_path, size_bytes, run_id, seen_at FROM source_files")
+                            "SELECT 'h' AS file_hash, '/a.txt' AS source_path, 1 AS size_bytes, 'r0' AS run_id, "
+                            "now() AS seen_at")
     con.execute("COMMIT")
     storage.publish(con, wh)
     con.close()
@@ -245,7 +245,7 @@ def test_a_warehouse_from_before_the_index_and_mtime_is_migrated_and_used(tmp_pa
                                                                          counter_dir: Path) -> None:
     import duckdb
 
-    from warehouse import db_path, storage
+    from warehouse import db_path, read_snapshot
 
     docs = _counter_docs(counter_dir)
     inbox, wh = tmp_path / "inbox", tmp_path / "wh"
@@ -255,14 +255,19 @@ def test_a_warehouse_from_before_the_index_and_mtime_is_migrated_and_used(tmp_pa
            if d.signature]
     _record(wh, "r1", (inbox / "a.txt").resolve())
     _load(wh, "r2", {"signatures": old})
-    # as an older version left it: real tables in khabar.duckdb (no partitions), no signature_bands table,
-    # source_files without mtime_ns
-    os.replace(storage.writer_path(wh), db_path(wh))
-    shutil.rmtree(wh / "state")
-    shutil.rmtree(wh / "parquet")
+    # as an older version left it: real tables of whole rows in khabar.duckdb (no partitions), no
+    # signature_bands table, source_files without mtime_ns
+    stored = {name: read_snapshot(wh, name) for name in ("source_files", "signatures")}
+    shutil.rmtree(wh)
+    wh.mkdir()
     con = duckdb.connect(str(db_path(wh)))
-    con.execute("DROP TABLE _partitions")
-    con.execute("DROP TABLE signature_bands")
+    for name in schemas.TABLES:
+        if name != "signature_bands":
+            con.execute(schemas.ddl(name))
+    for name, rows in stored.items():
+        con.register("old", rows)
+        con.execute(f"INSERT INTO {name} SELECT * FROM old")
+        con.unregister("old")
     con.execute("ALTER TABLE source_files DROP COLUMN mtime_ns")
     con.close()
 

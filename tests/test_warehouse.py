@@ -112,51 +112,34 @@ def test_atomic_parquet_write_leaves_no_temp_files(tmp_path: Path):
     assert pq.read_table(path).num_rows == 1
 
 
-def test_an_older_warehouse_gains_new_nullable_columns(tmp_path):
-    """A warehouse written before a column existed (mentions.actor_code) is migrated in place, rows kept."""
-    import duckdb
-
-    from tasks.load import ensure_schema
-    db = tmp_path / "old.duckdb"
-    con = duckdb.connect(str(db))
-    con.execute(schemas.ddl("mentions").replace('"actor_code" VARCHAR,', ""))
-    con.execute("INSERT INTO mentions (mention_id, article_id, start_char, end_char, text) VALUES ('m1','a1',0,3,'abc')")
-    assert "actor_code" not in {r[0] for r in con.execute("DESCRIBE mentions").fetchall()}
-    ensure_schema(con)
-    assert con.execute("SELECT mention_id, actor_code FROM mentions").fetchall() == [("m1", None)]
-    con.close()
-
-
-def test_a_migrated_warehouse_loads_and_reads_in_schema_order(tmp_path):
-    """Added columns sit at the end of an old table; partitions, views and reads still follow the schema's order,
-    and partitions written before the column existed read it as NULL."""
+def test_the_writer_keeps_only_keys_and_the_partitions_hold_the_rows(tmp_path):
+    """The writer's state holds each table's key columns (all a load decides by); readers see whole rows. A full
+    row group of article texts in the writer cost a 3 s, +443 MB checkpoint inside a load (docs/performance.md)."""
     wh = tmp_path / "wh"
-    load.init_warehouse(wh)
-    con = duckdb.connect(str(storage.writer_path(wh)))
-    con.execute("ALTER TABLE articles DROP COLUMN source_entity_id")   # as written by an older version
-    con.close()
-    old = schemas.to_arrow("articles", [_article("a1")]).drop_columns(["source_entity_id"])
-    load.write_parquet_atomic(old, wh / "staging" / "r0" / "articles" / "main.parquet")
-    with pytest.raises(duckdb.Error):  # the writer's table lacks the column until migrated; nothing half-loaded
-        con = duckdb.connect(str(storage.writer_path(wh)))
-        try:
-            load.load_staged(con, wh, "r0")
-        finally:
-            con.close()
-    load.init_warehouse(wh)                                  # migrates: source_entity_id comes back, but last
-    con = duckdb.connect(str(storage.writer_path(wh)))
-    assert [r[0] for r in con.execute("DESCRIBE articles").fetchall()][-1] == "source_entity_id"
-    con.close()
-    load.stage(wh, "r1", "articles", [_article("a2")])
+    load.stage(wh, "r1", "articles", [_article("a1"), _article("a2")])
+    load.stage(wh, "r1", "mentions", [_mention("a1", 0), _mention("a2", 3)], scope_article_ids=["a1", "a2"])
     load.load_run(wh, "r1")
-    assert read_snapshot(wh, "articles").schema.names == schemas.schema("articles").names
+    load.stage(wh, "r2", "mentions", [_mention("a1", 7)], scope_article_ids=["a1"])   # a1 re-processed
+    load.load_run(wh, "r2")
+    con = duckdb.connect(str(storage.writer_path(wh)), read_only=True)
+    for name in schemas.TABLES:
+        assert [r[0] for r in con.execute(f"DESCRIBE {name}").fetchall()] == \
+            [c for c in schemas.schema(name).names if c in schemas.key_columns(name)]
+    assert sorted(con.execute("SELECT mention_id, article_id FROM mentions").fetchall()) == \
+        [("ma17", "a1"), ("ma23", "a2")]
+    con.close()
+    got = sorted(read_snapshot(wh, "mentions").to_pylist(), key=lambda r: r["mention_id"])
+    assert got == schemas.to_arrow("mentions", [_mention("a1", 7), _mention("a2", 3)]).to_pylist()
+    assert sorted(read_snapshot(wh, "articles", ["article_id", "text"]).to_pylist(), key=str) == [
+        {"article_id": "a1", "text": "متن"}, {"article_id": "a2", "text": "متن"}]
 
 
 def _old_layout_warehouse(wh: Path) -> None:
     """A warehouse as versions before partitions wrote it: real tables in khabar.duckdb, whole-table snapshots."""
     (wh / "parquet").mkdir(parents=True)
     con = duckdb.connect(str(db_path(wh)))
-    storage.ensure_schema(con)
+    for name in schemas.TABLES:
+        con.execute(schemas.ddl(name))
     con.register("old_articles", schemas.to_arrow("articles", [_article("a1"), _article("a2")]))
     con.execute(f"INSERT INTO articles SELECT {', '.join(schemas.schema('articles').names)} FROM old_articles")
     con.register("old_mentions", schemas.to_arrow("mentions", [_mention("a1", 0), _mention("a2", 3)]))
@@ -249,7 +232,8 @@ def test_compaction_stays_within_a_memory_limit(tmp_path: Path):
     try:
         con.execute("SET memory_limit = '192MB'")
         with pytest.raises(duckdb.OutOfMemoryException):
-            con.execute(f"COPY (SELECT * FROM articles) TO '{tmp_path / 'one.parquet'}' (FORMAT parquet)")
+            con.execute(f"COPY (SELECT * FROM read_parquet('{wh}/parquet/articles/*.parquet')) "
+                        f"TO '{tmp_path / 'one.parquet'}' (FORMAT parquet)")
         result = storage.compact(con, wh, memory_limit="192MB")
     finally:
         con.close()
@@ -343,32 +327,41 @@ def test_write_atomic_replaces_whole_files_and_leaves_no_temporary_files(tmp_pat
     assert store_quarantined(tmp_path, "ab" * 32, "bad.json", b"other") == kept and kept.read_bytes() == b"[[["
 
 
-def test_writer_tables_have_no_primary_key_index_and_an_older_one_loses_it(tmp_path: Path):
-    """DuckDB keeps a PRIMARY KEY as an index that each insert loads whole (a load's memory grew with the table:
-    docs/performance.md, Size), so the writer's tables have none; the load keeps keys unique. A writer state
-    created with the keys is rebuilt without them on open, rows and the schema's column order kept."""
+def test_an_older_writer_state_is_rebuilt_as_keys_and_nothing_is_lost(tmp_path: Path):
+    """A writer state from before 2026-12-01 (whole rows; before 2026-12 with PRIMARY KEYs too, and the user views)
+    is rebuilt on open as key columns without constraints; readers and a later compaction keep every row.
+    DuckDB keeps a PRIMARY KEY as an index that each insert loads whole (a load's memory grew with the table)."""
     wh = tmp_path / "wh"
-    load.init_warehouse(wh)
-    con = duckdb.connect(str(storage.writer_path(wh)))
-    keys = "SELECT table_name FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY'"
-    assert {r[0] for r in con.execute(keys).fetchall()} == {"_partitions"}
-    con.execute("DROP TABLE mentions")
-    con.execute(schemas.ddl("mentions"))                     # as versions before 2026-12 created it
-    con.register("old", schemas.to_arrow("mentions", [_mention("a1", 0), _mention("a2", 3)]))
-    con.execute(f"INSERT INTO mentions SELECT {', '.join(schemas.schema('mentions').names)} FROM old")
-    assert "mentions" in {r[0] for r in con.execute(keys).fetchall()}
-    con.close()
-    load.stage(wh, "r1", "mentions", [_mention("a2", 3), _mention("a3", 5)])
+    load.stage(wh, "r1", "mentions", [_mention("a1", 0), _mention("a2", 3)])
+    load.stage(wh, "r1", "articles", [_article("a1")])
     load.load_run(wh, "r1")
-    load.stage(wh, "r2", "mentions", [_mention("a3", 5), _mention("a3", 5)])  # again, and twice within a load
-    assert load.load_run(wh, "r2").inserted["mentions"] == 0
+    con = duckdb.connect(str(storage.writer_path(wh)))
+    for name, rows in (("mentions", [_mention("a1", 0), _mention("a2", 3)]), ("articles", [_article("a1")])):
+        con.execute(f"DROP TABLE {name}")
+        con.execute(schemas.ddl(name))                          # as versions before 2026-12 created it
+        con.register("old", schemas.to_arrow(name, rows))
+        con.execute(f"INSERT INTO {name} SELECT {', '.join(schemas.schema(name).names)} FROM old")
+        con.unregister("old")
+    con.execute("CREATE VIEW events_readable AS SELECT text FROM mentions")   # a user view on a whole-row column
+    keys = "SELECT table_name FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY'"
+    assert {"mentions", "articles"} <= {r[0] for r in con.execute(keys).fetchall()}
+    con.close()
+    def rows(table: str) -> list[dict]:
+        return sorted(read_snapshot(wh, table).to_pylist(), key=str)
+
+    before = {t: rows(t) for t in ("mentions", "articles")}
+    load.stage(wh, "r2", "mentions", [_mention("a2", 3), _mention("a3", 5), _mention("a3", 5)])  # one known, twice
+    assert load.load_run(wh, "r2").inserted["mentions"] == 1
     con = duckdb.connect(str(storage.writer_path(wh)))
     assert {r[0] for r in con.execute(keys).fetchall()} == {"_partitions"}
-    assert [r[0] for r in con.execute("DESCRIBE mentions").fetchall()] == schemas.schema("mentions").names
+    assert [r[0] for r in con.execute("DESCRIBE mentions").fetchall()] == ["mention_id", "article_id"]
+    assert [r[0] for r in con.execute("DESCRIBE articles").fetchall()] == ["article_id"]
     assert con.execute("SELECT count(*), count(DISTINCT mention_id) FROM mentions").fetchall() == [(3, 3)]
     con.close()
-    # the readers see what loads appended (a1 was put in the writer's table directly, above)
-    assert sorted(read_snapshot(wh, "mentions").column("article_id").to_pylist()) == ["a2", "a3"]
+    after = rows("mentions")
+    assert [m for m in after if m["article_id"] != "a3"] == before["mentions"] and len(after) == 3
+    load.compact_warehouse(wh, keep_minutes=0)
+    assert rows("mentions") == after and rows("articles") == before["articles"]
 
 
 def test_a_load_bigger_than_the_writer_memory_cap_is_done_again_uncapped(tmp_path: Path, monkeypatch):

@@ -1,7 +1,8 @@
 """Storage of a warehouse: the writer's private state, append-only Parquet partitions, the readers' catalog.
 
-  DIR/state/writer.duckdb   the loader's own tables (schemas/ DDL) and the list of partitions (_partitions);
-                            only the loader opens it, under DIR/.load.lock
+  DIR/state/writer.duckdb   the loader's own tables, each table's key columns only (schemas.key_columns: all a
+                            load decides by), and the list of partitions (_partitions); only the loader opens
+                            it, under DIR/.load.lock
   DIR/parquet/<table>/<seq>-<run_id>.parquet             rows one load inserted or replaced; never rewritten
   DIR/parquet/<table>/<seq>-<run_id>.tombstones.parquet  keys of the rows that load deleted or replaced
   DIR/khabar.duckdb         what readers open: a small catalog of views over the live partitions, written to a
@@ -10,7 +11,8 @@
 
 A table's view is its rows minus those a later tombstone names: a row written by load s survives unless a
 tombstone of its key comes from a load t > s. Every load that deletes or replaces a row writes its key as a
-tombstone, so at most one version of a key is visible, and the views equal the writer's tables.
+tombstone, so at most one version of a key is visible, and the views hold the writer's keys. The rows themselves
+are only in the partitions (compaction reads them there).
 The views name partition files by absolute path; when the folder moves, the next khabar command that opens it
 (any read or load) publishes the catalog again with the new paths.
 """
@@ -96,45 +98,47 @@ def _quote(path: Path | str) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
-def _cols(table: str) -> str:
-    return ", ".join(f'"{c}"' for c in schemas.schema(table).names)
-
-
 # ---------------------------------------------------------------- the writer's state
 
-def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create every table (and view) a warehouse needs; an older one gains the new (nullable) columns, and loses
-    its tables' PRIMARY KEY constraints (_drop_primary_key)."""
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The writer's tables: each holds a table's key columns only (schemas.key_columns), all a load decides by;
+    the rows themselves are in the partitions. An older writer state (whole rows, or a PRIMARY KEY) is rebuilt
+    to that, once. Call it after _first_partitions has copied an adopted warehouse's rows out. Returns the tables
+    rebuilt."""
+    for name, _ in view_sql():   # older writer states had the user views too; nothing reads them here
+        con.execute(f"DROP VIEW IF EXISTS {name}")
     keyed = {r[0] for r in con.execute("SELECT table_name FROM duckdb_constraints() WHERE constraint_type = "
                                        "'PRIMARY KEY' AND database_name = current_database()").fetchall()}
+    rebuilt = []
     for name in schemas.TABLES:
-        con.execute(schemas.ddl(name, with_primary_key=False))
-        have = {r[0] for r in con.execute("SELECT column_name FROM information_schema.columns WHERE table_name = ?",
-                                          [name]).fetchall()}
-        for sql in schemas.add_missing_columns_sql(name, have):
-            con.execute(sql)
-        if name in keyed:
-            _drop_primary_key(con, name)
-    for name, sql in view_sql():
-        con.execute(f"CREATE OR REPLACE VIEW {name} AS\n{sql}")
+        keys = schemas.key_columns(name)
+        if not _has_table(con, name):
+            con.execute(schemas.ddl(name, with_primary_key=False, columns=keys))
+        elif name in keyed or set(_columns(con, name)) != set(keys):
+            _keep_only_keys(con, name)
+            rebuilt.append(name)
+    return rebuilt
 
 
-def _drop_primary_key(con: duckdb.DuckDBPyConnection, name: str) -> None:
-    """Rebuild a writer table without its PRIMARY KEY (once, for warehouses created before 2026-12): DuckDB keeps
-    a primary key as an ART index that each insert into the table loads into memory, so a load's memory grew with
-    the table (signature_bands of 100,000 articles, 3.2M keys: +190 MB for a batch of 2,000; tokens hold 7x as
-    many). The load keeps keys unique itself (tasks.load._load_table). DuckDB cannot drop a constraint, so the
-    rows move to a new table; a table with columns the schema does not name keeps its key rather than lose them."""
-    have = {r[0] for r in con.execute("SELECT column_name FROM information_schema.columns WHERE table_name = ?",
-                                      [name]).fetchall()}
-    if not have <= set(schemas.schema(name).names):
-        return
-    cols = _cols(name)
+def _columns(con: duckdb.DuckDBPyConnection, name: str) -> list[str]:
+    return [r[0] for r in con.execute("SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+                                      "ORDER BY ordinal_position", [name]).fetchall()]
+
+
+def _keep_only_keys(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Rebuild a writer table of whole rows (before 2026-12-01), or with a PRIMARY KEY (before 2026-12), as its
+    key columns without a constraint. Whole rows: a DuckDB checkpoint that recompressed a full row group of
+    articles (122,880 texts) took 3 s and +443 MB inside a load (docs/performance.md, Growth). A PRIMARY KEY is an
+    ART index each insert loads whole: a load's memory grew with the table (signature_bands of 100,000 articles:
+    +190 MB for a batch of 2,000). DuckDB cannot drop a constraint or shrink a table in place, so the keys move
+    to a new table. The rows stay in the partitions, which a load never rewrote."""
+    keys = ", ".join(f'"{k}"' for k in schemas.key_columns(name))
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute(f"DROP TABLE IF EXISTS _rebuild_{name}")
-        con.execute(schemas.ddl(name, with_primary_key=False, table=f"_rebuild_{name}"))
-        con.execute(f"INSERT INTO _rebuild_{name} ({cols}) SELECT {cols} FROM {name}")
+        con.execute(schemas.ddl(name, with_primary_key=False, table=f"_rebuild_{name}",
+                                columns=schemas.key_columns(name)))
+        con.execute(f"INSERT INTO _rebuild_{name} ({keys}) SELECT {keys} FROM {name}")
         con.execute(f"DROP TABLE {name}")
         con.execute(f"ALTER TABLE _rebuild_{name} RENAME TO {name}")
         con.execute("COMMIT")
@@ -180,9 +184,12 @@ def open_writer(warehouse: Path) -> duckdb.DuckDBPyConnection:
     writer_path(warehouse).parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(writer_path(warehouse)))
     try:
-        ensure_schema(con)
         if not _has_table(con, "_partitions"):
             _first_partitions(con, warehouse)
+        if ensure_schema(con):
+            con.close()
+            _rewrite_writer_file(warehouse)
+            con = duckdb.connect(str(writer_path(warehouse)))
         _remove_uncommitted_files(con, warehouse)
     except BaseException:
         con.close()
@@ -190,12 +197,34 @@ def open_writer(warehouse: Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
+def _rewrite_writer_file(warehouse: Path) -> None:
+    """Copy the writer's state into a new file and rename it over the old one, once, after ensure_schema rebuilt
+    tables: DuckDB reuses a dropped table's blocks but never shrinks its file (a 100,000-article warehouse's
+    writer state kept 1.4 GB for 218 MB of keys)."""
+    path = writer_path(warehouse)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    con = duckdb.connect()
+    try:
+        con.execute(f"ATTACH {_quote(path)} AS old_state (READ_ONLY)")
+        con.execute(f"ATTACH {_quote(tmp)} AS new_state")
+        con.execute("COPY FROM DATABASE old_state TO new_state")
+        con.execute("DETACH new_state")
+    finally:
+        con.close()
+    Path(str(tmp) + ".wal").unlink(missing_ok=True)
+    _fsync_and_rename(tmp, path)
+
+
 def _first_partitions(con: duckdb.DuckDBPyConnection, warehouse: Path) -> None:
-    """One transaction: the partition list, and a first partition of every table that already has rows."""
+    """One transaction: the partition list, and a first partition of every table an adopted warehouse has rows
+    in, with the columns it has (a column it lacks reads as NULL: the partition lists its columns)."""
     con.execute("BEGIN TRANSACTION")
     con.execute(PARTITIONS_DDL)
     for name in schemas.TABLES:
-        write_partition(con, warehouse, name, 1, "migrated", f"SELECT {_cols(name)} FROM {name}")
+        if _has_table(con, name):
+            have = set(_columns(con, name))
+            cols = ", ".join(f'"{c}"' for c in schemas.schema(name).names if c in have)
+            write_partition(con, warehouse, name, 1, "migrated", f"SELECT {cols} FROM {name}")
     con.execute("COMMIT")
     for name in schemas.TABLES:
         old_snapshot_path(warehouse, name).unlink(missing_ok=True)
@@ -272,17 +301,24 @@ def _table_view(table: str, parts: list[_Part]) -> str:
     return sql
 
 
+def _live_parts(con: duckdb.DuckDBPyConnection, warehouse: Path) -> dict[str, list[_Part]]:
+    """Each table's partitions that are not obsolete, in load order, by absolute path."""
+    root = Path(warehouse).resolve()
+    parts: dict[str, list[_Part]] = {name: [] for name in schemas.TABLES}
+    for table, file, kind, columns in con.execute(
+            "SELECT table_name, file, kind, columns FROM _partitions WHERE obsolete_since IS NULL "
+            "ORDER BY seq, file").fetchall():
+        parts.setdefault(table, []).append(_Part(root / file, kind, columns))
+    return parts
+
+
 def publish(con: duckdb.DuckDBPyConnection, warehouse: Path) -> Path:
     """Write the readers' catalog for the writer's committed partitions to a temporary file, then rename it over
     DIR/khabar.duckdb. Costs what the number of partitions costs, not what they hold."""
     warehouse = Path(warehouse)
     root = warehouse.resolve()
-    listed = con.execute("SELECT table_name, file, kind, columns, seq FROM _partitions WHERE obsolete_since IS NULL "
-                         "ORDER BY seq, file").fetchall()
-    parts: dict[str, list[_Part]] = {name: [] for name in schemas.TABLES}
-    for table, file, kind, columns, _ in listed:
-        parts.setdefault(table, []).append(_Part(root / file, kind, columns))
-    seq = max((r[4] for r in listed), default=0)
+    parts = _live_parts(con, warehouse)
+    seq = con.execute("SELECT coalesce(max(seq), 0) FROM _partitions WHERE obsolete_since IS NULL").fetchall()[0][0]
     tmp = warehouse / f".{DB_NAME}.{uuid.uuid4().hex}.tmp"
     cat = duckdb.connect(str(tmp))
     try:
@@ -368,9 +404,9 @@ def compact(con: duckdb.DuckDBPyConnection, warehouse: Path, keep: timedelta = t
     The caller holds the writer lock. Files made obsolete stay until a compaction at least ``keep`` later, so a
     reader that opened the previous catalog keeps working; older obsolete files are deleted now.
 
-    Memory: each table is copied from the writer's tables in row groups of at most ~16 MB, by one thread, under
-    the writer's memory limit (``memory_limit``, default writer_memory_limit(); DuckDB spills past it into
-    state/writer.duckdb.tmp). A compaction that still runs out of memory under the limit is rolled back and
+    Memory: each table is copied from its live partitions (what readers see) in row groups of at most ~16 MB, by
+    one thread, under the writer's memory limit (``memory_limit``, default writer_memory_limit(); DuckDB spills
+    past it into state/writer.duckdb.tmp). A compaction that still runs out of memory under the limit is rolled back and
     done again without it (``CompactResult.memory_limit`` is then None)."""
     limit = memory_limit or writer_memory_limit()
     threads = con.execute("SELECT current_setting('threads')").fetchall()[0][0]
@@ -393,24 +429,23 @@ def _compact(con: duckdb.DuckDBPyConnection, warehouse: Path, keep: timedelta, l
                         "AND obsolete_since <= ?", [now - keep]).fetchall()
     merged: dict[str, int] = {}
     seq = next_seq(con)
+    parts = _live_parts(con, warehouse)
     con.execute("BEGIN TRANSACTION")
     try:
         for name in schemas.TABLES:
-            live = con.execute("SELECT count(*), count(*) FILTER (WHERE kind = 'tombstones') FROM _partitions "
-                               "WHERE table_name = ? AND obsolete_since IS NULL", [name]).fetchall()[0]
-            if live[0] <= 1 and not live[1]:
+            live = parts[name]
+            if len(live) <= 1 and all(p.kind == "rows" for p in live):
                 continue
             con.execute("UPDATE _partitions SET obsolete_since = ? WHERE table_name = ? AND obsolete_since IS NULL",
                         [now, name])
+            rows = _table_view(name, live)   # what readers see: the partitions' rows less their tombstones
             if name in COMPACT_SORTED:
-                key, rows = COMPACT_SORTED[name]
-                write_partition(con, warehouse, name, seq, "compacted",
-                                f"SELECT {_cols(name)} FROM {name} ORDER BY {key}",
-                                options=f"ROW_GROUP_SIZE {rows}, ROW_GROUP_SIZE_BYTES '16MB'")
+                key, group = COMPACT_SORTED[name]
+                write_partition(con, warehouse, name, seq, "compacted", f"SELECT * FROM ({rows}) ORDER BY {key}",
+                                options=f"ROW_GROUP_SIZE {group}, ROW_GROUP_SIZE_BYTES '16MB'")
             else:
-                write_partition(con, warehouse, name, seq, "compacted", f"SELECT {_cols(name)} FROM {name}",
-                                options=COMPACT_COPY_OPTIONS)
-            merged[name] = live[0]
+                write_partition(con, warehouse, name, seq, "compacted", rows, options=COMPACT_COPY_OPTIONS)
+            merged[name] = len(live)
         con.execute("DELETE FROM _partitions WHERE file IN (SELECT unnest(?))", [[f for f, _ in stale]])
         con.execute("COMMIT")
     except BaseException:
