@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import threading
 import time
 import uuid
 from collections import Counter
@@ -35,6 +36,7 @@ from khabar.config import STAGES, Settings
 from tasks import dedup, ingest, load
 from tasks.ids import file_identity, stable_id
 from warehouse import read_earlier, store_quarantined
+from warehouse.report import warm_up
 
 
 @dataclass
@@ -211,6 +213,7 @@ class RunState:
     model_versions: dict[str, str] = field(default_factory=dict)
     clock: float = field(default_factory=time.perf_counter)
     pool: Any = None  # flows.workers.LanePool: the batch in flight's worker processes (start_workers)
+    report_warmed: bool = False
 
     @classmethod
     def start(cls, inputs: list[str], cfg: Settings, until: str) -> "RunState":
@@ -240,6 +243,13 @@ class RunState:
         from flows.nlp import start_pool  # here: a run that does not parse never imports torch/Stanza
 
         self.pool = start_pool(batch.docs, self.cfg)
+
+    def warm_report(self) -> None:
+        """Once a run, while its workers parse (the flow's process only waits then): the report's imports and
+        first chart, in a thread (warehouse.report.warm_up), so the report after the last load starts warm."""
+        if not self.report_warmed:
+            self.report_warmed = True
+            threading.Thread(target=warm_up, name="khabar-report-warm-up", daemon=True).start()
 
     def stop_workers(self) -> None:
         if self.pool is not None:
@@ -383,6 +393,7 @@ def run_batch(batch: ingest.IngestBatch, run: "RunState") -> None:
         set_dateline_sources(articles, limit(dateline_sources_task)(quote(articles)))
     nlp = extracted = None
     if run.reaches("link") and canonical:  # parse, link, events, relations: per article, in the same worker
+        run.warm_report()
         nlp, extracted = run_per_article_stage(canonical, cfg, run_id, events=run.reaches("events"), pool=run.pool)
     elif run.reaches("nlp") and canonical:
         nlp = run_nlp_stage(canonical, cfg, run_id)

@@ -381,6 +381,19 @@ def timeline_png(con: duckdb.DuckDBPyConnection, width: int = 480) -> bytes | No
     return vlc.vegalite_to_png(spec, vl_version=VEGA_LITE_VERSION, scale=1)
 
 
+def warm_up() -> None:
+    """Import what write_report_file needs and render one tiny chart, for a run to do in a thread while its
+    workers parse: altair's import (~0.3 s) and vl-convert's first render (~0.3 s: it starts a JavaScript
+    engine) are then not paid after the load, when nothing else runs."""
+    import altair  # noqa: F401
+    import networkx  # noqa: F401
+    import vl_convert as vlc
+
+    vlc.vegalite_to_png({"data": {"values": [{"x": 1}]}, "mark": "point", "encoding": {"x": {"field": "x"}}},
+                        vl_version=VEGA_LITE_VERSION, scale=1)
+    vega_bundle()
+
+
 @lru_cache(maxsize=1)
 def vega_bundle() -> str:
     """Vega, Vega-Lite and vega-embed as one inline-able script (vl-convert bundles them; no network)."""
