@@ -184,3 +184,18 @@ def test_report_of_a_warehouse_without_events(seeds_dir: Path, tmp_path: Path):
     assert 'id="khabar-specs">{}<' in page  # no chart to draw, nothing that could fail
     result = runner.invoke(app, ["export", "--format", "csv", "-w", str(wh)])
     assert result.exit_code == 0 and result.stdout.strip() == ",".join(GDELT_COLUMNS)
+
+
+def test_warm_up_leaves_a_process_ready_to_render(tmp_path: Path):
+    """A run calls warm_up in a thread while its workers parse (flows.pipeline.RunState.warm_report): it renders
+    a chart there (vl-convert starts its JavaScript engine) and leaves the report's libraries imported."""
+    code = ("import sys, threading\n"
+            "from warehouse.report import warm_up\n"
+            "assert 'altair' not in sys.modules and 'vl_convert' not in sys.modules\n"
+            "t = threading.Thread(target=warm_up); t.start(); t.join()\n"
+            "print('altair' in sys.modules, 'networkx' in sys.modules, 'vl_convert' in sys.modules)\n")
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120,
+                         cwd=Path(__file__).resolve().parents[1])
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["True", "True", "True"]
