@@ -23,10 +23,10 @@ from filelock import FileLock
 import schemas
 from schemas.tables import on_conflict
 from warehouse import LOCK_NAME, staging_dir
-from warehouse.storage import (compact, ensure_schema, next_seq, open_writer, publish, publish_if_stale,
+from warehouse.storage import (compact, next_seq, open_writer, publish, publish_if_stale,
                                write_parquet_atomic, write_partition, writer_memory_limit)
 
-__all__ = ["LOCK_NAME", "LoadResult", "compact_warehouse", "ensure_schema", "init_warehouse", "load_run",
+__all__ = ["LOCK_NAME", "LoadResult", "compact_warehouse", "init_warehouse", "load_run",
            "load_staged", "stage", "write_parquet_atomic"]
 
 

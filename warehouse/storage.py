@@ -385,7 +385,7 @@ class CompactResult:
 # Parquet writer holds a whole row group in memory; 122,880 articles (text and raw_text) would be ~1.2 GB, so under
 # a memory limit the COPY failed ("failed to allocate 128 MiB") and without one it took GBs (docs/performance.md,
 # Storage). One thread: with two, the order-preserving COPY kept more row groups in flight than a small limit
-# allows. Rows keep the writer's order, except in COMPACT_SORTED.
+# allows. Rows keep the partitions' (load) order, except in COMPACT_SORTED.
 COMPACT_COPY_OPTIONS = "ROW_GROUP_SIZE 122880, ROW_GROUP_SIZE_BYTES '16MB'"
 COMPACT_THREADS = 1
 # Tables written sorted by a key, in small row groups, so that a lookup of a few keys reads only the row groups
@@ -406,8 +406,8 @@ def compact(con: duckdb.DuckDBPyConnection, warehouse: Path, keep: timedelta = t
 
     Memory: each table is copied from its live partitions (what readers see) in row groups of at most ~16 MB, by
     one thread, under the writer's memory limit (``memory_limit``, default writer_memory_limit(); DuckDB spills
-    past it into state/writer.duckdb.tmp). A compaction that still runs out of memory under the limit is rolled back and
-    done again without it (``CompactResult.memory_limit`` is then None)."""
+    past it into state/writer.duckdb.tmp). A compaction that still runs out of memory under the limit is rolled
+    back and done again without it (``CompactResult.memory_limit`` is then None)."""
     limit = memory_limit or writer_memory_limit()
     threads = con.execute("SELECT current_setting('threads')").fetchall()[0][0]
     con.execute("SET memory_limit = ?", [limit])
