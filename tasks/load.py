@@ -105,7 +105,7 @@ def _load_table(con: duckdb.DuckDBPyConnection, warehouse: Path, seq: int, run_i
         write_partition(con, warehouse, name, seq, run_id, f"SELECT * FROM {new}")
         con.execute("DROP TABLE IF EXISTS _new")
         con.execute("DROP TABLE _staged")
-    if gone and any(t.num_rows for t in gone):
+    if any(t.num_rows for t in gone):
         con.register("_gone", pa.concat_tables(gone))
         try:
             write_partition(con, warehouse, name, seq, run_id, f"SELECT DISTINCT {keys} FROM _gone",
