@@ -242,9 +242,9 @@ def deduplicate(articles: Sequence[tuple[str, str]], existing: pa.Table, config:
     """One decision per (article_id, cleaned text), in input order; see the module docstring for the rules.
 
     ``existing``: ``signatures`` rows of earlier runs, in a fixed order (a tie goes to the first; may be empty;
-    the rows that matter to the batch are enough, see the module docstring). ``sketch``: the batch's hashes and MinHash values if
-    already computed (``sketch_batch``). An article_id repeated within ``articles`` gets the decision of its
-    first occurrence.
+    the rows that matter to the batch are enough, see the module docstring). ``sketch``: the batch's hashes and
+    MinHash values if already computed (``sketch_batch``). An article_id repeated within ``articles`` gets the
+    decision of its first occurrence.
     """
     index = _Index(config)
     known: set[str] = set()
